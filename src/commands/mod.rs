@@ -1,0 +1,63 @@
+//! One module per subcommand: each resolves what it needs through [`crate::source`],
+//! builds the [`crate::model`] and hands it to [`crate::render`].
+
+mod describe;
+mod generate;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, SchemaName};
+use crate::source::registry::TransportOptions;
+use crate::source::Sources;
+
+/// Exit status for any error (1 is kept for "differences found", as diff(1) does).
+pub const EXIT_ERROR: u8 = 2;
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Describe(args) => describe::run(&cli.global, args).await,
+        Command::Schema(args) => {
+            let schema = match args.output {
+                SchemaName::Describe => crate::schema::DESCRIBE_V1,
+            };
+            write_stdout(schema.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate(args) => {
+            generate::run(&args.dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn sources(global: &GlobalArgs) -> Result<Sources> {
+    Sources::new(TransportOptions {
+        plain_http: global.plain_http,
+        insecure: global.insecure,
+    })
+}
+
+/// Whether human output gets colour and box drawing.
+fn styled(global: &GlobalArgs) -> bool {
+    use std::io::IsTerminal;
+    match global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Writes all of `bytes` to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

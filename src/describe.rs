@@ -1,0 +1,424 @@
+//! Builds the output model from a walked manifest tree. Pure: no I/O.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use indexmap::IndexMap;
+
+use crate::manifest::{
+    annotations, is_image_media_type, is_index_media_type, Descriptor, History, ImageConfig,
+    Manifest, Platform,
+};
+use crate::model::{
+    Attestation, Build, BuildSource, BuildValue, ConfigInfo, Described, Description,
+    DescriptorInfo, HistoryEntry, MediaType, PlatformInfo, SCHEMA_VERSION,
+};
+use crate::platform;
+use crate::walk::Node;
+
+/// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
+/// `location@digest`.
+pub fn describe(reference: &str, resolved: String, root: &Node) -> Description {
+    Description {
+        schema_version: SCHEMA_VERSION,
+        reference: reference.to_string(),
+        resolved,
+        manifest: described(root),
+    }
+}
+
+fn described(node: &Node) -> Described {
+    let media_type = &node.descriptor.media_type;
+    let manifest = &node.manifest;
+    let mut out = Described {
+        media_type: MediaType {
+            value: media_type.clone(),
+            is_image: is_image_media_type(media_type),
+            is_index: is_index_media_type(media_type),
+        },
+        descriptor: descriptor_info(&node.descriptor),
+        artifact_type: manifest.artifact_type().map(str::to_string),
+        annotations: manifest.annotations().cloned().unwrap_or_default(),
+        subject: manifest.subject().map(descriptor_info),
+        config: None,
+        layers: None,
+        manifests: None,
+        attestations: None,
+        total_size: total_size(node),
+        build: Build::default(),
+    };
+    match manifest {
+        Manifest::Image(image) => {
+            out.layers = Some(image.layers.iter().map(descriptor_info).collect());
+            out.config = node.config.as_ref().map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
+        }
+        Manifest::Index(_) => {
+            let (manifests, attestations) = index_entries(&node.children);
+            out.manifests = Some(manifests);
+            out.attestations = Some(attestations);
+        }
+    }
+    out.build = build_info(node, &out);
+    out
+}
+
+pub fn descriptor_info(d: &Descriptor) -> DescriptorInfo {
+    DescriptorInfo {
+        media_type: d.media_type.clone(),
+        digest: d.digest.to_string(),
+        size: d.size,
+        artifact_type: d.artifact_type.clone(),
+        annotations: d.annotations.clone().unwrap_or_default(),
+        platform: d.platform.as_ref().map(platform_info),
+        urls: d.urls.clone(),
+    }
+}
+
+fn platform_info(p: &Platform) -> PlatformInfo {
+    PlatformInfo {
+        os: p.os.clone(),
+        architecture: p.architecture.clone(),
+        variant: p.variant.clone(),
+        os_version: p.os_version.clone(),
+        os_features: p.os_features.clone(),
+        features: p.features.clone(),
+    }
+}
+
+fn config_info(descriptor: &Descriptor, config: Option<&ImageConfig>) -> ConfigInfo {
+    let empty = ImageConfig::default();
+    let c = config.unwrap_or(&empty);
+    let runtime = c.config.clone().unwrap_or_default();
+    ConfigInfo {
+        descriptor: descriptor_info(descriptor),
+        os: c.os.clone(),
+        architecture: c.architecture.clone(),
+        variant: c.variant.clone(),
+        os_version: c.os_version.clone(),
+        created: c.created.clone(),
+        author: c.author.clone(),
+        user: runtime.user,
+        env: runtime.env,
+        entrypoint: runtime.entrypoint,
+        cmd: runtime.cmd,
+        working_dir: runtime.working_dir,
+        labels: runtime.labels,
+        exposed_ports: runtime.exposed_ports.map(|p| p.into_keys().collect()),
+        history: c.history.as_ref().map(|h| h.iter().map(history_entry).collect()),
+    }
+}
+
+fn history_entry(h: &History) -> HistoryEntry {
+    HistoryEntry {
+        created: h.created.clone(),
+        created_by: h.created_by.clone(),
+        author: h.author.clone(),
+        comment: h.comment.clone(),
+        empty_layer: h.empty_layer.unwrap_or(false),
+    }
+}
+
+/// The key of an index entry: its platform, or its digest when it has none.
+fn entry_key(descriptor: &Descriptor) -> String {
+    match &descriptor.platform {
+        Some(p) => platform::key(p),
+        None => descriptor.digest.to_string(),
+    }
+}
+
+/// Splits an index's children into the platform map and BuildKit attestations.
+///
+/// A key seen before gets the suffix `#2`, `#3`, … in index order, so no entry is lost.
+fn index_entries(children: &[Node]) -> (IndexMap<String, Described>, Vec<Attestation>) {
+    let mut manifests = IndexMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut attestation_nodes = Vec::new();
+    for child in children {
+        if child.descriptor.is_attestation_manifest() {
+            attestation_nodes.push(child);
+            continue;
+        }
+        let base = entry_key(&child.descriptor);
+        let count = seen.entry(base.clone()).or_insert(0);
+        *count += 1;
+        let key = if *count == 1 { base } else { format!("{base}#{count}") };
+        manifests.insert(key, described(child));
+    }
+    let attestations = attestation_nodes
+        .into_iter()
+        .map(|node| attestation(node, &manifests))
+        .collect();
+    (manifests, attestations)
+}
+
+fn attestation(node: &Node, manifests: &IndexMap<String, Described>) -> Attestation {
+    let refers_to = node
+        .descriptor
+        .annotation(annotations::DOCKER_REFERENCE_DIGEST)
+        .map(str::to_string);
+    let refers_to_platform = refers_to.as_ref().and_then(|digest| {
+        manifests
+            .iter()
+            .find(|(_, m)| &m.descriptor.digest == digest)
+            .map(|(k, _)| k.clone())
+    });
+    let layers = match &node.manifest {
+        Manifest::Image(image) => image.layers.clone(),
+        Manifest::Index(_) => Vec::new(),
+    };
+    Attestation {
+        descriptor: descriptor_info(&node.descriptor),
+        refers_to,
+        refers_to_platform,
+        predicate_types: layers
+            .iter()
+            .filter_map(|l| l.annotation(annotations::IN_TOTO_PREDICATE_TYPE))
+            .map(str::to_string)
+            .collect(),
+        layers: layers.iter().map(descriptor_info).collect(),
+    }
+}
+
+/// Bytes of every distinct manifest and blob in the tree.
+fn total_size(node: &Node) -> u64 {
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    let mut count = |d: &Descriptor| {
+        if seen.insert(d.digest.clone()) {
+            total += d.size;
+        }
+    };
+    visit(node, &mut count);
+    total
+}
+
+fn visit(node: &Node, count: &mut impl FnMut(&Descriptor)) {
+    count(&node.descriptor);
+    if let Manifest::Image(image) = &node.manifest {
+        count(&image.config);
+        image.layers.iter().for_each(&mut *count);
+    }
+    for child in &node.children {
+        visit(child, count);
+    }
+}
+
+/// Where each build field is read from, in order of preference.
+const BUILD_KEYS: [(&str, fn(&mut Build) -> &mut Option<BuildValue>); 13] = [
+    ("org.opencontainers.image.source", |b| &mut b.source),
+    ("org.opencontainers.image.revision", |b| &mut b.revision),
+    ("org.opencontainers.image.version", |b| &mut b.version),
+    ("org.opencontainers.image.created", |b| &mut b.created),
+    ("org.opencontainers.image.authors", |b| &mut b.authors),
+    ("org.opencontainers.image.url", |b| &mut b.url),
+    ("org.opencontainers.image.documentation", |b| &mut b.documentation),
+    ("org.opencontainers.image.title", |b| &mut b.title),
+    ("org.opencontainers.image.description", |b| &mut b.description),
+    ("org.opencontainers.image.licenses", |b| &mut b.licenses),
+    ("org.opencontainers.image.vendor", |b| &mut b.vendor),
+    ("org.opencontainers.image.base.name", |b| &mut b.base_name),
+    ("org.opencontainers.image.base.digest", |b| &mut b.base_digest),
+];
+
+/// Annotations first, then config labels, then the config's `created` and history. An
+/// index falls back, field by field, to its first platform child that has a value.
+fn build_info(node: &Node, out: &Described) -> Build {
+    let mut build = Build::default();
+    let manifest_digest = node.descriptor.digest.to_string();
+    fill_from_map(&mut build, &out.annotations, BuildSource::Annotation, &manifest_digest);
+    if let Some(config) = node.config.as_ref() {
+        let config_digest = config.descriptor.digest.to_string();
+        if let Some(parsed) = &config.parsed {
+            if let Some(labels) = parsed.labels() {
+                fill_from_map(&mut build, labels, BuildSource::Label, &config_digest);
+            }
+            if build.created.is_none() {
+                build.created = parsed.created.clone().map(|value| BuildValue {
+                    value,
+                    source: BuildSource::Config,
+                    from: config_digest.clone(),
+                    key: "created".into(),
+                });
+            }
+            build.builder = parsed
+                .history
+                .as_deref()
+                .and_then(|h| builder_from_history(h, &config_digest));
+        }
+    }
+    if let Some(children) = &out.manifests {
+        for child in children.values() {
+            merge_missing(&mut build, &child.build);
+        }
+    }
+    build
+}
+
+fn fill_from_map(build: &mut Build, map: &BTreeMap<String, String>, source: BuildSource, from: &str) {
+    for (key, field) in BUILD_KEYS {
+        let slot = field(build);
+        if slot.is_some() {
+            continue;
+        }
+        if let Some(value) = map.get(key).filter(|v| !v.is_empty()) {
+            *slot = Some(BuildValue {
+                value: value.clone(),
+                source,
+                from: from.to_string(),
+                key: key.to_string(),
+            });
+        }
+    }
+}
+
+fn merge_missing(build: &mut Build, other: &Build) {
+    let mut other = other.clone();
+    for (_, field) in BUILD_KEYS {
+        let theirs = field(&mut other).take();
+        let slot = field(build);
+        if slot.is_none() {
+            *slot = theirs;
+        }
+    }
+    if build.builder.is_none() {
+        build.builder = other.builder;
+    }
+}
+
+/// Builders that sign their layers in the history: ko (`ko publish ko://IMPORTPATH`),
+/// BuildKit (`buildkit.dockerfile.v0` comments), Jib and apko.
+fn builder_from_history(history: &[History], config_digest: &str) -> Option<BuildValue> {
+    history.iter().find_map(|entry| {
+        let created_by = entry.created_by.as_deref().unwrap_or_default();
+        let comment = entry.comment.as_deref().unwrap_or_default();
+        let (value, key) = if let Some(path) = created_by.strip_prefix("ko publish ") {
+            (format!("ko {}", path.trim()), "history.created_by")
+        } else if comment.starts_with("buildkit.dockerfile") {
+            ("buildkit".to_string(), "history.comment")
+        } else if created_by.starts_with("jib-") {
+            (created_by.to_string(), "history.created_by")
+        } else if created_by.starts_with("apko") {
+            (created_by.to_string(), "history.created_by")
+        } else {
+            return None;
+        };
+        Some(BuildValue {
+            value,
+            source: BuildSource::History,
+            from: config_digest.to_string(),
+            key: key.to_string(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+    use crate::manifest::{ImageIndex, ImageManifest, OCI_INDEX, OCI_MANIFEST};
+    use crate::walk::Config;
+
+    fn image_node(name: &str, platform: Option<Platform>, annotations: &[(&str, &str)]) -> Node {
+        let config = Descriptor::new(crate::manifest::OCI_CONFIG, Digest::sha256_of(name.as_bytes()), 10);
+        let layer = Descriptor::new(crate::manifest::OCI_LAYER_TAR_GZIP, Digest::sha256_of(b"shared"), 100);
+        let mut descriptor = Descriptor::new(OCI_MANIFEST, Digest::sha256_of(format!("m{name}").as_bytes()), 50);
+        descriptor.platform = platform;
+        descriptor.annotations = (!annotations.is_empty())
+            .then(|| annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        Node {
+            descriptor,
+            manifest: Manifest::Image(ImageManifest {
+                schema_version: 2,
+                media_type: Some(OCI_MANIFEST.into()),
+                artifact_type: None,
+                config: config.clone(),
+                layers: vec![layer],
+                subject: None,
+                annotations: None,
+            }),
+            config: Some(Config {
+                descriptor: config,
+                parsed: Some(ImageConfig {
+                    created: Some(format!("created-{name}")),
+                    history: Some(vec![History {
+                        created_by: Some("ko publish ko://example.com/cmd/app".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+            }),
+            children: vec![],
+        }
+    }
+
+    fn linux(arch: &str) -> Option<Platform> {
+        Some(Platform {
+            os: "linux".into(),
+            architecture: arch.into(),
+            ..Default::default()
+        })
+    }
+
+    fn index_node(children: Vec<Node>) -> Node {
+        Node {
+            descriptor: Descriptor::new(OCI_INDEX, Digest::sha256_of(b"index"), 300),
+            manifest: Manifest::Index(ImageIndex {
+                schema_version: 2,
+                media_type: Some(OCI_INDEX.into()),
+                artifact_type: None,
+                manifests: children.iter().map(|c| c.descriptor.clone()).collect(),
+                subject: None,
+                annotations: Some(
+                    [("org.opencontainers.image.source".to_string(), "https://example.com/repo".to_string())].into(),
+                ),
+            }),
+            config: None,
+            children,
+        }
+    }
+
+    #[test]
+    fn duplicate_platforms_get_stable_suffixes_and_attestations_are_separate() {
+        let attestation_for = image_node("a", None, &[]).descriptor.digest.to_string();
+        let att = image_node(
+            "att",
+            Some(Platform { os: "unknown".into(), architecture: "unknown".into(), ..Default::default() }),
+            &[
+                (annotations::DOCKER_REFERENCE_TYPE, annotations::ATTESTATION_MANIFEST),
+                (annotations::DOCKER_REFERENCE_DIGEST, &attestation_for),
+            ],
+        );
+        let root = index_node(vec![
+            image_node("a", linux("amd64"), &[]),
+            image_node("b", linux("amd64"), &[]),
+            image_node("c", None, &[]),
+            att,
+        ]);
+        let d = describe("x", "y".into(), &root);
+        let keys: Vec<&String> = d.manifest.manifests.as_ref().unwrap().keys().collect();
+        let c_digest = root.children[2].descriptor.digest.to_string();
+        assert_eq!(keys, vec!["linux/amd64", "linux/amd64#2", c_digest.as_str()]);
+        let atts = d.manifest.attestations.unwrap();
+        assert_eq!(atts.len(), 1);
+        assert_eq!(atts[0].refers_to_platform.as_deref(), Some("linux/amd64"));
+    }
+
+    #[test]
+    fn build_prefers_annotations_then_falls_back_to_children() {
+        let root = index_node(vec![image_node("a", linux("amd64"), &[])]);
+        let build = describe("x", "y".into(), &root).manifest.build;
+        let source = build.source.unwrap();
+        assert_eq!((source.value.as_str(), source.source), ("https://example.com/repo", BuildSource::Annotation));
+        let created = build.created.unwrap();
+        assert_eq!((created.value.as_str(), created.source), ("created-a", BuildSource::Config));
+        let builder = build.builder.unwrap();
+        assert_eq!(builder.value, "ko ko://example.com/cmd/app");
+        assert_eq!(builder.source, BuildSource::History);
+    }
+
+    #[test]
+    fn total_size_counts_shared_blobs_once() {
+        let root = index_node(vec![image_node("a", linux("amd64"), &[]), image_node("b", linux("arm64"), &[])]);
+        // index 300 + 2 manifests 50 + 2 configs 10 + one shared layer 100
+        assert_eq!(describe("x", "y".into(), &root).manifest.total_size, 300 + 100 + 20 + 100);
+    }
+}

@@ -1,0 +1,19 @@
+//! ocx: inspect OCI images, indexes and artifacts.
+//!
+//! The crate is laid out by concern: [`reference`] (what a user names), [`source`] (where
+//! content lives: registries and OCI layouts behind one trait), [`walk`] (fetching a
+//! manifest tree), [`model`] (the output schema), [`describe`] (building it from a walk),
+//! [`render`] (human output), and [`cli`] (the command line).
+
+pub mod cli;
+pub mod commands;
+pub mod describe;
+pub mod digest;
+pub mod manifest;
+pub mod model;
+pub mod platform;
+pub mod reference;
+pub mod render;
+pub mod schema;
+pub mod source;
+pub mod walk;

@@ -1,0 +1,158 @@
+//! The output schema (version 1): plain serde types shared by every command and
+//! published as a JSON Schema at `schema/describe.v1.json`.
+//!
+//! Keys are snake_case. Every key of an object is always present (null or empty when the
+//! content has no value) except the kind-specific ones: `config`, `layers` for images,
+//! `manifests`, `attestations` for indexes.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `ocx describe --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Description {
+    pub schema_version: u32,
+    /// The reference as the user typed it.
+    pub reference: String,
+    /// Canonical `location@digest` of what was described.
+    pub resolved: String,
+    #[serde(flatten)]
+    pub manifest: Described,
+}
+
+/// One manifest (image or index) and what the walk found under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Described {
+    pub media_type: MediaType,
+    pub descriptor: DescriptorInfo,
+    pub artifact_type: Option<String>,
+    pub annotations: BTreeMap<String, String>,
+    pub subject: Option<DescriptorInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<DescriptorInfo>>,
+    /// Platform key (`os/architecture[/variant][:os.version]`) to child, in index order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<IndexMap<String, Described>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestations: Option<Vec<Attestation>>,
+    /// Bytes of all distinct content: manifests, configs and layers, each counted once.
+    pub total_size: u64,
+    pub build: Build,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaType {
+    pub value: String,
+    pub is_image: bool,
+    pub is_index: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescriptorInfo {
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+    pub artifact_type: Option<String>,
+    pub annotations: BTreeMap<String, String>,
+    pub platform: Option<PlatformInfo>,
+    pub urls: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformInfo {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+    pub os_version: Option<String>,
+    pub os_features: Option<Vec<String>>,
+    pub features: Option<Vec<String>>,
+}
+
+/// An image's config: its descriptor's fields, then what the config records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigInfo {
+    #[serde(flatten)]
+    pub descriptor: DescriptorInfo,
+    pub os: Option<String>,
+    pub architecture: Option<String>,
+    pub variant: Option<String>,
+    pub os_version: Option<String>,
+    pub created: Option<String>,
+    pub author: Option<String>,
+    pub user: Option<String>,
+    pub env: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub working_dir: Option<String>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub exposed_ports: Option<Vec<String>>,
+    pub history: Option<Vec<HistoryEntry>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub created: Option<String>,
+    pub created_by: Option<String>,
+    pub author: Option<String>,
+    pub comment: Option<String>,
+    pub empty_layer: bool,
+}
+
+/// A BuildKit attestation manifest found in an index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attestation {
+    pub descriptor: DescriptorInfo,
+    /// The digest of the manifest it attests (`vnd.docker.reference.digest`).
+    pub refers_to: Option<String>,
+    /// That manifest's key in `manifests`, when it is there.
+    pub refers_to_platform: Option<String>,
+    /// `in-toto.io/predicate-type` of each layer, in layer order.
+    pub predicate_types: Vec<String>,
+    pub layers: Vec<DescriptorInfo>,
+}
+
+/// Provenance from standard annotations, config labels and config history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    pub source: Option<BuildValue>,
+    pub revision: Option<BuildValue>,
+    pub version: Option<BuildValue>,
+    pub created: Option<BuildValue>,
+    pub authors: Option<BuildValue>,
+    pub url: Option<BuildValue>,
+    pub documentation: Option<BuildValue>,
+    pub title: Option<BuildValue>,
+    pub description: Option<BuildValue>,
+    pub licenses: Option<BuildValue>,
+    pub vendor: Option<BuildValue>,
+    pub base_name: Option<BuildValue>,
+    pub base_digest: Option<BuildValue>,
+    /// The tool that built the image, when it records itself in the history.
+    pub builder: Option<BuildValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildValue {
+    pub value: String,
+    pub source: BuildSource,
+    /// The digest of the manifest (annotation) or config (label, config, history) it
+    /// was read from.
+    pub from: String,
+    /// The exact key or history entry it was read from.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildSource {
+    Annotation,
+    Label,
+    Config,
+    History,
+}

@@ -1,0 +1,294 @@
+//! What a user types to name content: a registry reference with docker's normalization
+//! (`alpine` is `docker.io/library/alpine:latest`), or `oci:PATH[:TAG|@DIGEST]` for an
+//! OCI image layout directory.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::digest::Digest;
+
+/// A tag or a digest within one repository or layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestRef {
+    Tag(String),
+    Digest(Digest),
+}
+
+impl ManifestRef {
+    /// `location:tag` or `location@digest`.
+    pub fn qualify(&self, location: &str) -> String {
+        match self {
+            ManifestRef::Tag(t) => format!("{location}:{t}"),
+            ManifestRef::Digest(d) => format!("{location}@{d}"),
+        }
+    }
+}
+
+impl fmt::Display for ManifestRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestRef::Tag(t) => write!(f, "{t}"),
+            ManifestRef::Digest(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// A repository on a registry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Repository {
+    /// The registry as written after normalization (`docker.io`, `localhost:5000`).
+    pub registry: String,
+    /// The repository path (`library/alpine`).
+    pub name: String,
+}
+
+impl Repository {
+    /// The host the API is served from: docker.io is served by index.docker.io.
+    pub fn api_host(&self) -> &str {
+        if self.registry == "docker.io" {
+            "index.docker.io"
+        } else {
+            &self.registry
+        }
+    }
+}
+
+impl fmt::Display for Repository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.name)
+    }
+}
+
+/// Where content lives and which manifest is meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Registry {
+        repository: Repository,
+        tag: Option<String>,
+        digest: Option<Digest>,
+    },
+    Layout {
+        path: PathBuf,
+        tag: Option<String>,
+        digest: Option<Digest>,
+    },
+}
+
+pub const LAYOUT_PREFIX: &str = "oci:";
+
+impl Target {
+    pub fn parse(input: &str) -> Result<Target> {
+        if let Some(rest) = input.strip_prefix(LAYOUT_PREFIX) {
+            return parse_layout(rest).with_context(|| format!("invalid layout reference {input:?}"));
+        }
+        parse_registry(input).with_context(|| format!("invalid reference {input:?}"))
+    }
+
+    /// The manifest to resolve: the digest wins over the tag when both are given.
+    /// `None` means "the only manifest" of a layout.
+    pub fn manifest_ref(&self) -> Option<ManifestRef> {
+        let (tag, digest) = match self {
+            Target::Registry { tag, digest, .. } | Target::Layout { tag, digest, .. } => {
+                (tag, digest)
+            }
+        };
+        match (digest, tag) {
+            (Some(d), _) => Some(ManifestRef::Digest(d.clone())),
+            (None, Some(t)) => Some(ManifestRef::Tag(t.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// The same place with a different manifest (for children and `name@digest`).
+    pub fn with_digest(&self, digest: &Digest) -> Target {
+        match self {
+            Target::Registry { repository, .. } => Target::Registry {
+                repository: repository.clone(),
+                tag: None,
+                digest: Some(digest.clone()),
+            },
+            Target::Layout { path, .. } => Target::Layout {
+                path: path.clone(),
+                tag: None,
+                digest: Some(digest.clone()),
+            },
+        }
+    }
+
+    /// Where the content lives, without the tag or digest.
+    pub fn location(&self) -> String {
+        match self {
+            Target::Registry { repository, .. } => repository.to_string(),
+            Target::Layout { path, .. } => format!("{LAYOUT_PREFIX}{}", path.display()),
+        }
+    }
+
+    /// The canonical `location@digest` form.
+    pub fn canonical(&self, digest: &Digest) -> String {
+        format!("{}@{digest}", self.location())
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (tag, digest) = match self {
+            Target::Registry { tag, digest, .. } | Target::Layout { tag, digest, .. } => {
+                (tag, digest)
+            }
+        };
+        write!(f, "{}", self.location())?;
+        if let Some(t) = tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_registry(input: &str) -> Result<Target> {
+    if input.is_empty() {
+        bail!("the reference is empty");
+    }
+    // oci-client's Reference applies docker's normalization rules and the grammar of the
+    // distribution spec; the digest is then validated by ocx's own rules.
+    let parsed = oci_client::Reference::try_from(input).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let explicit_tag = has_explicit_tag(input);
+    let digest = parsed
+        .digest()
+        .map(|d| d.parse::<Digest>())
+        .transpose()?;
+    // Without a tag in the input, oci-client may still report `latest`: drop it
+    // when a digest names the manifest.
+    let tag = parsed
+        .tag()
+        .filter(|_| explicit_tag || digest.is_none())
+        .map(str::to_string);
+    Ok(Target::Registry {
+        repository: Repository {
+            registry: parsed.registry().to_string(),
+            name: parsed.repository().to_string(),
+        },
+        tag,
+        digest,
+    })
+}
+
+/// Whether the last path component carries `:tag` (as opposed to a `host:port` prefix).
+fn has_explicit_tag(input: &str) -> bool {
+    let name = input.split('@').next().unwrap_or(input);
+    name.rsplit('/').next().unwrap_or(name).contains(':')
+}
+
+fn parse_layout(rest: &str) -> Result<Target> {
+    let (rest, digest) = match rest.rsplit_once('@') {
+        Some((path, digest)) => (path, Some(digest.parse::<Digest>()?)),
+        None => (rest, None),
+    };
+    let (path, tag) = match rest.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') && !path.is_empty() => {
+            (path, Some(validate_layout_tag(tag)?))
+        }
+        _ => (rest, None),
+    };
+    if path.is_empty() {
+        bail!("no layout directory given (expected oci:PATH[:TAG|@DIGEST])");
+    }
+    Ok(Target::Layout {
+        path: PathBuf::from(path),
+        tag,
+        digest,
+    })
+}
+
+fn validate_layout_tag(tag: &str) -> Result<String> {
+    if tag.is_empty() {
+        bail!("empty tag after ':'");
+    }
+    if tag.chars().any(|c| c.is_control()) {
+        bail!("the tag {tag:?} contains control characters");
+    }
+    Ok(tag.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(input: &str) -> (String, String, Option<String>, Option<String>) {
+        match Target::parse(input).unwrap() {
+            Target::Registry {
+                repository,
+                tag,
+                digest,
+            } => (
+                repository.registry,
+                repository.name,
+                tag,
+                digest.map(|d| d.to_string()),
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const D: &str = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn normalizes_like_docker() {
+        assert_eq!(
+            registry("alpine"),
+            ("docker.io".into(), "library/alpine".into(), Some("latest".into()), None)
+        );
+        assert_eq!(
+            registry("localhost:5000/app"),
+            ("localhost:5000".into(), "app".into(), Some("latest".into()), None)
+        );
+        assert_eq!(
+            registry("ghcr.io/org/app:1.2"),
+            ("ghcr.io".into(), "org/app".into(), Some("1.2".into()), None)
+        );
+    }
+
+    #[test]
+    fn digest_alone_has_no_tag_and_tag_with_digest_keeps_both() {
+        assert_eq!(
+            registry(&format!("localhost:5000/app@{D}")),
+            ("localhost:5000".into(), "app".into(), None, Some(D.into()))
+        );
+        let (_, _, tag, digest) = registry(&format!("localhost:5000/app:v1@{D}"));
+        assert_eq!((tag.as_deref(), digest.as_deref()), (Some("v1"), Some(D)));
+        let t = Target::parse(&format!("app:v1@{D}")).unwrap();
+        assert_eq!(t.manifest_ref(), Some(ManifestRef::Digest(D.parse().unwrap())));
+    }
+
+    #[test]
+    fn rejects_bad_references() {
+        for bad in ["", "example.com/Upper", "app@sha256:abc", "a b"] {
+            assert!(Target::parse(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn parses_layouts() {
+        let t = Target::parse("oci:./layout:demo").unwrap();
+        assert_eq!(
+            t,
+            Target::Layout {
+                path: "./layout".into(),
+                tag: Some("demo".into()),
+                digest: None
+            }
+        );
+        let t = Target::parse(&format!("oci:/tmp/x@{D}")).unwrap();
+        assert_eq!(t.manifest_ref(), Some(ManifestRef::Digest(D.parse().unwrap())));
+        assert_eq!(
+            Target::parse("oci:examples/layout").unwrap().manifest_ref(),
+            None
+        );
+        assert!(Target::parse("oci:x@sha256:../../etc/passwd").is_err());
+        assert!(Target::parse("oci:").is_err());
+    }
+}

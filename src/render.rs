@@ -1,0 +1,268 @@
+//! Human output. Takes the model only, never fetches. Box drawing and colour when
+//! `styled` (a terminal without NO_COLOR); otherwise plain aligned text for pipes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use comfy_table::{presets, Attribute, Cell, ContentArrangement, Table};
+
+use crate::model::{Build, BuildValue, Described, Description, DescriptorInfo};
+
+pub fn human(d: &Description, styled: bool) -> String {
+    let m = &d.manifest;
+    let mut out = String::new();
+    let kind = if m.media_type.is_index {
+        "index"
+    } else if m.media_type.is_image {
+        "image"
+    } else {
+        "manifest"
+    };
+    let created = m.build.created.as_ref().map(|c| c.value.as_str());
+    let header = [
+        ("Reference", d.reference.clone()),
+        ("Resolved", d.resolved.clone()),
+        ("Media type", format!("{} ({kind})", m.media_type.value)),
+        ("Artifact type", or_dash(m.artifact_type.as_deref())),
+        ("Size", format!("{} total ({} bytes)", human_size(m.total_size), m.total_size)),
+        ("Created", or_dash(created)),
+    ];
+    write_pairs(&mut out, &header);
+    if let Some(subject) = &m.subject {
+        write_pairs(&mut out, &[("Subject", subject.digest.clone())]);
+    }
+
+    if let Some(manifests) = &m.manifests {
+        section(&mut out, &format!("Platforms ({})", manifests.len()), styled);
+        out.push_str(&platform_table(m, styled));
+    }
+    if let Some(attestations) = m.attestations.as_ref().filter(|a| !a.is_empty()) {
+        section(&mut out, &format!("Attestations ({})", attestations.len()), styled);
+        for a in attestations {
+            let target = a
+                .refers_to_platform
+                .clone()
+                .or_else(|| a.refers_to.clone())
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                out,
+                "  {} for {target}: {}",
+                short(&a.descriptor.digest),
+                if a.predicate_types.is_empty() { "-".into() } else { a.predicate_types.join(", ") }
+            );
+        }
+    }
+    if m.config.is_some() {
+        image_sections(&mut out, m, styled);
+    }
+    let build = build_rows(&m.build);
+    if !build.is_empty() {
+        section(&mut out, "Build", styled);
+        write_indented_pairs(&mut out, &build);
+    }
+    if !m.annotations.is_empty() {
+        section(&mut out, "Annotations", styled);
+        write_map(&mut out, &m.annotations);
+    }
+    out
+}
+
+fn image_sections(out: &mut String, m: &Described, styled: bool) {
+    let Some(config) = &m.config else { return };
+    section(out, "Config", styled);
+    let platform = match (&config.os, &config.architecture) {
+        (Some(os), Some(arch)) => {
+            let mut p = format!("{os}/{arch}");
+            if let Some(v) = &config.variant {
+                p.push('/');
+                p.push_str(v);
+            }
+            p
+        }
+        _ => "-".into(),
+    };
+    let join = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(" "));
+    let rows = [
+        ("Digest", config.descriptor.digest.clone()),
+        ("Media type", config.descriptor.media_type.clone()),
+        ("Platform", platform),
+        ("Entrypoint", or_dash(join(&config.entrypoint).as_deref())),
+        ("Cmd", or_dash(join(&config.cmd).as_deref())),
+        ("User", or_dash(config.user.as_deref())),
+        ("Working dir", or_dash(config.working_dir.as_deref())),
+    ];
+    write_indented_pairs(out, &rows);
+    if let Some(labels) = config.labels.as_ref().filter(|l| !l.is_empty()) {
+        section(out, "Labels", styled);
+        write_map(out, labels);
+    }
+    if let Some(layers) = &m.layers {
+        section(out, &format!("Layers ({})", layers.len()), styled);
+        out.push_str(&layer_table(layers, styled));
+    }
+}
+
+fn platform_table(m: &Described, styled: bool) -> String {
+    let mut table = new_table(styled, &["PLATFORM", "DIGEST", "ARTIFACT TYPE", "LAYERS", "SIZE"]);
+    for (key, child) in m.manifests.iter().flatten() {
+        let layers = match (&child.layers, &child.manifests) {
+            (Some(l), _) => l.len().to_string(),
+            (None, Some(children)) => format!("index of {}", children.len()),
+            _ => "-".into(),
+        };
+        table.add_row(vec![
+            key.clone(),
+            short(&child.descriptor.digest),
+            or_dash(child.artifact_type.as_deref()),
+            layers,
+            human_size(child.total_size),
+        ]);
+    }
+    finish(table)
+}
+
+fn layer_table(layers: &[DescriptorInfo], styled: bool) -> String {
+    let mut table = new_table(styled, &["#", "DIGEST", "MEDIA TYPE", "SIZE"]);
+    for (i, layer) in layers.iter().enumerate() {
+        table.add_row(vec![
+            (i + 1).to_string(),
+            short(&layer.digest),
+            layer.media_type.clone(),
+            human_size(layer.size),
+        ]);
+    }
+    finish(table)
+}
+
+fn new_table(styled: bool, headers: &[&str]) -> Table {
+    let mut table = Table::new();
+    if styled {
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(headers.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
+    } else {
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(headers.iter().map(Cell::new));
+        // NOTHING pads cells with one space each side; trim the left edge below.
+    }
+    table
+}
+
+fn finish(table: Table) -> String {
+    let mut out = String::new();
+    for line in table.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(&line).trim_end();
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn build_rows(build: &Build) -> Vec<(&'static str, String)> {
+    let fields: [(&str, &Option<BuildValue>); 14] = [
+        ("source", &build.source),
+        ("revision", &build.revision),
+        ("version", &build.version),
+        ("created", &build.created),
+        ("authors", &build.authors),
+        ("url", &build.url),
+        ("documentation", &build.documentation),
+        ("title", &build.title),
+        ("description", &build.description),
+        ("licenses", &build.licenses),
+        ("vendor", &build.vendor),
+        ("base name", &build.base_name),
+        ("base digest", &build.base_digest),
+        ("builder", &build.builder),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let v = value.as_ref()?;
+            let source = serde_json::to_value(v.source)
+                .ok()
+                .and_then(|s| s.as_str().map(str::to_string))
+                .unwrap_or_default();
+            Some((name, format!("{}  ({source})", v.value)))
+        })
+        .collect()
+}
+
+fn section(out: &mut String, title: &str, styled: bool) {
+    out.push('\n');
+    if styled {
+        let _ = writeln!(out, "\x1b[1m{title}\x1b[0m");
+    } else {
+        let _ = writeln!(out, "{title}");
+    }
+}
+
+fn write_pairs(out: &mut String, pairs: &[(&str, String)]) {
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in pairs {
+        let _ = writeln!(out, "{k:<width$}  {v}");
+    }
+}
+
+fn write_indented_pairs(out: &mut String, pairs: &[(&str, String)]) {
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in pairs {
+        let _ = writeln!(out, "  {k:<width$}  {v}");
+    }
+}
+
+fn write_map(out: &mut String, map: &BTreeMap<String, String>) {
+    let width = map.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in map {
+        let _ = writeln!(out, "  {k:<width$}  {v}");
+    }
+}
+
+fn or_dash(value: Option<&str>) -> String {
+    value.filter(|v| !v.is_empty()).unwrap_or("-").to_string()
+}
+
+/// `sha256:0123456789ab`: enough to tell digests apart in a table.
+fn short(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((alg, hex)) => format!("{alg}:{}", &hex[..hex.len().min(12)]),
+        None => digest.to_string(),
+    }
+}
+
+/// Sizes in powers of 1000, as registries and docker show them.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1_500), "1.5 kB");
+        assert_eq!(human_size(12_300_000), "12.3 MB");
+    }
+
+    #[test]
+    fn short_digests() {
+        assert_eq!(short("sha256:0123456789abcdef"), "sha256:0123456789ab");
+    }
+}

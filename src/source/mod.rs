@@ -1,0 +1,186 @@
+//! Where content comes from: one interface, [`Source`], with a registry and an OCI
+//! layout implementation. Every command reads and writes through it.
+//!
+//! Checks that do not depend on the backend (digest and size verification, size caps)
+//! live here so that both implementations apply them identically.
+
+pub mod layout;
+pub mod registry;
+
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::digest::Digest;
+use crate::manifest::{Descriptor, Manifest};
+use crate::reference::{ManifestRef, Target};
+
+/// Manifests larger than this are refused (the distribution spec's recommended floor).
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+/// Config blobs larger than this are refused.
+pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A manifest read from a source, verified against its digest.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    /// Media type, digest and size of the bytes; for a layout, the annotations and
+    /// platform its index.json records too.
+    pub descriptor: Descriptor,
+    pub bytes: Bytes,
+    pub manifest: Manifest,
+}
+
+/// One repository on a registry, or one OCI image layout directory.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// Where the content lives, as a user would write it (for messages).
+    fn location(&self) -> String;
+
+    /// Fetches and verifies a manifest by tag or digest.
+    async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest>;
+
+    /// The descriptor of a manifest, or `None` when there is no such manifest.
+    async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>>;
+
+    /// Stores a manifest under a tag or its digest and returns its digest.
+    async fn manifest_put(
+        &self,
+        reference: &ManifestRef,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> Result<Digest>;
+
+    /// Fetches a blob, refusing it when the descriptor says it is larger than `limit`,
+    /// and verifies its size and digest.
+    async fn blob_get(&self, descriptor: &Descriptor, limit: u64) -> Result<Bytes>;
+
+    /// The size of a blob, or `None` when it is not there.
+    async fn blob_head(&self, digest: &Digest) -> Result<Option<u64>>;
+
+    /// Stores a blob whose digest and size the descriptor gives.
+    async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()>;
+
+    /// Every tag, in the order the source lists them.
+    async fn tag_list(&self) -> Result<Vec<String>>;
+}
+
+/// Opens sources for targets, sharing one HTTP transport (connection pools and tokens)
+/// across every registry source of a command.
+#[derive(Clone)]
+pub struct Sources {
+    transport: Arc<registry::Transport>,
+}
+
+impl Sources {
+    pub fn new(options: registry::TransportOptions) -> Result<Sources> {
+        Ok(Sources {
+            transport: Arc::new(registry::Transport::new(options)?),
+        })
+    }
+
+    /// Opens the source a target names and returns it with the manifest the target means.
+    pub fn open(&self, target: &Target) -> Result<(Arc<dyn Source>, ManifestRef)> {
+        match target {
+            Target::Registry { repository, .. } => {
+                let source = registry::RegistrySource::new(self.transport.clone(), repository.clone());
+                let reference = target
+                    .manifest_ref()
+                    .unwrap_or_else(|| ManifestRef::Tag("latest".into()));
+                Ok((Arc::new(source), reference))
+            }
+            Target::Layout { path, .. } => {
+                let source = layout::LayoutSource::open(path)?;
+                let reference = match target.manifest_ref() {
+                    Some(r) => r,
+                    None => source.sole_manifest()?,
+                };
+                Ok((Arc::new(source), reference))
+            }
+        }
+    }
+
+    /// Opens a layout for writing, creating it when it does not exist yet.
+    pub fn open_or_create_layout(&self, path: &std::path::Path) -> Result<Arc<dyn Source>> {
+        Ok(Arc::new(layout::LayoutSource::open_or_create(path)?))
+    }
+}
+
+/// Checks manifest bytes against what was asked for and parses them.
+///
+/// `expected` is the digest the caller asked for (a digest reference or a descriptor);
+/// `reported` a digest the source claims (Docker-Content-Digest). The digest of the
+/// bytes is computed with the algorithm of whichever is known, sha256 otherwise.
+pub fn verify_manifest(
+    location: &str,
+    reference: &ManifestRef,
+    bytes: Bytes,
+    reported_media_type: Option<&str>,
+    reported_digest: Option<&Digest>,
+) -> Result<FetchedManifest> {
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        bail!(
+            "manifest {} is {} bytes, over the {MAX_MANIFEST_BYTES}-byte limit for manifests",
+            reference.qualify(location),
+            bytes.len()
+        );
+    }
+    let expected = match reference {
+        ManifestRef::Digest(d) => Some(d),
+        ManifestRef::Tag(_) => None,
+    };
+    let computed = match expected.or(reported_digest) {
+        Some(d) => d.recompute(&bytes),
+        None => Digest::sha256_of(&bytes),
+    };
+    for claimed in [expected, reported_digest].into_iter().flatten() {
+        if claimed.algorithm() == computed.algorithm() && *claimed != computed {
+            bail!(
+                "digest mismatch for manifest {}: expected {claimed}, content hashes to {computed}",
+                reference.qualify(location)
+            );
+        }
+    }
+    let (manifest, media_type) = Manifest::parse(&bytes, reported_media_type).map_err(|e| {
+        anyhow::anyhow!("manifest {location}@{computed}: {e:#}")
+    })?;
+    let descriptor = Descriptor::new(media_type, computed, bytes.len() as u64);
+    Ok(FetchedManifest {
+        descriptor,
+        bytes,
+        manifest,
+    })
+}
+
+/// Checks blob bytes against their descriptor.
+pub fn verify_blob(location: &str, descriptor: &Descriptor, bytes: &[u8]) -> Result<()> {
+    let digest = &descriptor.digest;
+    if bytes.len() as u64 != descriptor.size {
+        bail!(
+            "size mismatch for blob {location}@{digest}: the descriptor says {} bytes, the source returned {}",
+            descriptor.size,
+            bytes.len()
+        );
+    }
+    if !digest.matches(bytes) {
+        bail!(
+            "digest mismatch for blob {location}@{digest}: content hashes to {}",
+            digest.recompute(bytes)
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a blob before fetching it when its descriptor is over the limit.
+pub fn check_blob_limit(location: &str, descriptor: &Descriptor, limit: u64) -> Result<()> {
+    if descriptor.size > limit {
+        bail!(
+            "blob {location}@{} is {} bytes, over the {limit}-byte limit for {}",
+            descriptor.digest,
+            descriptor.size,
+            descriptor.media_type
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Registry authentication: credentials from docker's and podman's config files, the
+//! `WWW-Authenticate` challenge, and bearer tokens cached per registry and scope.
+//!
+//! Credentials are looked up only when a registry asks for them, and never appear in
+//! `Debug` output or error messages.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine as _;
+use serde::Deserialize;
+
+/// What a registry accepts, learnt from its first 401.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenge {
+    Bearer {
+        realm: String,
+        service: Option<String>,
+    },
+    Basic,
+}
+
+impl Challenge {
+    /// Picks the challenge ocx can answer from a `WWW-Authenticate` header value.
+    pub fn parse(header: &str) -> Option<Challenge> {
+        let challenges = http_auth::parse_challenges(header).ok()?;
+        let param = |c: &http_auth::ChallengeRef, name: &str| {
+            c.params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.to_unescaped())
+        };
+        let bearer = challenges
+            .iter()
+            .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|c| {
+                Some(Challenge::Bearer {
+                    realm: param(c, "realm")?,
+                    service: param(c, "service"),
+                })
+            });
+        bearer.or_else(|| {
+            challenges
+                .iter()
+                .any(|c| c.scheme.eq_ignore_ascii_case("basic"))
+                .then_some(Challenge::Basic)
+        })
+    }
+}
+
+/// A credential for one registry.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    UsernamePassword { username: String, password: String },
+    /// An OAuth2 refresh token (`identitytoken` in docker's config).
+    IdentityToken(String),
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credential::UsernamePassword { username, .. } => f
+                .debug_struct("UsernamePassword")
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .finish(),
+            Credential::IdentityToken(_) => f.write_str("IdentityToken(<redacted>)"),
+        }
+    }
+}
+
+impl Credential {
+    pub fn basic_header(&self) -> Option<String> {
+        match self {
+            Credential::UsernamePassword { username, password } => {
+                let raw = format!("{username}:{password}");
+                Some(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(raw)
+                ))
+            }
+            Credential::IdentityToken(_) => None,
+        }
+    }
+}
+
+/// Looks up the credential for a registry: podman's `REGISTRY_AUTH_FILE` first when it is
+/// set, then docker's config.json (`DOCKER_CONFIG`, else ~/.docker) with its `auths`,
+/// `credHelpers` and `credsStore`. `None` means anonymous.
+pub fn lookup_credential(registry: &str) -> Result<Option<Credential>> {
+    let keys = config_keys(registry);
+    if let Some(path) = std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from) {
+        if let Some(found) = lookup_in_file(&path, &keys)? {
+            return Ok(Some(found));
+        }
+    }
+    let Some(dir) = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+    else {
+        return Ok(None);
+    };
+    lookup_in_file(&dir.join("config.json"), &keys)
+}
+
+/// The keys a config file may use for a registry, most specific first.
+fn config_keys(registry: &str) -> Vec<String> {
+    if registry == "docker.io" || registry == "index.docker.io" {
+        return vec![
+            "https://index.docker.io/v1/".into(),
+            "index.docker.io".into(),
+            "docker.io".into(),
+        ];
+    }
+    vec![
+        registry.to_string(),
+        format!("https://{registry}"),
+        format!("http://{registry}"),
+    ]
+}
+
+fn lookup_in_file(path: &std::path::Path, keys: &[String]) -> Result<Option<Credential>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    for key in keys {
+        match docker_credential::get_credential_from_reader(text.as_bytes(), key) {
+            Ok(docker_credential::DockerCredential::UsernamePassword(username, password)) => {
+                return Ok(Some(Credential::UsernamePassword { username, password }))
+            }
+            Ok(docker_credential::DockerCredential::IdentityToken(token)) => {
+                return Ok(Some(Credential::IdentityToken(token)))
+            }
+            Err(docker_credential::CredentialRetrievalError::NoCredentialConfigured) => continue,
+            Err(e) => {
+                return Err(anyhow!("{e}")).with_context(|| {
+                    format!("reading the credential for {key} from {}", path.display())
+                })
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    token: Option<String>,
+    access_token: Option<String>,
+}
+
+/// Exchanges a credential (or nothing, for anonymous pulls) for a bearer token.
+pub async fn fetch_token(
+    http: &reqwest::Client,
+    realm: &str,
+    service: Option<&str>,
+    scopes: &[String],
+    credential: Option<&Credential>,
+) -> Result<String> {
+    let mut url = url::Url::parse(realm).with_context(|| format!("invalid token realm {realm:?}"))?;
+    let request = match credential {
+        Some(Credential::IdentityToken(refresh_token)) => {
+            let mut form: Vec<(&str, &str)> = vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", "ocx"),
+            ];
+            if let Some(s) = service {
+                form.push(("service", s));
+            }
+            let scope = scopes.join(" ");
+            form.push(("scope", &scope));
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish();
+            http.post(url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+        }
+        _ => {
+            {
+                let mut query = url.query_pairs_mut();
+                if let Some(s) = service {
+                    query.append_pair("service", s);
+                }
+                for scope in scopes {
+                    query.append_pair("scope", scope);
+                }
+            }
+            let mut request = http.get(url);
+            if let Some(header) = credential.and_then(Credential::basic_header) {
+                request = request.header("Authorization", header);
+            }
+            request
+        }
+    };
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("requesting a token from {realm}"))?;
+    let status = response.status();
+    let body = response.bytes().await.unwrap_or_default();
+    if !status.is_success() {
+        bail!(
+            "the token service {realm} refused {} for {}: {}",
+            if credential.is_some() { "the configured credentials" } else { "an anonymous token" },
+            scopes.join(" "),
+            super::transport::describe_error_body(status, &body)
+        );
+    }
+    let parsed: TokenResponse = serde_json::from_slice(&body)
+        .with_context(|| format!("the token service {realm} sent an unreadable answer"))?;
+    parsed
+        .token
+        .or(parsed.access_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| anyhow!("the token service {realm} sent no token"))
+}
+
+/// Per-registry state: the challenge once known and the Authorization header per scope.
+#[derive(Default)]
+pub struct AuthCache {
+    pub challenges: HashMap<String, Challenge>,
+    pub headers: HashMap<(String, String), String>,
+    pub credentials: HashMap<String, Option<Credential>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bearer_and_basic_challenges() {
+        let c = Challenge::parse(
+            r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a:pull""#,
+        );
+        assert_eq!(
+            c,
+            Some(Challenge::Bearer {
+                realm: "https://auth.example/token".into(),
+                service: Some("registry.example".into())
+            })
+        );
+        assert_eq!(Challenge::parse(r#"Basic realm="x""#), Some(Challenge::Basic));
+        assert_eq!(Challenge::parse("Negotiate"), None);
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = Credential::UsernamePassword {
+            username: "me".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!format!("{:?}", Credential::IdentityToken("tok-secret".into())).contains("secret"));
+    }
+
+    #[test]
+    fn reads_auths_from_a_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let auth = base64::engine::general_purpose::STANDARD.encode("user:pa:ss");
+        std::fs::write(
+            &path,
+            format!(r#"{{"auths":{{"localhost:5000":{{"auth":"{auth}"}}}}}}"#),
+        )
+        .unwrap();
+        let found = lookup_in_file(&path, &config_keys("localhost:5000")).unwrap();
+        assert_eq!(
+            found,
+            Some(Credential::UsernamePassword {
+                username: "user".into(),
+                password: "pa:ss".into()
+            })
+        );
+        assert_eq!(lookup_in_file(&path, &config_keys("other:1")).unwrap(), None);
+    }
+}

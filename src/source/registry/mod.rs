@@ -1,0 +1,80 @@
+//! The registry implementation of [`Source`]: the OCI distribution API over HTTP(S).
+//! One file per verb, as in regclient's scheme/reg.
+
+mod auth;
+mod blob;
+mod manifest;
+mod tag;
+mod transport;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use bytes::Bytes;
+
+pub use transport::{is_loopback, Transport, TransportOptions};
+
+use super::{FetchedManifest, Source};
+use crate::digest::Digest;
+use crate::manifest::Descriptor;
+use crate::reference::{ManifestRef, Repository};
+
+/// One repository on a registry.
+pub struct RegistrySource {
+    transport: Arc<Transport>,
+    repository: Repository,
+}
+
+impl RegistrySource {
+    pub fn new(transport: Arc<Transport>, repository: Repository) -> Self {
+        RegistrySource {
+            transport,
+            repository,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.transport.repository_url(&self.repository))
+    }
+}
+
+#[async_trait]
+impl Source for RegistrySource {
+    fn location(&self) -> String {
+        self.repository.to_string()
+    }
+
+    async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
+        manifest::get(self, reference).await
+    }
+
+    async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>> {
+        manifest::head(self, reference).await
+    }
+
+    async fn manifest_put(
+        &self,
+        reference: &ManifestRef,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> Result<Digest> {
+        manifest::put(self, reference, media_type, bytes).await
+    }
+
+    async fn blob_get(&self, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
+        blob::get(self, descriptor, limit).await
+    }
+
+    async fn blob_head(&self, digest: &Digest) -> Result<Option<u64>> {
+        blob::head(self, digest).await
+    }
+
+    async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
+        blob::put(self, descriptor, bytes).await
+    }
+
+    async fn tag_list(&self) -> Result<Vec<String>> {
+        tag::list(self).await
+    }
+}

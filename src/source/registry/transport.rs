@@ -1,0 +1,343 @@
+//! HTTP transport for the distribution API: one connection pool for every registry a
+//! command talks to, plain HTTP for loopback registries, and authentication that costs
+//! one token request per scope, with no `GET /v2/` probe in front of requests.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use bytes::{Bytes, BytesMut};
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::auth::{self, AuthCache, Challenge};
+use crate::reference::Repository;
+
+#[derive(Debug, Clone, Default)]
+pub struct TransportOptions {
+    /// Use plain HTTP for every registry, not only loopback ones.
+    pub plain_http: bool,
+    /// Accept any TLS certificate.
+    pub insecure: bool,
+}
+
+/// What a request needs to be allowed to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    Pull,
+    Push,
+}
+
+const MAX_ATTEMPTS: u32 = 3;
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+pub struct Transport {
+    http: reqwest::Client,
+    options: TransportOptions,
+    auth: Mutex<AuthCache>,
+}
+
+impl Transport {
+    pub fn new(options: TransportOptions) -> Result<Transport> {
+        // ring is the rustls provider ocx builds with; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("ocx/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(options.insecure)
+            .connect_timeout(Duration::from_secs(30))
+            .read_timeout(Duration::from_secs(120))
+            .pool_max_idle_per_host(64)
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Transport {
+            http,
+            options,
+            auth: Mutex::new(AuthCache::default()),
+        })
+    }
+
+    /// `scheme://host/v2/NAME/` for a repository.
+    pub fn repository_url(&self, repository: &Repository) -> String {
+        let host = repository.api_host();
+        let scheme = if self.options.plain_http || is_loopback(host) {
+            "http"
+        } else {
+            "https"
+        };
+        format!("{scheme}://{host}/v2/{}/", repository.name)
+    }
+
+    /// Sends a request built by `build`, answering an authentication challenge once.
+    ///
+    /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`).
+    pub async fn send(
+        &self,
+        repository: &Repository,
+        access: Access,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Response> {
+        let registry = repository.api_host();
+        let scope = scope_for(repository, &access);
+        let mut authorization = self.cached_or_proactive_header(registry, &scope).await?;
+        let mut answered_challenge = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = build(&self.http);
+            if let Some(header) = &authorization {
+                request = request.header(reqwest::header::AUTHORIZATION, header);
+            }
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) if attempt < MAX_ATTEMPTS && (e.is_connect() || e.is_timeout()) => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+                Err(e) => return Err(transport_error(registry, e)),
+            };
+            match response.status() {
+                StatusCode::UNAUTHORIZED if !answered_challenge => {
+                    answered_challenge = true;
+                    let challenge = response
+                        .headers()
+                        .get(reqwest::header::WWW_AUTHENTICATE)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(Challenge::parse);
+                    let Some(challenge) = challenge else {
+                        return Ok(response);
+                    };
+                    authorization = self
+                        .answer_challenge(registry, &scope, challenge, authorization.as_deref())
+                        .await?;
+                    if authorization.is_none() {
+                        return Ok(response);
+                    }
+                }
+                status if is_retryable(status) && attempt < MAX_ATTEMPTS => {
+                    let wait = retry_after(&response).unwrap_or_else(|| backoff(attempt));
+                    tokio::time::sleep(wait.min(MAX_RETRY_WAIT)).await;
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+
+    /// The header cached for this scope, or one fetched now when the registry's challenge
+    /// is already known (so a new repository does not cost a 401 round trip).
+    async fn cached_or_proactive_header(
+        &self,
+        registry: &str,
+        scope: &[String],
+    ) -> Result<Option<String>> {
+        let key = (registry.to_string(), scope.join(" "));
+        let challenge = {
+            let cache = self.auth.lock().await;
+            if let Some(header) = cache.headers.get(&key) {
+                return Ok(Some(header.clone()));
+            }
+            match cache.challenges.get(registry) {
+                Some(c) => c.clone(),
+                None => return Ok(None),
+            }
+        };
+        self.answer_challenge(registry, scope, challenge, None).await
+    }
+
+    /// Obtains (once per scope, even under concurrency) the header that answers a challenge.
+    async fn answer_challenge(
+        &self,
+        registry: &str,
+        scope: &[String],
+        challenge: Challenge,
+        rejected: Option<&str>,
+    ) -> Result<Option<String>> {
+        let key = (registry.to_string(), scope.join(" "));
+        // Held across the token request so that concurrent requests wait for one token.
+        let mut cache = self.auth.lock().await;
+        if let Some(header) = cache.headers.get(&key) {
+            if Some(header.as_str()) != rejected {
+                return Ok(Some(header.clone()));
+            }
+        }
+        cache.challenges.insert(registry.to_string(), challenge.clone());
+        let credential = match cache.credentials.get(registry) {
+            Some(c) => c.clone(),
+            None => {
+                let registry_name = registry.to_string();
+                let found = tokio::task::spawn_blocking(move || auth::lookup_credential(&registry_name))
+                    .await
+                    .map_err(|e| anyhow!("credential lookup failed: {e}"))??;
+                cache.credentials.insert(registry.to_string(), found.clone());
+                found
+            }
+        };
+        let header = match challenge {
+            Challenge::Basic => credential.as_ref().and_then(|c| c.basic_header()),
+            Challenge::Bearer { realm, service } => {
+                let token =
+                    auth::fetch_token(&self.http, &realm, service.as_deref(), scope, credential.as_ref())
+                        .await?;
+                Some(format!("Bearer {token}"))
+            }
+        };
+        if let Some(h) = &header {
+            if Some(h.as_str()) == rejected {
+                return Ok(None);
+            }
+            cache.headers.insert(key, h.clone());
+        }
+        Ok(header)
+    }
+}
+
+fn scope_for(repository: &Repository, access: &Access) -> Vec<String> {
+    let actions = match access {
+        Access::Pull => "pull",
+        Access::Push => "pull,push",
+    };
+    vec![format!("repository:{}:{actions}", repository.name)]
+}
+
+/// localhost, 127.0.0.0/8 and ::1 are reached over plain HTTP, as docker and crane do.
+pub fn is_loopback(host_and_port: &str) -> bool {
+    let host = if let Some(rest) = host_and_port.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        host_and_port.split(':').next().unwrap_or(host_and_port)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200 * 2u64.pow(attempt.saturating_sub(1)))
+}
+
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    value.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
+    // reqwest's message names the URL; the chain below it says what failed.
+    let mut message = format!("cannot reach registry {registry}: {error}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    anyhow!(message)
+}
+
+/// Reads a response body, refusing more than `limit` bytes.
+pub async fn read_body(mut response: Response, limit: u64, what: &str) -> Result<Bytes> {
+    if let Some(length) = response.content_length() {
+        if length > limit {
+            bail!("{what} is {length} bytes, over the {limit}-byte limit");
+        }
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .with_context(|| format!("reading {what}"))?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            bail!("{what} is over the {limit}-byte limit");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    errors: Vec<RegistryError>,
+}
+
+#[derive(Deserialize)]
+struct RegistryError {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// `404 Not Found: MANIFEST_UNKNOWN: manifest unknown`, from the distribution spec's
+/// error envelope when the body has one.
+pub fn describe_error_body(status: StatusCode, body: &[u8]) -> String {
+    let mut text = status.to_string();
+    if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
+        for error in envelope.errors {
+            let parts: Vec<String> = [error.code, error.message].into_iter().flatten().collect();
+            if !parts.is_empty() {
+                text.push_str(": ");
+                text.push_str(&parts.join(": "));
+            }
+        }
+    } else {
+        let snippet = String::from_utf8_lossy(&body[..body.len().min(200)]);
+        let snippet = snippet.trim();
+        if !snippet.is_empty() && !snippet.starts_with('<') {
+            text.push_str(": ");
+            text.push_str(snippet);
+        }
+    }
+    text
+}
+
+/// Turns a non-success response into an error naming what was asked and what the
+/// registry said.
+pub async fn error_from_response(response: Response, what: &str) -> anyhow::Error {
+    let status = response.status();
+    let body = read_body(response, MAX_ERROR_BODY, "the error body")
+        .await
+        .unwrap_or_default();
+    let said = describe_error_body(status, &body);
+    let hint = match status {
+        StatusCode::UNAUTHORIZED => {
+            " (log in with `docker login`, or check the credentials in DOCKER_CONFIG or REGISTRY_AUTH_FILE)"
+        }
+        StatusCode::FORBIDDEN => " (the credentials do not allow this)",
+        _ => "",
+    };
+    anyhow!("{what}: registry said {said}{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_use_plain_http() {
+        for host in ["localhost:5000", "127.0.0.1:1234", "127.9.9.9", "[::1]:5000", "LOCALHOST"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["ghcr.io", "10.0.0.1:5000", "localhost.example.com", "[2001:db8::1]:5000"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn describes_error_envelopes() {
+        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
+        assert_eq!(
+            describe_error_body(StatusCode::NOT_FOUND, body),
+            "404 Not Found: MANIFEST_UNKNOWN: manifest unknown"
+        );
+        assert_eq!(
+            describe_error_body(StatusCode::BAD_GATEWAY, b"<html>nope</html>"),
+            "502 Bad Gateway"
+        );
+    }
+}
