@@ -14,6 +14,8 @@ pub mod model;
 pub mod platform;
 pub mod reference;
 pub mod render;
+pub mod sample;
+pub mod sbom;
 pub mod schema;
 pub mod source;
 pub mod walk;

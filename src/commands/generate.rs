@@ -1,5 +1,6 @@
 //! `ocx generate DIR`: completions for every shell clap_complete supports and one man
-//! page per command, written from the clap definition.
+//! page per command, written from the clap definition, and the example OCI layout
+//! (examples/layout) written from [`crate::sample`].
 
 use std::path::Path;
 
@@ -9,7 +10,25 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 
-pub fn run(dir: &Path) -> Result<()> {
+/// Where the example layout lives, relative to the repository root.
+pub const EXAMPLE_LAYOUT: &str = "examples/layout";
+
+pub async fn run(dir: &Path) -> Result<()> {
+    write_completions_and_man(dir)?;
+    write_example_layout(&dir.join(EXAMPLE_LAYOUT)).await
+}
+
+/// Rewrites the example layout from scratch so that it holds exactly the samples.
+async fn write_example_layout(path: &Path) -> Result<()> {
+    if path.exists() {
+        std::fs::remove_dir_all(path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    let layout = crate::source::layout::LayoutSource::open_or_create(path)?;
+    crate::sample::write_all(&layout).await?;
+    Ok(())
+}
+
+fn write_completions_and_man(dir: &Path) -> Result<()> {
     let completions = dir.join("completions");
     let man = dir.join("man");
     std::fs::create_dir_all(&completions).with_context(|| format!("creating {}", completions.display()))?;

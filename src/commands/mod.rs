@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
-            generate::run(&args.dir)?;
+            generate::run(&args.dir).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -145,7 +145,8 @@ pub fn verify_manifest(
     let (manifest, media_type) = Manifest::parse(&bytes, reported_media_type).map_err(|e| {
         anyhow::anyhow!("manifest {location}@{computed}: {e:#}")
     })?;
-    let descriptor = Descriptor::new(media_type, computed, bytes.len() as u64);
+    let mut descriptor = Descriptor::new(media_type, computed, bytes.len() as u64);
+    descriptor.artifact_type = manifest.artifact_type().map(str::to_string);
     Ok(FetchedManifest {
         descriptor,
         bytes,

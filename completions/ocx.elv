@@ -1,0 +1,80 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ocx] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ocx'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ocx'= {
+            cand --color 'When to use colour and box drawing in human output'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
+            cand schema 'Print the JSON Schema of an output'
+            cand generate 'Write shell completions and man pages (for packagers and this repository)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocx;describe'= {
+            cand --platform 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
+            cand --concurrency 'How many requests may be in flight at once'
+            cand --color 'When to use colour and box drawing in human output'
+            cand --json 'Print the output schema as one JSON document'
+            cand --raw 'Print the manifest bytes exactly as stored'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;schema'= {
+            cand --color 'When to use colour and box drawing in human output'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;generate'= {
+            cand --color 'When to use colour and box drawing in human output'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;help'= {
+            cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
+            cand schema 'Print the JSON Schema of an output'
+            cand generate 'Write shell completions and man pages (for packagers and this repository)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocx;help;describe'= {
+        }
+        &'ocx;help;schema'= {
+        }
+        &'ocx;help;generate'= {
+        }
+        &'ocx;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,3 @@
+//! SBOM discovery and parsing.
+
+pub mod parse;

@@ -1,0 +1,1 @@
+//! Parsing SBOM documents to package URLs.

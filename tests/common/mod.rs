@@ -1,0 +1,141 @@
+//! Test harness: real registries started on free loopback ports, the ocx binary, and
+//! the JSON Schema check every describe output goes through.
+#![allow(dead_code)]
+
+pub mod registry;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// Runs the ocx binary with an empty docker config, so no user credential is read.
+pub fn ocx(args: &[&str]) -> Output {
+    ocx_with_env(args, &[])
+}
+
+pub fn ocx_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let docker_config = empty_docker_config();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ocx"));
+    command
+        .args(args)
+        .env("DOCKER_CONFIG", docker_config)
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("running ocx")
+}
+
+fn empty_docker_config() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs ocx, expects success, returns stdout.
+pub fn ocx_ok(args: &[&str]) -> String {
+    let output = ocx(args);
+    assert!(
+        output.status.success(),
+        "ocx {args:?} failed ({:?}):\n{}",
+        output.status.code(),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// `ocx describe ARGS --json`, validated against schema/describe.v1.json.
+pub fn describe_json(args: &[&str]) -> Value {
+    let mut full = vec!["describe"];
+    full.extend_from_slice(args);
+    full.push("--json");
+    let out = ocx_ok(&full);
+    let value: Value = serde_json::from_str(&out).expect("describe --json prints JSON");
+    assert_valid_describe(&value);
+    value
+}
+
+pub fn assert_valid_describe(value: &Value) {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: Value = serde_json::from_str(ocx::schema::DESCRIBE_V1).expect("schema is JSON");
+        jsonschema::draft202012::new(&schema).expect("schema compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "describe output violates the schema:\n{}", errors.join("\n"));
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the sample layout in a temp dir, written by the same code as examples/.
+pub fn sample_layout() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layout");
+    let layout = ocx::source::layout::LayoutSource::open_or_create(&path).unwrap();
+    runtime().block_on(ocx::sample::write_all(&layout)).unwrap();
+    (dir, path)
+}
+
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+/// Pushes every sample to `registry/REPO` through ocx's registry source, tagged as in
+/// the example layout.
+pub fn push_samples(registry: &registry::Registry, repo: &str) {
+    let target = ocx::reference::Target::parse(&registry.reference(&format!("{repo}:unused"))).unwrap();
+    let sources = ocx::source::Sources::new(Default::default()).unwrap();
+    let (source, _) = sources.open(&target).unwrap();
+    runtime()
+        .block_on(ocx::sample::write_all(source.as_ref()))
+        .expect("pushing the samples");
+}
+
+/// Asserts two JSON values are equal, naming every path where they differ.
+pub fn assert_json_eq(left: &Value, right: &Value, context: &str) {
+    let mut differences = Vec::new();
+    json_differences(left, right, String::new(), &mut differences);
+    assert!(differences.is_empty(), "{context}: JSON differs:\n{}", differences.join("\n"));
+}
+
+fn json_differences(left: &Value, right: &Value, path: String, out: &mut Vec<String>) {
+    match (left, right) {
+        (Value::Object(a), Value::Object(b)) => {
+            for key in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+                let next = format!("{path}/{key}");
+                match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) => json_differences(x, y, next, out),
+                    (x, y) => out.push(format!("{next}: {x:?} != {y:?}")),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                json_differences(x, y, format!("{path}/{i}"), out);
+            }
+        }
+        (a, b) if a != b => out.push(format!("{path}: {a} != {b}")),
+        _ => {}
+    }
+}

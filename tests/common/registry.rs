@@ -1,0 +1,106 @@
+//! Real registries for tests: CNCF distribution 2.8 (`docker-registry serve`) on a free
+//! loopback port with filesystem storage in a temp dir, stopped on drop.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Registry {
+    child: Child,
+    pub addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Starts distribution; panics with what went wrong when it cannot (a missing
+    /// `docker-registry` binary fails the test: run .ci/test to install it).
+    pub fn start() -> Registry {
+        let binary = which("docker-registry").unwrap_or_else(|| {
+            panic!("docker-registry is not installed: run .ci/test, or apt-get install docker-registry")
+        });
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let port = free_port();
+            let addr = format!("127.0.0.1:{port}");
+            let config = dir.path().join("config.yml");
+            std::fs::write(&config, config_yaml(&dir.path().join("data"), &addr)).unwrap();
+            let child = Command::new(&binary)
+                .arg("serve")
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("starting docker-registry");
+            let mut registry = Registry {
+                child,
+                addr,
+                _dir: dir,
+            };
+            if registry.wait_ready() {
+                return registry;
+            }
+        }
+        panic!("docker-registry did not start on a loopback port in 5 tries");
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if http_status(&self.addr, "/v2/") == Some(200) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// `127.0.0.1:PORT/NAME:TAG`.
+    pub fn reference(&self, name_and_tag: &str) -> String {
+        format!("{}/{name_and_tag}", self.addr)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config_yaml(data: &Path, addr: &str) -> String {
+    format!(
+        "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+        data.display()
+    )
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("binding a free loopback port")
+}
+
+pub fn which(binary: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(binary))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The status of a plain HTTP GET, or None when nothing answers.
+pub fn http_status(addr: &str, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.split_whitespace().nth(1)?.parse().ok()
+}
