@@ -1,0 +1,191 @@
+//! OCI layouts: verification, limits and the errors a user sees.
+
+mod common;
+
+use std::path::Path;
+
+use bytes::Bytes;
+use common::*;
+use ocx::digest::Digest;
+use ocx::manifest::{Descriptor, ImageIndex, OCI_INDEX};
+use ocx::reference::ManifestRef;
+use ocx::source::layout::LayoutSource;
+use ocx::source::Source;
+
+fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
+    let (alg, hex) = digest.split_once(':').unwrap();
+    layout.join("blobs").join(alg).join(hex)
+}
+
+fn failing(args: &[&str]) -> String {
+    let output = ocx(args);
+    assert_eq!(output.status.code(), Some(2), "ocx {args:?} should fail: {}", stdout(&output));
+    assert!(stdout(&output).is_empty(), "nothing half-written to stdout");
+    stderr(&output)
+}
+
+#[test]
+fn tampered_config_blob_is_a_digest_error() {
+    let (_dir, layout) = sample_layout();
+    let reference = format!("oci:{}:image", layout.display());
+    let config_digest = describe_json(&[&reference])["config"]["digest"].as_str().unwrap().to_string();
+    let path = blob_path(&layout, &config_digest);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[10] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = failing(&["describe", &reference]);
+    assert!(err.contains("digest mismatch"), "{err}");
+    assert!(err.contains(&config_digest), "{err}");
+}
+
+#[test]
+fn truncated_manifest_blob_is_a_size_error() {
+    let (_dir, layout) = sample_layout();
+    let reference = format!("oci:{}:multi-platform", layout.display());
+    let child = describe_json(&[&reference])["manifests"]["linux/arm64/v8"]["descriptor"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = blob_path(&layout, &child);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
+    let err = failing(&["describe", &reference]);
+    assert!(err.contains(&child), "{err}");
+    assert!(err.contains("digest mismatch"), "{err}");
+}
+
+#[test]
+fn layout_errors_name_what_is_wrong() {
+    let (dir, layout) = sample_layout();
+    let missing = dir.path().join("nope");
+    let err = failing(&["describe", &format!("oci:{}", missing.display())]);
+    assert!(err.contains("no OCI layout") && err.contains("nope"), "{err}");
+
+    let err = failing(&["describe", &format!("oci:{}", layout.display())]);
+    assert!(err.contains("holds 5 manifests") && err.contains("multi-platform"), "{err}");
+
+    let err = failing(&["describe", &format!("oci:{}:v9", layout.display())]);
+    assert!(err.contains("no manifest tagged \"v9\"") && err.contains("provider"), "{err}");
+
+    let err = failing(&["describe", &format!("oci:{}@sha256:../../../etc/passwd", layout.display())]);
+    assert!(err.contains("invalid digest"), "{err}");
+
+    let absent = format!("sha256:{}", "1".repeat(64));
+    let err = failing(&["describe", &format!("oci:{}@{absent}", layout.display())]);
+    assert!(err.contains(&absent) && err.contains("not found"), "{err}");
+}
+
+#[test]
+fn a_layout_with_one_manifest_needs_no_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one");
+    let layout = LayoutSource::open_or_create(&path).unwrap();
+    let index = index_over(&[]);
+    runtime()
+        .block_on(layout.manifest_put(&ManifestRef::Tag("only".into()), OCI_INDEX, index))
+        .unwrap();
+    let out = describe_json(&[&format!("oci:{}", path.display())]);
+    assert_eq!(out["descriptor"]["annotations"]["org.opencontainers.image.ref.name"], "only");
+    assert_eq!(out["manifests"].as_object().unwrap().len(), 0);
+}
+
+fn index_over(children: &[Descriptor]) -> Bytes {
+    let index = ImageIndex {
+        schema_version: 2,
+        media_type: Some(OCI_INDEX.into()),
+        artifact_type: None,
+        manifests: children.to_vec(),
+        subject: None,
+        annotations: None,
+    };
+    Bytes::from(serde_json::to_vec(&index).unwrap())
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep");
+    let layout = LayoutSource::open_or_create(&path).unwrap();
+    let put = |bytes: Bytes| {
+        let digest = Digest::sha256_of(&bytes);
+        let descriptor = Descriptor::new(OCI_INDEX, digest.clone(), bytes.len() as u64);
+        runtime()
+            .block_on(layout.manifest_put(&ManifestRef::Digest(digest), OCI_INDEX, bytes))
+            .unwrap();
+        descriptor
+    };
+    let mut current = put(index_over(&[]));
+    let mut chain = vec![current.clone()];
+    for _ in 0..ocx::walk::MAX_DEPTH {
+        current = put(index_over(&[current]));
+        chain.push(current.clone());
+    }
+    // MAX_DEPTH indexes nest fine; one more level is refused.
+    let ok = format!("oci:{}@{}", path.display(), chain[ocx::walk::MAX_DEPTH - 1].digest);
+    describe_json(&[&ok]);
+    let too_deep = format!("oci:{}@{}", path.display(), current.digest);
+    let err = failing(&["describe", &too_deep]);
+    assert!(err.contains("nested more than 8 levels"), "{err}");
+}
+
+#[test]
+fn oversized_manifests_and_configs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    let layout = LayoutSource::open_or_create(&path).unwrap();
+    let huge = serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [],
+        "annotations": {"padding": "x".repeat(4 * 1024 * 1024)}
+    });
+    // ocx itself refuses to write such a manifest, so it is placed by hand.
+    let bytes = Bytes::from(serde_json::to_vec(&huge).unwrap());
+    let mut descriptor = Descriptor::new(OCI_INDEX, Digest::sha256_of(&bytes), bytes.len() as u64);
+    runtime().block_on(layout.blob_put(&descriptor, bytes)).unwrap();
+    descriptor.annotations = Some([(ocx::manifest::annotations::REF_NAME.to_string(), "huge".to_string())].into());
+    let index_json = path.join("index.json");
+    let mut index: ImageIndex = serde_json::from_slice(&std::fs::read(&index_json).unwrap()).unwrap();
+    index.manifests.push(descriptor);
+    std::fs::write(&index_json, serde_json::to_vec(&index).unwrap()).unwrap();
+    let err = failing(&["describe", &format!("oci:{}:huge", path.display())]);
+    assert!(err.contains("over the 4194304-byte limit"), "{err}");
+
+    // A config descriptor claiming 9 MiB is refused before anything is read.
+    let config = Descriptor::new(
+        ocx::manifest::OCI_CONFIG,
+        Digest::sha256_of(b"never written"),
+        9 * 1024 * 1024,
+    );
+    let manifest = serde_json::json!({
+        "schemaVersion": 2, "mediaType": ocx::manifest::OCI_MANIFEST, "config": config, "layers": []
+    });
+    let bytes = Bytes::from(serde_json::to_vec(&manifest).unwrap());
+    runtime()
+        .block_on(layout.manifest_put(&ManifestRef::Tag("bigconfig".into()), ocx::manifest::OCI_MANIFEST, bytes))
+        .unwrap();
+    let err = failing(&["describe", &format!("oci:{}:bigconfig", path.display())]);
+    assert!(err.contains("over the 8388608-byte limit"), "{err}");
+    assert!(err.contains(&config.digest.to_string()), "{err}");
+}
+
+#[test]
+fn schema1_manifests_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s1");
+    let layout = LayoutSource::open_or_create(&path).unwrap();
+    let s1 = br#"{"schemaVersion":1,"name":"x","tag":"1","architecture":"amd64","fsLayers":[],"history":[]}"#;
+    let media_type = ocx::manifest::DOCKER_SCHEMA1_SIGNED;
+    let digest = Digest::sha256_of(s1);
+    runtime()
+        .block_on(layout.blob_put(&Descriptor::new(media_type, digest.clone(), s1.len() as u64), Bytes::from_static(s1)))
+        .unwrap();
+    let err = failing(&["describe", &format!("oci:{}@{digest}", path.display())]);
+    assert!(err.contains("unsupported manifest media type application/vnd.docker.distribution.manifest.v1"), "{err}");
+}
+
+#[test]
+fn bad_references_and_platforms_are_usage_errors() {
+    let err = failing(&["describe", "example.com/Upper:1"]);
+    assert!(err.contains("invalid reference \"example.com/Upper:1\""), "{err}");
+    let err = failing(&["describe", "alpine", "--platform", "linux"]);
+    assert!(err.contains("invalid platform"), "{err}");
+}
