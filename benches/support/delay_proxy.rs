@@ -54,7 +54,11 @@ pub struct DelayProxy {
 
 impl DelayProxy {
     /// Listens on 127.0.0.1:0 and forwards to `upstream` until dropped.
-    pub fn start(upstream: SocketAddr, one_way: Duration, connect_delay: Option<Duration>) -> DelayProxy {
+    pub fn start(
+        upstream: SocketAddr,
+        one_way: Duration,
+        connect_delay: Option<Duration>,
+    ) -> DelayProxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("delay-proxy")
@@ -73,7 +77,14 @@ impl DelayProxy {
                 let id = count.fetch_add(1, Ordering::SeqCst) + 1;
                 let now = Instant::now();
                 record(&log, EventKind::Connect, id, String::new(), now, now);
-                tokio::spawn(serve(client, upstream, one_way, connect_delay, id, log.clone()));
+                tokio::spawn(serve(
+                    client,
+                    upstream,
+                    one_way,
+                    connect_delay,
+                    id,
+                    log.clone(),
+                ));
             }
         });
         DelayProxy {
@@ -182,7 +193,14 @@ fn http_line(chunk: &[u8], to_upstream: bool) -> Option<(EventKind, String)> {
     }
 }
 
-fn record(trace: &Trace, kind: EventKind, connection: usize, line: String, read_at: Instant, deliver_at: Instant) {
+fn record(
+    trace: &Trace,
+    kind: EventKind,
+    connection: usize,
+    line: String,
+    read_at: Instant,
+    deliver_at: Instant,
+) {
     trace.lock().unwrap().push(Event {
         kind,
         connection,

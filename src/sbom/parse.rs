@@ -641,7 +641,7 @@ fn split_purl(text: &str) -> Purl {
     // An '@' followed by a further '/' is an npm scope in the namespace, not a version.
     let rest = match rest.rfind('@') {
         Some(i) if !rest[i + 1..].contains('/') => {
-            purl.version = None;
+            purl.version = non_empty(Some(&percent_decode(&rest[i + 1..])));
             &rest[..i]
         }
         _ => rest,

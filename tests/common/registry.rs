@@ -17,6 +17,17 @@ impl Registry {
     /// Starts distribution; panics with what went wrong when it cannot (a missing
     /// `docker-registry` binary fails the test: run .ci/test to install it).
     pub fn start() -> Registry {
+        Self::start_with_auth(None)
+    }
+
+    /// Starts distribution with htpasswd (HTTP Basic) authentication for one user.
+    pub fn start_with_htpasswd(user: &str, password: &str) -> Registry {
+        // bcrypt's lowest cost keeps each authenticated request fast.
+        let hash = bcrypt::hash(password, 4).unwrap();
+        Self::start_with_auth(Some(format!("{user}:{hash}\n")))
+    }
+
+    fn start_with_auth(htpasswd: Option<String>) -> Registry {
         let binary = which("docker-registry").unwrap_or_else(|| {
             panic!("docker-registry is not installed: run .ci/test, or apt-get install docker-registry")
         });
@@ -25,7 +36,13 @@ impl Registry {
             let port = free_port();
             let addr = format!("127.0.0.1:{port}");
             let config = dir.path().join("config.yml");
-            std::fs::write(&config, config_yaml(&dir.path().join("data"), &addr)).unwrap();
+            let mut yaml = config_yaml(&dir.path().join("data"), &addr);
+            if let Some(entries) = &htpasswd {
+                let file = dir.path().join("htpasswd");
+                std::fs::write(&file, entries).unwrap();
+                yaml.push_str(&format!("auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n", file.display()));
+            }
+            std::fs::write(&config, yaml).unwrap();
             let child = Command::new(&binary)
                 .arg("serve")
                 .arg(&config)
@@ -52,7 +69,7 @@ impl Registry {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if http_status(&self.addr, "/v2/") == Some(200) {
+            if matches!(http_status(&self.addr, "/v2/"), Some(200 | 401)) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -97,7 +114,8 @@ pub fn which(binary: &str) -> Option<PathBuf> {
 
 /// The status of a plain HTTP GET, or None when nothing answers.
 pub fn http_status(addr: &str, path: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(1)).ok()?;
+    let mut stream =
+        TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(1)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
     let mut response = String::new();

@@ -1,0 +1,444 @@
+//! How many sequential round trips `ocx describe` costs for an N-platform index.
+//!
+//! Starts a real registry (CNCF distribution), pushes N-platform OCI indexes into it
+//! through ocx's registry source, puts a delay proxy in front of it, and times the ocx
+//! binary through the proxy and directly. (median through the proxy − direct baseline)
+//! / (2 × one-way delay) is the number of sequential round trips. Fails when describing
+//! the 8-platform index costs more than 4.
+//!
+//! `cargo bench --bench describe_latency [-- --quick]`; see benches/README.md.
+
+#[allow(dead_code)]
+#[path = "support/delay_proxy.rs"]
+mod delay_proxy;
+#[allow(dead_code)]
+#[path = "../tests/common/registry.rs"]
+mod registry;
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use serde_json::json;
+
+use delay_proxy::{DelayProxy, Event, EventKind};
+use ocx::digest::Digest;
+use ocx::manifest::{
+    Descriptor, ImageIndex, ImageManifest, Platform, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST,
+};
+use ocx::reference::{ManifestRef, Target};
+use ocx::source::{Source, Sources};
+
+const REPO: &str = "bench";
+const MAX_N: usize = 16;
+const CHECKED_N: usize = 8;
+const MAX_ROUND_TRIPS: f64 = 4.0;
+const LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+
+/// OS, architecture, variant of the first `MAX_N` platforms.
+const PLATFORMS: [(&str, &str, Option<&str>); MAX_N] = [
+    ("linux", "amd64", None),
+    ("linux", "arm64", Some("v8")),
+    ("linux", "arm", Some("v7")),
+    ("linux", "arm", Some("v6")),
+    ("linux", "386", None),
+    ("linux", "ppc64le", None),
+    ("linux", "s390x", None),
+    ("linux", "riscv64", None),
+    ("linux", "mips64le", None),
+    ("linux", "loong64", None),
+    ("linux", "arm", Some("v5")),
+    ("windows", "amd64", None),
+    ("windows", "arm64", None),
+    ("darwin", "amd64", None),
+    ("darwin", "arm64", None),
+    ("freebsd", "amd64", None),
+];
+
+struct Settings {
+    one_way: Duration,
+    runs: usize,
+    widths: Vec<usize>,
+    trace: bool,
+}
+
+struct Row {
+    n: usize,
+    median: Duration,
+    baseline: Duration,
+    round_trips: f64,
+    connections_per_run: f64,
+    requests_per_run: f64,
+    /// The proxy's trace of the last run.
+    trace: Vec<Event>,
+}
+
+fn main() {
+    match run() {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("describe_latency: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Ok(false) when the N=8 check fails.
+fn run() -> Result<bool> {
+    let settings = settings()?;
+    let registry = registry::Registry::start();
+    let upstream: SocketAddr = registry.addr.parse()?;
+    let images = push_indexes(&registry.addr, &settings.widths).context("pushing the indexes")?;
+    let docker_config = tempfile::tempdir()?;
+    let ms = settings.one_way.as_millis();
+    println!(
+        "describe_latency: registry {}, one-way delay {ms} ms (RTT {} ms), {} runs per row",
+        registry.addr,
+        2 * ms,
+        settings.runs
+    );
+
+    let plain = measure(&settings, upstream, None, &images, docker_config.path())?;
+    print_table(
+        &format!("proxy +{ms} ms each way, new connections free"),
+        &plain,
+    );
+    let rtt = 2 * settings.one_way;
+    let handshake = measure(
+        &settings,
+        upstream,
+        Some(rtt),
+        &images,
+        docker_config.path(),
+    )?;
+    print_table(
+        &format!(
+            "proxy +{ms} ms each way, each new connection costs one RTT ({} ms) before its first byte (informative)",
+            rtt.as_millis()
+        ),
+        &handshake,
+    );
+
+    let Some(row) = plain.iter().find(|r| r.n == CHECKED_N) else {
+        println!("\nN={CHECKED_N} was not measured: no check made");
+        return Ok(true);
+    };
+    let pass = row.round_trips <= MAX_ROUND_TRIPS;
+    if settings.trace || !pass {
+        print_trace(&format!("N={CHECKED_N}, new connections free"), &row.trace);
+        if let Some(row) = handshake.iter().find(|r| r.n == CHECKED_N) {
+            print_trace(
+                &format!("N={CHECKED_N}, one RTT per new connection"),
+                &row.trace,
+            );
+        }
+    }
+    println!(
+        "\nN={CHECKED_N}: {:.1} sequential round trips (limit {MAX_ROUND_TRIPS}): {}",
+        row.round_trips,
+        if pass { "ok" } else { "FAIL" }
+    );
+    Ok(pass)
+}
+
+fn settings() -> Result<Settings> {
+    let mut quick = env_flag("OCX_BENCH_QUICK");
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--bench" => {} // cargo bench passes it to every bench target
+            other => eprintln!("describe_latency: ignoring argument {other:?}"),
+        }
+    }
+    let one_way = Duration::from_millis(env_number("OCX_BENCH_DELAY_MS", 20)? as u64);
+    let mut runs = env_number("OCX_BENCH_RUNS", 5)?;
+    let mut widths = match std::env::var("OCX_BENCH_N") {
+        Ok(list) => list
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse::<usize>()
+                    .context("OCX_BENCH_N is a comma-separated list of numbers")
+            })
+            .collect::<Result<Vec<_>>>()?,
+        Err(_) => vec![1, 2, 4, 8, 16],
+    };
+    if quick {
+        widths = vec![CHECKED_N];
+        runs = 3;
+    }
+    if let Some(n) = widths.iter().find(|&&n| n == 0 || n > MAX_N) {
+        bail!("N={n} is out of range: N goes from 1 to {MAX_N}");
+    }
+    if runs == 0 || one_way.is_zero() {
+        bail!("OCX_BENCH_RUNS and OCX_BENCH_DELAY_MS must be positive");
+    }
+    Ok(Settings {
+        one_way,
+        runs,
+        widths,
+        trace: env_flag("OCX_BENCH_TRACE"),
+    })
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+fn env_number(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not a number")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// Pushes one image per platform and, for each width N, the index `bench:nN` over the
+/// first N of them; returns the images' descriptors.
+fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
+    let target = Target::parse(&format!("{registry}/{REPO}:unused"))?;
+    let (source, _) = Sources::new(Default::default())?.open(&target)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let widest = widths.iter().copied().max().unwrap_or(0);
+        let mut images = Vec::new();
+        for (i, platform) in PLATFORMS.iter().take(widest).enumerate() {
+            images.push(push_image(source.as_ref(), i, *platform).await?);
+        }
+        for &n in widths {
+            let index = ImageIndex {
+                schema_version: 2,
+                media_type: Some(OCI_INDEX.into()),
+                artifact_type: None,
+                manifests: images[..n].to_vec(),
+                subject: None,
+                annotations: None,
+            };
+            let bytes = Bytes::from(serde_json::to_vec(&index)?);
+            let tag = ManifestRef::Tag(format!("n{n}"));
+            source.manifest_put(&tag, OCI_INDEX, bytes).await?;
+        }
+        Ok(images)
+    })
+}
+
+async fn push_image(
+    dest: &dyn Source,
+    i: usize,
+    (os, architecture, variant): (&str, &str, Option<&str>),
+) -> Result<Descriptor> {
+    let program = format!("hello-{i}");
+    let layer = put_blob(
+        dest,
+        LAYER_TAR,
+        ocx::sample::tar_with_file(
+            &program,
+            format!("{program} for {os}/{architecture}\n").as_bytes(),
+        ),
+    )
+    .await?;
+    let mut config = json!({
+        "created": "2024-05-01T12:00:00Z",
+        "architecture": architecture,
+        "os": os,
+        "config": {"Entrypoint": [format!("/{program}")]},
+        "rootfs": {"type": "layers", "diff_ids": [layer.digest.to_string()]},
+        "history": [{"created": "2024-05-01T12:00:00Z", "created_by": format!("COPY {program} /")}]
+    });
+    if let Some(v) = variant {
+        config["variant"] = json!(v);
+    }
+    let config = put_blob(dest, OCI_CONFIG, serde_json::to_vec(&config)?).await?;
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: None,
+        config,
+        layers: vec![layer],
+        subject: None,
+        annotations: None,
+    };
+    let bytes = serde_json::to_vec(&manifest)?;
+    let mut descriptor =
+        Descriptor::new(OCI_MANIFEST, Digest::sha256_of(&bytes), bytes.len() as u64);
+    dest.manifest_put(
+        &ManifestRef::Digest(descriptor.digest.clone()),
+        OCI_MANIFEST,
+        Bytes::from(bytes),
+    )
+    .await?;
+    descriptor.platform = Some(Platform {
+        architecture: architecture.into(),
+        os: os.into(),
+        variant: variant.map(str::to_string),
+        ..Default::default()
+    });
+    Ok(descriptor)
+}
+
+async fn put_blob(dest: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Result<Descriptor> {
+    let descriptor = Descriptor::new(media_type, Digest::sha256_of(&bytes), bytes.len() as u64);
+    dest.blob_put(&descriptor, Bytes::from(bytes)).await?;
+    Ok(descriptor)
+}
+
+/// One table: for each width, the direct baseline and the runs through a new proxy.
+fn measure(
+    settings: &Settings,
+    upstream: SocketAddr,
+    connect_delay: Option<Duration>,
+    images: &[Descriptor],
+    docker_config: &std::path::Path,
+) -> Result<Vec<Row>> {
+    let proxy = DelayProxy::start(upstream, settings.one_way, connect_delay);
+    let mut rows = Vec::new();
+    for &n in &settings.widths {
+        let reference = |addr: &str| format!("{addr}/{REPO}:n{n}");
+        // Warm up (page cache, registry), then the baseline without the proxy.
+        describe(
+            &reference(&upstream.to_string()),
+            &images[..n],
+            docker_config,
+        )?;
+        let mut direct = Vec::new();
+        for _ in 0..settings.runs {
+            direct.push(describe(
+                &reference(&upstream.to_string()),
+                &images[..n],
+                docker_config,
+            )?);
+        }
+        let mut delayed = Vec::new();
+        let (mut connections, mut requests, mut trace) = (0, 0, Vec::new());
+        for _ in 0..settings.runs {
+            let before = proxy.connections();
+            proxy.take_events();
+            delayed.push(describe(
+                &reference(&proxy.addr().to_string()),
+                &images[..n],
+                docker_config,
+            )?);
+            connections += proxy.connections() - before;
+            trace = proxy.take_events();
+            requests += trace
+                .iter()
+                .filter(|e| e.kind == EventKind::Request)
+                .count();
+        }
+        let (median, baseline) = (median(&mut delayed), median(&mut direct));
+        let rtt = 2.0 * settings.one_way.as_secs_f64();
+        let round_trips = (median.as_secs_f64() - baseline.as_secs_f64()) / rtt;
+        rows.push(Row {
+            n,
+            median,
+            baseline,
+            round_trips: (round_trips * 10.0).round() / 10.0,
+            connections_per_run: connections as f64 / settings.runs as f64,
+            requests_per_run: requests as f64 / settings.runs as f64,
+            trace,
+        });
+    }
+    Ok(rows)
+}
+
+/// Runs `ocx describe REFERENCE --json` and returns its wall time.
+fn describe(
+    reference: &str,
+    children: &[Descriptor],
+    docker_config: &std::path::Path,
+) -> Result<Duration> {
+    let start = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_ocx"))
+        .args(["describe", reference, "--json"])
+        .env("DOCKER_CONFIG", docker_config)
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env("NO_COLOR", "1")
+        .output()
+        .context("running ocx")?;
+    let elapsed = start.elapsed();
+    if !output.status.success() {
+        bail!(
+            "ocx describe {reference} failed ({:?}):\n{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // The output must name every child: the walk really reached all N.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if let Some(missing) = children
+        .iter()
+        .find(|c| !stdout.contains(&c.digest.to_string()))
+    {
+        bail!(
+            "ocx describe {reference} does not name child {}:\n{stdout}",
+            missing.digest
+        );
+    }
+    Ok(elapsed)
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    let mid = samples.len() / 2;
+    if samples.len() % 2 == 0 {
+        (samples[mid - 1] + samples[mid]) / 2
+    } else {
+        samples[mid]
+    }
+}
+
+fn print_table(title: &str, rows: &[Row]) {
+    println!("\n{title}");
+    println!(
+        "{:>3}  {:>13}  {:>13}  {:>21}  {:>9}  {:>12}",
+        "N", "median proxy", "baseline", "sequential round trips", "conns/run", "requests/run"
+    );
+    for row in rows {
+        println!(
+            "{:>3}  {:>10.1} ms  {:>10.1} ms  {:>22.1}  {:>9.1}  {:>12.1}",
+            row.n,
+            row.median.as_secs_f64() * 1e3,
+            row.baseline.as_secs_f64() * 1e3,
+            row.round_trips,
+            row.connections_per_run,
+            row.requests_per_run
+        );
+    }
+}
+
+/// The requests of one run as the client sees them: sent at, answered at, connection.
+fn print_trace(title: &str, events: &[Event]) {
+    println!("\ntrace, {title} (ms from the first event; requests at send, responses at receipt):");
+    let Some(start) = events.iter().map(|e| e.read_at).min() else {
+        println!("  (empty)");
+        return;
+    };
+    let mut lines: Vec<(Duration, String)> = events
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::Connect => (
+                e.read_at - start,
+                format!("conn {:>2}  connect", e.connection),
+            ),
+            EventKind::Request => (
+                e.read_at - start,
+                format!("conn {:>2}  -> {}", e.connection, e.line),
+            ),
+            EventKind::Response => (
+                e.deliver_at - start,
+                format!("conn {:>2}  <- {}", e.connection, e.line),
+            ),
+        })
+        .collect();
+    lines.sort_by_key(|(at, _)| *at);
+    for (at, line) in lines {
+        println!("  {:>7.1}  {line}", at.as_secs_f64() * 1e3);
+    }
+}

@@ -1,0 +1,123 @@
+//! Credentials against a real registry with htpasswd authentication: docker's
+//! config.json (auths, credHelpers), podman's REGISTRY_AUTH_FILE, and the rule that
+//! secrets never reach output.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use base64::Engine as _;
+use common::registry::Registry;
+use common::*;
+
+const USER: &str = "alice";
+const PASSWORD: &str = "s3cret-pw-7731";
+
+fn authenticated_registry() -> (Registry, tempfile::TempDir) {
+    let registry = Registry::start_with_htpasswd(USER, PASSWORD);
+    let (dir, layout) = sample_layout();
+    let output = Command::new("skopeo")
+        .args([
+            "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+            "--dest-creds", &format!("{USER}:{PASSWORD}"),
+            &format!("oci:{}:multi-platform", layout.display()),
+            &format!("docker://{}", registry.reference("private/app:1")),
+        ])
+        .output()
+        .expect("skopeo is required (run .ci/test)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    (registry, dir)
+}
+
+fn docker_config(dir: &std::path::Path, registry: &Registry, password: &str) -> String {
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
+    let config_dir = dir.join("docker");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    config_dir.display().to_string()
+}
+
+fn assert_no_secret(text: &str) {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    assert!(!text.contains(PASSWORD), "the password leaked: {text}");
+    assert!(!text.contains(&encoded), "the encoded credential leaked: {text}");
+}
+
+#[test]
+fn anonymous_access_is_refused_with_a_hint() {
+    let (registry, _dir) = authenticated_registry();
+    let output = ocx(&["describe", &registry.reference("private/app:1")]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("401") && err.contains("UNAUTHORIZED"), "{err}");
+    assert!(err.contains("docker login"), "{err}");
+}
+
+#[test]
+fn docker_config_auths_are_used_and_never_printed() {
+    let (registry, dir) = authenticated_registry();
+    let config = docker_config(dir.path(), &registry, PASSWORD);
+    let output = ocx_with_env(&["describe", &registry.reference("private/app:1"), "--json"], &[("DOCKER_CONFIG", &config)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_valid_describe(&out);
+    assert_eq!(out["manifests"].as_object().unwrap().len(), 3);
+    assert_no_secret(&stdout(&output));
+    assert_no_secret(&stderr(&output));
+}
+
+#[test]
+fn wrong_password_is_an_error_without_the_secret() {
+    let (registry, dir) = authenticated_registry();
+    let config = docker_config(dir.path(), &registry, "not-the-password");
+    let output = ocx_with_env(&["describe", &registry.reference("private/app:1")], &[("DOCKER_CONFIG", &config)]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("401"), "{err}");
+    assert!(!err.contains("not-the-password"), "{err}");
+}
+
+#[test]
+fn podman_auth_file_is_used() {
+    let (registry, dir) = authenticated_registry();
+    let config = docker_config(dir.path(), &registry, PASSWORD);
+    let auth_file = format!("{config}/config.json");
+    let output = ocx_with_env(&["describe", &registry.reference("private/app:1")], &[("REGISTRY_AUTH_FILE", &auth_file)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("Platforms (3)"));
+}
+
+#[test]
+fn credential_helpers_are_run() {
+    let (registry, dir) = authenticated_registry();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-ocxtest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread server\necho \"{{\\\"ServerURL\\\":\\\"$server\\\",\\\"Username\\\":\\\"{USER}\\\",\\\"Secret\\\":\\\"{PASSWORD}\\\"}}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config_dir = dir.path().join("helper-config");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"ocxtest"}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let output = ocx_with_env(
+        &["describe", &registry.reference("private/app:1")],
+        &[("DOCKER_CONFIG", config_dir.to_str().unwrap()), ("PATH", &path)],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_no_secret(&stdout(&output));
+}
