@@ -202,8 +202,11 @@ fn visit(node: &Node, count: &mut impl FnMut(&Descriptor)) {
     }
 }
 
-/// Where each build field is read from, in order of preference.
-const BUILD_KEYS: [(&str, fn(&mut Build) -> &mut Option<BuildValue>); 13] = [
+/// Picks one field of [`Build`].
+type BuildField = fn(&mut Build) -> &mut Option<BuildValue>;
+
+/// The annotation (or label) each build field is read from.
+const BUILD_KEYS: [(&str, BuildField); 13] = [
     ("org.opencontainers.image.source", |b| &mut b.source),
     ("org.opencontainers.image.revision", |b| &mut b.revision),
     ("org.opencontainers.image.version", |b| &mut b.version),
@@ -294,9 +297,7 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
             (format!("ko {}", path.trim()), "history.created_by")
         } else if comment.starts_with("buildkit.dockerfile") {
             ("buildkit".to_string(), "history.comment")
-        } else if created_by.starts_with("jib-") {
-            (created_by.to_string(), "history.created_by")
-        } else if created_by.starts_with("apko") {
+        } else if created_by.starts_with("jib-") || created_by.starts_with("apko") {
             (created_by.to_string(), "history.created_by")
         } else {
             return None;

@@ -144,7 +144,9 @@ pub struct ImageIndex {
     pub annotations: Option<Annotations>,
 }
 
-/// A parsed manifest of either kind.
+/// A parsed manifest of either kind. Few exist at once, so the size difference
+/// between the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Manifest {
     Image(ImageManifest),

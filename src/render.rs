@@ -98,7 +98,11 @@ fn image_sections(out: &mut String, m: &Described, styled: bool) {
     }
     if let Some(layers) = &m.layers {
         section(out, &format!("Layers ({})", layers.len()), styled);
-        out.push_str(&layer_table(layers, styled));
+        if layers.is_empty() {
+            out.push_str("  none\n");
+        } else {
+            out.push_str(&layer_table(layers, styled));
+        }
     }
 }
 
@@ -111,7 +115,7 @@ fn platform_table(m: &Described, styled: bool) -> String {
             _ => "-".into(),
         };
         table.add_row(vec![
-            key.clone(),
+            short_key(key),
             short(&child.descriptor.digest),
             or_dash(child.artifact_type.as_deref()),
             layers,
@@ -234,6 +238,15 @@ fn short(digest: &str) -> String {
     }
 }
 
+/// A `manifests` key: digest keys (entries without a platform) are abbreviated.
+fn short_key(key: &str) -> String {
+    match key.split_once('#') {
+        Some((base, n)) if base.contains(':') && !base.contains('/') => format!("{}#{n}", short(base)),
+        None if key.contains(':') && !key.contains('/') => short(key),
+        _ => key.to_string(),
+    }
+}
+
 /// Sizes in powers of 1000, as registries and docker show them.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
@@ -259,6 +272,14 @@ mod tests {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(1_500), "1.5 kB");
         assert_eq!(human_size(12_300_000), "12.3 MB");
+    }
+
+    #[test]
+    fn short_keys() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(short_key(&digest), "sha256:aaaaaaaaaaaa");
+        assert_eq!(short_key(&format!("{digest}#2")), "sha256:aaaaaaaaaaaa#2");
+        assert_eq!(short_key("windows/amd64:10.0.1"), "windows/amd64:10.0.1");
     }
 
     #[test]

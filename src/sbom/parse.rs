@@ -41,6 +41,7 @@ const MAX_NESTING: usize = 8;
 #[serde(rename_all = "snake_case")]
 pub enum SbomFormat {
     Spdx,
+    #[serde(rename = "cyclonedx")]
     CycloneDx,
     Syft,
 }
