@@ -397,7 +397,7 @@ fn median(samples: &mut [Duration]) -> Duration {
 fn print_table(title: &str, rows: &[Row]) {
     println!("\n{title}");
     println!(
-        "{:>3}  {:>13}  {:>13}  {:>21}  {:>9}  {:>12}",
+        "{:>3}  {:>13}  {:>13}  {:>22}  {:>9}  {:>12}",
         "N", "median proxy", "baseline", "sequential round trips", "conns/run", "requests/run"
     );
     for row in rows {

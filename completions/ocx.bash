@@ -65,7 +65,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__describe)
-            opts="-h -V --json --raw --platform --concurrency --plain-http --insecure --color --help --version"
+            opts="-h -V --json --raw --platform --concurrency --no-sbom --max-sbom-size --plain-http --insecure --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -76,6 +76,10 @@ _ocx() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sbom-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -33,9 +33,11 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;describe'= {
             cand --platform 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once'
+            cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --color 'When to use colour and box drawing in human output'
             cand --json 'Print the output schema as one JSON document'
             cand --raw 'Print the manifest bytes exactly as stored'
+            cand --no-sbom 'Skip SBOM discovery: describe only the structure (`sbom` is then null)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
             cand -h 'Print help (see more with ''--help'')'

@@ -37,11 +37,13 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell c
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l json -d 'Print the output schema as one JSON document'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l raw -d 'Print the manifest bytes exactly as stored'
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l no-sbom -d 'Skip SBOM discovery: describe only the structure (`sbom` is then null)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -91,6 +91,14 @@ pub struct DescribeArgs {
     /// How many requests may be in flight at once
     #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+
+    /// Skip SBOM discovery: describe only the structure (`sbom` is then null)
+    #[arg(long)]
+    pub no_sbom: bool,
+
+    /// Refuse SBOM blobs larger than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sbom::discover::DEFAULT_MAX_SBOM_BYTES)]
+    pub max_sbom_size: u64,
 }
 
 #[derive(Debug, Args)]

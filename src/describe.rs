@@ -13,20 +13,21 @@ use crate::model::{
     DescriptorInfo, HistoryEntry, MediaType, PlatformInfo, SCHEMA_VERSION,
 };
 use crate::platform;
+use crate::sbom::Findings;
 use crate::walk::Node;
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
-/// `location@digest`.
-pub fn describe(reference: &str, resolved: String, root: &Node) -> Description {
+/// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
+pub fn describe(reference: &str, resolved: String, root: &Node, sboms: Option<&Findings>) -> Description {
     Description {
         schema_version: SCHEMA_VERSION,
         reference: reference.to_string(),
         resolved,
-        manifest: described(root),
+        manifest: described(root, sboms),
     }
 }
 
-fn described(node: &Node) -> Described {
+fn described(node: &Node, sboms: Option<&Findings>) -> Described {
     let media_type = &node.descriptor.media_type;
     let manifest = &node.manifest;
     let mut out = Described {
@@ -45,14 +46,21 @@ fn described(node: &Node) -> Described {
         attestations: None,
         total_size: total_size(node),
         build: Build::default(),
+        sbom: None,
+        sbom_sources: None,
     };
+    if let Some(findings) = sboms {
+        let attached = findings.get(&node.descriptor.digest).cloned().unwrap_or_default();
+        out.sbom = Some(crate::sbom::packages(&attached));
+        out.sbom_sources = Some(crate::sbom::sources(&attached));
+    }
     match manifest {
         Manifest::Image(image) => {
             out.layers = Some(image.layers.iter().map(descriptor_info).collect());
             out.config = node.config.as_ref().map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
         }
         Manifest::Index(_) => {
-            let (manifests, attestations) = index_entries(&node.children);
+            let (manifests, attestations) = index_entries(&node.children, sboms);
             out.manifests = Some(manifests);
             out.attestations = Some(attestations);
         }
@@ -128,7 +136,10 @@ fn entry_key(descriptor: &Descriptor) -> String {
 /// Splits an index's children into the platform map and BuildKit attestations.
 ///
 /// A key seen before gets the suffix `#2`, `#3`, … in index order, so no entry is lost.
-fn index_entries(children: &[Node]) -> (IndexMap<String, Described>, Vec<Attestation>) {
+fn index_entries(
+    children: &[Node],
+    sboms: Option<&Findings>,
+) -> (IndexMap<String, Described>, Vec<Attestation>) {
     let mut manifests = IndexMap::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut attestation_nodes = Vec::new();
@@ -141,7 +152,7 @@ fn index_entries(children: &[Node]) -> (IndexMap<String, Described>, Vec<Attesta
         let count = seen.entry(base.clone()).or_insert(0);
         *count += 1;
         let key = if *count == 1 { base } else { format!("{base}#{count}") };
-        manifests.insert(key, described(child));
+        manifests.insert(key, described(child, sboms));
     }
     let attestations = attestation_nodes
         .into_iter()
@@ -394,7 +405,7 @@ mod tests {
             image_node("c", None, &[]),
             att,
         ]);
-        let d = describe("x", "y".into(), &root);
+        let d = describe("x", "y".into(), &root, None);
         let keys: Vec<&String> = d.manifest.manifests.as_ref().unwrap().keys().collect();
         let c_digest = root.children[2].descriptor.digest.to_string();
         assert_eq!(keys, vec!["linux/amd64", "linux/amd64#2", c_digest.as_str()]);
@@ -406,7 +417,7 @@ mod tests {
     #[test]
     fn build_prefers_annotations_then_falls_back_to_children() {
         let root = index_node(vec![image_node("a", linux("amd64"), &[])]);
-        let build = describe("x", "y".into(), &root).manifest.build;
+        let build = describe("x", "y".into(), &root, None).manifest.build;
         let source = build.source.unwrap();
         assert_eq!((source.value.as_str(), source.source), ("https://example.com/repo", BuildSource::Annotation));
         let created = build.created.unwrap();
@@ -420,6 +431,6 @@ mod tests {
     fn total_size_counts_shared_blobs_once() {
         let root = index_node(vec![image_node("a", linux("amd64"), &[]), image_node("b", linux("arm64"), &[])]);
         // index 300 + 2 manifests 50 + 2 configs 10 + one shared layer 100
-        assert_eq!(describe("x", "y".into(), &root).manifest.total_size, 300 + 100 + 20 + 100);
+        assert_eq!(describe("x", "y".into(), &root, None).manifest.total_size, 300 + 100 + 20 + 100);
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod describe;
 pub mod digest;
+pub mod inspect;
 pub mod manifest;
 pub mod model;
 pub mod platform;

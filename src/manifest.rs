@@ -187,6 +187,18 @@ impl Manifest {
         }
     }
 
+    /// The artifact type a referrers list gives this manifest: its artifactType, else
+    /// (for an image manifest) its config's media type.
+    pub fn referrer_artifact_type(&self) -> Option<String> {
+        match self {
+            Manifest::Image(m) => m
+                .artifact_type
+                .clone()
+                .or_else(|| Some(m.config.media_type.clone())),
+            Manifest::Index(i) => i.artifact_type.clone(),
+        }
+    }
+
     pub fn annotations(&self) -> Option<&Annotations> {
         match self {
             Manifest::Image(m) => m.annotations.as_ref(),

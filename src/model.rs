@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::sbom::discover::{Convention, Outcome};
+use crate::sbom::parse::{Purl, SbomFormat};
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// `ocx describe --json`.
@@ -44,6 +47,47 @@ pub struct Described {
     /// Bytes of all distinct content: manifests, configs and layers, each counted once.
     pub total_size: u64,
     pub build: Build,
+    /// Packages of the SBOMs attached to this manifest; null when discovery was skipped
+    /// (`--no-sbom`).
+    pub sbom: Option<Vec<Package>>,
+    /// Every place looked at for SBOMs and what it held; null when discovery was skipped.
+    pub sbom_sources: Option<Vec<SbomSource>>,
+}
+
+/// A package URL from an SBOM and every document it was found in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    #[serde(flatten)]
+    pub purl: Purl,
+    pub sources: Vec<PackageSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageSource {
+    pub format: SbomFormat,
+    pub convention: Convention,
+    /// The manifest that carries the SBOM (referrer, cosign tag, attestation manifest).
+    pub manifest: String,
+    /// The SBOM blob.
+    pub document: String,
+}
+
+/// One place that can hold SBOMs, and what it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SbomSource {
+    pub convention: Convention,
+    pub location: String,
+    pub outcome: Outcome,
+    pub manifest: Option<String>,
+    pub document: Option<String>,
+    pub media_type: Option<String>,
+    pub format: Option<SbomFormat>,
+    pub spec_version: Option<String>,
+    pub predicate_type: Option<String>,
+    pub envelopes: Vec<String>,
+    pub packages: Option<usize>,
+    pub packages_without_purl: Option<usize>,
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

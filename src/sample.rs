@@ -11,6 +11,11 @@
 //! |                  | platform-only configs, and one child with the empty config               |
 //! | `nested`         | index of the `multi-platform` index and the `image`                      |
 //! | `docker`         | Docker manifest list with one Docker v2 schema 2 image                   |
+//!
+//! SBOMs are attached to `multi-platform` by every convention: a BuildKit attestation
+//! (linux/amd64), a cosign `.sbom` tag (linux/arm64, SPDX), an OCI 1.1 referrer
+//! (windows, CycloneDX; in the referrers tag index where the registry lacks the API) and
+//! a cosign `.att` tag on the index itself (DSSE-wrapped SPDX listing pkg:oci images).
 
 use anyhow::Result;
 use bytes::Bytes;
@@ -39,6 +44,7 @@ pub const WINDOWS_OS_VERSION: &str = "10.0.20348.2113";
 pub async fn write_all(dest: &dyn Source) -> Result<Vec<(String, Descriptor)>> {
     let image = image(dest, "amd64", None, "linux", None, "hello").await?;
     let multi = multi_platform(dest).await?;
+    attach_sboms(dest, &multi).await?;
     let provider = provider(dest).await?;
     let nested = nested(dest, &multi, &image).await?;
     let docker = docker(dest).await?;
@@ -322,6 +328,132 @@ async fn docker(dest: &dyn Source) -> Result<Descriptor> {
         annotations: None,
     };
     put_manifest(dest, DOCKER_MANIFEST_LIST, serde_json::to_vec(&list)?).await
+}
+
+/// Attaches SBOMs to the multi-platform index and its children, one convention each.
+async fn attach_sboms(dest: &dyn Source, index: &Descriptor) -> Result<()> {
+    let fetched = dest.manifest_get(&ManifestRef::Digest(index.digest.clone())).await?;
+    let crate::manifest::Manifest::Index(list) = fetched.manifest else {
+        anyhow::bail!("the multi-platform sample is not an index");
+    };
+    let child = |os: &str, arch: &str| {
+        list.manifests
+            .iter()
+            .find(|d| d.platform.as_ref().is_some_and(|p| p.os == os && p.architecture == arch))
+            .cloned()
+            .expect("the sample has this platform")
+    };
+    let arm64 = child("linux", "arm64");
+    let windows = child("windows", "amd64");
+    let spdx = serde_json::to_vec(&spdx_document(&[
+        ("libc6", Some("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=arm64&distro=debian-12")),
+        ("ca-certificates", Some("pkg:deb/debian/ca-certificates@20230311?arch=all&distro=debian-12")),
+        ("hello", None),
+    ]))?;
+    cosign_tag(dest, &arm64.digest, "sbom", "text/spdx+json", spdx, None).await?;
+    referrer(dest, &windows, "application/vnd.cyclonedx+json", serde_json::to_vec(&cyclonedx_document())?).await?;
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://spdx.dev/Document",
+        "subject": [{"name": "example.com/ocx/hello", "digest": {"sha256": index.digest.hex()}}],
+        "predicate": spdx_document(&[
+            ("hello-linux-amd64", Some(&format!("pkg:oci/hello@{}?arch=amd64&os=linux", child("linux", "amd64").digest))),
+            ("hello-linux-arm64", Some(&format!("pkg:oci/hello@{}?arch=arm64&os=linux", arm64.digest))),
+            ("hello-base", Some("pkg:oci/library/hello")),
+        ]),
+    });
+    let envelope = json!({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, serde_json::to_vec(&statement)?),
+        "signatures": [{"keyid": "", "sig": "c2FtcGxl"}]
+    });
+    let predicate = annotations(&[("predicateType", "https://spdx.dev/Document")]);
+    let envelope = serde_json::to_vec(&envelope)?;
+    cosign_tag(dest, &index.digest, "att", "application/vnd.dsse.envelope.v1+json", envelope, predicate).await
+}
+
+fn spdx_document(packages: &[(&str, Option<&str>)]) -> Value {
+    let packages: Vec<Value> = packages
+        .iter()
+        .map(|(name, purl)| {
+            let mut package = json!({
+                "name": name, "SPDXID": format!("SPDXRef-Package-{name}"),
+                "downloadLocation": "NOASSERTION", "versionInfo": "1"
+            });
+            if let Some(purl) = purl {
+                package["externalRefs"] = json!([{"referenceCategory": "PACKAGE-MANAGER",
+                    "referenceType": "purl", "referenceLocator": purl}]);
+            }
+            package
+        })
+        .collect();
+    json!({
+        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "hello", "documentNamespace": "https://example.com/ocx/hello/spdx",
+        "creationInfo": {"created": CREATED, "creators": ["Tool: ocx-sample"]},
+        "packages": packages
+    })
+}
+
+fn cyclonedx_document() -> Value {
+    json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "metadata": {"timestamp": CREATED, "component": {"type": "application", "name": "hello.exe",
+            "purl": "pkg:generic/hello.exe@1.2.0"}},
+        "components": [
+            {"type": "library", "name": "golang.org/x/sys", "version": "v0.19.0",
+             "purl": "pkg:golang/golang.org/x/sys@v0.19.0",
+             "components": [{"type": "library", "name": "windows", "purl": "pkg:golang/golang.org/x/sys@v0.19.0#windows"}]},
+            {"type": "library", "name": "stdlib", "version": "go1.22.2", "purl": "pkg:golang/stdlib@go1.22.2"}
+        ]
+    })
+}
+
+/// An artifact manifest holding one document: empty config, one layer.
+async fn artifact_manifest(
+    dest: &dyn Source,
+    artifact_type: Option<&str>,
+    layer_media_type: &str,
+    document: Vec<u8>,
+    layer_annotations: Option<Annotations>,
+    subject: Option<&Descriptor>,
+) -> Result<(Vec<u8>, Descriptor)> {
+    let config = put_blob(dest, OCI_EMPTY, b"{}".to_vec()).await?;
+    let mut layer = put_blob(dest, layer_media_type, document).await?;
+    layer.annotations = layer_annotations;
+    let subject = subject.map(|s| Descriptor::new(s.media_type.clone(), s.digest.clone(), s.size));
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: artifact_type.map(str::to_string),
+        config,
+        layers: vec![layer.clone()],
+        subject,
+        annotations: annotations(&[("org.opencontainers.image.created", CREATED)]),
+    };
+    Ok((serde_json::to_vec(&manifest)?, layer))
+}
+
+/// cosign's convention: `sha256-<hex>.<suffix>` in the subject's repository.
+async fn cosign_tag(
+    dest: &dyn Source,
+    subject: &Digest,
+    suffix: &str,
+    layer_media_type: &str,
+    document: Vec<u8>,
+    layer_annotations: Option<Annotations>,
+) -> Result<()> {
+    let (bytes, _) = artifact_manifest(dest, None, layer_media_type, document, layer_annotations, None).await?;
+    let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
+    dest.manifest_put(&ManifestRef::Tag(tag), OCI_MANIFEST, Bytes::from(bytes)).await?;
+    Ok(())
+}
+
+/// OCI 1.1: an artifact whose `subject` is the described manifest.
+async fn referrer(dest: &dyn Source, subject: &Descriptor, media_type: &str, document: Vec<u8>) -> Result<()> {
+    let (bytes, _) = artifact_manifest(dest, Some(media_type), media_type, document, None, Some(subject)).await?;
+    dest.referrer_put(OCI_MANIFEST, Bytes::from(bytes)).await?;
+    Ok(())
 }
 
 /// A ustar archive holding one regular file, with fixed metadata.

@@ -43,16 +43,13 @@ pub struct Config {
 
 struct Walker {
     source: Arc<dyn Source>,
-    /// Bounds the requests in flight across the whole tree.
-    limiter: Semaphore,
+    /// Bounds the requests in flight, shared with whatever runs beside the walk.
+    limiter: Arc<Semaphore>,
 }
 
 /// Walks the tree under a fetched manifest.
-pub async fn walk(source: Arc<dyn Source>, root: FetchedManifest, concurrency: usize) -> Result<Node> {
-    let walker = Walker {
-        source,
-        limiter: Semaphore::new(concurrency.max(1)),
-    };
+pub async fn walk(source: Arc<dyn Source>, root: FetchedManifest, limiter: Arc<Semaphore>) -> Result<Node> {
+    let walker = Walker { source, limiter };
     walker.node(root.descriptor, root.manifest, Vec::new()).await
 }
 

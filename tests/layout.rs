@@ -62,7 +62,7 @@ fn layout_errors_name_what_is_wrong() {
     assert!(err.contains("no OCI layout") && err.contains("nope"), "{err}");
 
     let err = failing(&["describe", &format!("oci:{}", layout.display())]);
-    assert!(err.contains("holds 5 manifests") && err.contains("multi-platform"), "{err}");
+    assert!(err.contains("holds 8 manifests") && err.contains("multi-platform"), "{err}");
 
     let err = failing(&["describe", &format!("oci:{}:v9", layout.display())]);
     assert!(err.contains("no manifest tagged \"v9\"") && err.contains("provider"), "{err}");

@@ -53,6 +53,13 @@ fn styled(global: &GlobalArgs) -> bool {
     }
 }
 
+/// Pretty JSON with a final newline.
+fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>> {
+    let mut json = serde_json::to_vec_pretty(value)?;
+    json.push(b'\n');
+    Ok(json)
+}
+
 /// Writes all of `bytes` to stdout; a closed pipe (`| head`) is not an error.
 fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -1,3 +1,148 @@
-//! SBOM discovery and parsing.
+//! SBOMs: [`discover`] finds the documents attached to manifests by every convention in
+//! use, [`parse`] turns them into package URLs, and this module turns both into the
+//! output model.
 
+pub mod discover;
 pub mod parse;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use anyhow::Result;
+use futures_util::future::try_join_all;
+
+use crate::digest::Digest;
+use crate::manifest::{annotations, Descriptor, Manifest};
+use crate::model::{Package, PackageSource, SbomSource};
+use crate::walk::Node;
+use discover::{Attached, Discoverer};
+
+/// What was found, per subject digest.
+pub type Findings = HashMap<Digest, Attached>;
+
+/// A manifest to look for SBOMs of, with the BuildKit attestation manifests that the
+/// index holding it lists for it.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub digest: Digest,
+    pub attestations: Vec<Descriptor>,
+}
+
+/// The subjects a manifest brings: itself and, for an index, every child that is not an
+/// attestation. Known as soon as the manifest is, so discovery can start with the walk.
+pub fn subjects_of(digest: &Digest, manifest: &Manifest) -> Vec<Subject> {
+    let mut subjects = vec![Subject {
+        digest: digest.clone(),
+        attestations: vec![],
+    }];
+    if let Manifest::Index(index) = manifest {
+        let (attestations, children): (Vec<&Descriptor>, Vec<&Descriptor>) =
+            index.manifests.iter().partition(|d| d.is_attestation_manifest());
+        for child in children {
+            let digest = child.digest.to_string();
+            subjects.push(Subject {
+                digest: child.digest.clone(),
+                attestations: attestations
+                    .iter()
+                    .filter(|a| a.annotation(annotations::DOCKER_REFERENCE_DIGEST) == Some(digest.as_str()))
+                    .map(|a| (*a).clone())
+                    .collect(),
+            });
+        }
+    }
+    subjects
+}
+
+/// Discovers the SBOMs of every subject concurrently, skipping those already known.
+pub async fn discover(discoverer: &Discoverer, subjects: Vec<Subject>, known: &mut Findings) -> Result<()> {
+    let mut unique: Vec<Subject> = Vec::new();
+    for subject in subjects {
+        if !known.contains_key(&subject.digest) && !unique.iter().any(|s| s.digest == subject.digest) {
+            unique.push(subject);
+        }
+    }
+    let found = try_join_all(unique.iter().map(|s| discoverer.attached(&s.digest, &s.attestations))).await?;
+    known.extend(unique.into_iter().map(|s| s.digest).zip(found));
+    Ok(())
+}
+
+/// The subjects of nested indexes, which are only known once the walk has fetched them.
+pub fn nested_subjects(root: &Node) -> Vec<Subject> {
+    let mut subjects = Vec::new();
+    let mut stack: Vec<&Node> = root.children.iter().collect();
+    while let Some(node) = stack.pop() {
+        if matches!(node.manifest, Manifest::Index(_)) {
+            subjects.extend(subjects_of(&node.descriptor.digest, &node.manifest));
+        }
+        stack.extend(node.children.iter());
+    }
+    subjects
+}
+
+/// Opens the source cosign's tags are read from: `COSIGN_REPOSITORY` when it is set and
+/// the subject is on a registry, else the subject's own source.
+pub fn cosign_source(
+    sources: &crate::source::Sources,
+    subject_source: &Arc<dyn crate::source::Source>,
+) -> Result<Arc<dyn crate::source::Source>> {
+    match std::env::var("COSIGN_REPOSITORY") {
+        Ok(repository) if !repository.is_empty() && subject_source.repository().is_some() => {
+            let target = crate::reference::Target::parse(&repository)
+                .map_err(|e| e.context("invalid COSIGN_REPOSITORY"))?;
+            Ok(sources.open(&target)?.0)
+        }
+        _ => Ok(Arc::clone(subject_source)),
+    }
+}
+
+/// The packages of one subject, duplicates merged with every source kept, ordered by
+/// purl.
+pub fn packages(attached: &Attached) -> Vec<Package> {
+    let mut merged: BTreeMap<String, Package> = BTreeMap::new();
+    for document in &attached.documents {
+        let source = PackageSource {
+            format: document.parsed.format,
+            convention: document.convention,
+            manifest: document.manifest.to_string(),
+            document: document.layer.digest.to_string(),
+        };
+        for purl in &document.parsed.packages {
+            let entry = merged.entry(purl.purl.clone()).or_insert_with(|| Package {
+                purl: purl.clone(),
+                sources: vec![],
+            });
+            if !entry.sources.contains(&source) {
+                entry.sources.push(source.clone());
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+/// Every place looked at for one subject, with what each held.
+pub fn sources(attached: &Attached) -> Vec<SbomSource> {
+    attached
+        .checks
+        .iter()
+        .map(|check| {
+            let document = attached.documents.iter().find(|d| {
+                Some(&d.layer.digest) == check.document.as_ref() && Some(&d.manifest) == check.manifest.as_ref()
+            });
+            SbomSource {
+                convention: check.convention,
+                location: check.location.clone(),
+                outcome: check.outcome,
+                manifest: check.manifest.as_ref().map(Digest::to_string),
+                document: check.document.as_ref().map(Digest::to_string),
+                media_type: document.map(|d| d.layer.media_type.clone()),
+                format: document.map(|d| d.parsed.format),
+                spec_version: document.and_then(|d| d.parsed.spec_version.clone()),
+                predicate_type: document.and_then(|d| d.parsed.predicate_type.clone()),
+                envelopes: document.map(|d| d.parsed.envelopes.clone()).unwrap_or_default(),
+                packages: document.map(|d| d.parsed.packages.len()),
+                packages_without_purl: document.map(|d| d.parsed.packages_without_purl),
+                detail: check.detail.clone(),
+            }
+        })
+        .collect()
+}

@@ -22,6 +22,16 @@ pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Config blobs larger than this are refused.
 pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
 
+/// The error of a manifest or blob that is not there (as opposed to one that could
+/// not be read). Discovery uses it to tell "no SBOM here" from a failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotFound(pub String);
+
+pub fn is_not_found(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.downcast_ref::<NotFound>().is_some())
+}
+
 /// A manifest read from a source, verified against its digest.
 #[derive(Debug, Clone)]
 pub struct FetchedManifest {
@@ -64,6 +74,25 @@ pub trait Source: Send + Sync {
 
     /// Every tag, in the order the source lists them.
     async fn tag_list(&self) -> Result<Vec<String>>;
+
+    /// The manifests whose `subject` is `subject`, optionally only those of one artifact
+    /// type; `None` when the source has no referrers API (the caller then reads the
+    /// `<alg>-<hex>` tag of the referrers tag schema).
+    async fn referrers_list(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Option<Vec<Descriptor>>>;
+
+    /// Stores a manifest that has a `subject` so that `referrers_list` finds it: by digest,
+    /// and where the source has no referrers API, also in the subject's
+    /// `<alg>-<hex>` referrers tag index (the spec's fallback, as clients maintain it).
+    async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor>;
+
+    /// The repository, for registry sources.
+    fn repository(&self) -> Option<&crate::reference::Repository> {
+        None
+    }
 }
 
 /// Opens sources for targets, sharing one HTTP transport (connection pools and tokens)
@@ -184,4 +213,22 @@ pub fn check_blob_limit(location: &str, descriptor: &Descriptor, limit: u64) -> 
         );
     }
     Ok(())
+}
+
+/// The referrers tag schema's tag for a subject: `<alg>-<hex>`.
+pub fn fallback_tag(subject: &Digest) -> String {
+    format!("{}-{}", subject.algorithm().name(), subject.hex())
+}
+
+/// The descriptor a referrers list gives a manifest, and the manifest's subject.
+pub fn referrer_descriptor(location: &str, media_type: &str, bytes: &Bytes) -> Result<(Descriptor, Digest)> {
+    let digest = Digest::sha256_of(bytes);
+    let fetched = verify_manifest(location, &ManifestRef::Digest(digest.clone()), bytes.clone(), Some(media_type), None)?;
+    let Some(subject) = fetched.manifest.subject().map(|s| s.digest.clone()) else {
+        bail!("manifest {location}@{digest} has no subject, so it cannot be a referrer");
+    };
+    let mut descriptor = Descriptor::new(media_type, digest, bytes.len() as u64);
+    descriptor.artifact_type = fetched.manifest.referrer_artifact_type();
+    descriptor.annotations = fetched.manifest.annotations().cloned().filter(|a| !a.is_empty());
+    Ok((descriptor, subject))
 }

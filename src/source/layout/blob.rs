@@ -6,7 +6,7 @@ use bytes::Bytes;
 use super::LayoutSource;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
-use crate::source::{check_blob_limit, verify_blob, Source};
+use crate::source::{check_blob_limit, verify_blob, NotFound, Source};
 
 pub fn get(layout: &LayoutSource, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
     let location = layout.location();
@@ -14,11 +14,14 @@ pub fn get(layout: &LayoutSource, descriptor: &Descriptor, limit: u64) -> Result
     let path = layout.blob_path(&descriptor.digest);
     let size = match std::fs::metadata(&path) {
         Ok(m) => m.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "blob {location}@{} not found: no file {}",
-            descriptor.digest,
-            path.display()
-        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(NotFound(format!(
+                "blob {location}@{} not found: no file {}",
+                descriptor.digest,
+                path.display()
+            ))
+            .into())
+        }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     // Checked before reading, so a tampered, huge file is never loaded.

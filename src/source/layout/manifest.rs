@@ -7,27 +7,33 @@ use super::LayoutSource;
 use crate::digest::Digest;
 use crate::manifest::{annotations::REF_NAME, Descriptor};
 use crate::reference::ManifestRef;
-use crate::source::{verify_manifest, FetchedManifest, Source, MAX_MANIFEST_BYTES};
+use crate::source::{verify_manifest, FetchedManifest, NotFound, Source, MAX_MANIFEST_BYTES};
 
 pub fn get(layout: &LayoutSource, reference: &ManifestRef) -> Result<FetchedManifest> {
     let entry = find_entry(layout, reference)?;
     let digest = match (reference, &entry) {
         (ManifestRef::Digest(d), _) => d.clone(),
         (ManifestRef::Tag(_), Some(e)) => e.digest.clone(),
-        (ManifestRef::Tag(tag), None) => bail!(
-            "manifest {} not found: the layout has no manifest tagged {tag:?} (tags: {})",
-            reference.qualify(&layout.location()),
-            super::tag::list(layout)?.join(", ")
-        ),
+        (ManifestRef::Tag(tag), None) => {
+            return Err(NotFound(format!(
+                "manifest {} not found: the layout has no manifest tagged {tag:?} (tags: {})",
+                reference.qualify(&layout.location()),
+                super::tag::list(layout)?.join(", ")
+            ))
+            .into())
+        }
     };
     let path = layout.blob_path(&digest);
     let size = match std::fs::metadata(&path) {
         Ok(m) => m.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "manifest {} not found: no blob {}",
-            reference.qualify(&layout.location()),
-            path.display()
-        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(NotFound(format!(
+                "manifest {} not found: no blob {}",
+                reference.qualify(&layout.location()),
+                path.display()
+            ))
+            .into())
+        }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     if size > MAX_MANIFEST_BYTES {

@@ -4,6 +4,7 @@
 
 mod blob;
 mod manifest;
+mod referrer;
 mod tag;
 
 use std::io::Write;
@@ -179,5 +180,18 @@ impl Source for LayoutSource {
 
     async fn tag_list(&self) -> Result<Vec<String>> {
         tag::list(self)
+    }
+
+    async fn referrers_list(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        referrer::list(self, subject, artifact_type).map(Some)
+    }
+
+    async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
+        let _guard = self.index_lock.lock().await;
+        referrer::put(self, media_type, bytes)
     }
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod blob;
 mod manifest;
+mod referrer;
 mod tag;
 mod transport;
 
@@ -76,5 +77,21 @@ impl Source for RegistrySource {
 
     async fn tag_list(&self) -> Result<Vec<String>> {
         tag::list(self).await
+    }
+
+    async fn referrers_list(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        referrer::list(self, subject, artifact_type).await
+    }
+
+    async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
+        referrer::put(self, media_type, bytes).await
+    }
+
+    fn repository(&self) -> Option<&Repository> {
+        Some(&self.repository)
     }
 }

@@ -42,7 +42,7 @@ pub async fn list(source: &RegistrySource) -> Result<Vec<String>> {
 }
 
 /// The target of a `Link` header's `rel="next"` entry.
-fn next_link(response: &reqwest::Response) -> Option<String> {
+pub fn next_link(response: &reqwest::Response) -> Option<String> {
     let value = response.headers().get("Link")?.to_str().ok()?;
     value.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;

@@ -297,9 +297,10 @@ pub fn describe_error_body(status: StatusCode, body: &[u8]) -> String {
 }
 
 /// Turns a non-success response into an error naming what was asked and what the
-/// registry said.
+/// registry said; a 404 becomes [`NotFound`](crate::source::NotFound).
 pub async fn error_from_response(response: Response, what: &str) -> anyhow::Error {
     let status = response.status();
+    let not_found = status == StatusCode::NOT_FOUND;
     let body = read_body(response, MAX_ERROR_BODY, "the error body")
         .await
         .unwrap_or_default();
@@ -311,7 +312,12 @@ pub async fn error_from_response(response: Response, what: &str) -> anyhow::Erro
         StatusCode::FORBIDDEN => " (the credentials do not allow this)",
         _ => "",
     };
-    anyhow!("{what}: registry said {said}{hint}")
+    let message = format!("{what}: registry said {said}{hint}");
+    if not_found {
+        anyhow::Error::new(crate::source::NotFound(message))
+    } else {
+        anyhow!(message)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,400 @@
+//! Finding the SBOMs attached to a manifest, by every convention in use:
+//!
+//! 1. OCI 1.1 referrers: the referrers API, or on registries without it the referrers
+//!    tag schema (`<alg>-<hex>`, an index);
+//! 2. cosign's tags in the same repository (or `COSIGN_REPOSITORY`): `sha256-<hex>.sbom`
+//!    and `sha256-<hex>.att` (DSSE envelopes of in-toto statements) — how ko attaches
+//!    SBOMs;
+//! 3. BuildKit attestation manifests inside the parent index.
+//!
+//! Every request of a subject's conventions goes out at once; each chain (list, then
+//! manifests, then blobs) proceeds as soon as its answer arrives. What is decided is
+//! decided from the manifests and layers themselves, not from index entries, which
+//! clients write and can get wrong.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use futures_util::future::try_join_all;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use super::parse::{is_sbom_predicate_type, parse_document, ParsedSbom};
+use crate::digest::Digest;
+use crate::manifest::{annotations, Descriptor, Manifest};
+use crate::reference::ManifestRef;
+use crate::source::{is_not_found, FetchedManifest, Source};
+
+/// Referrers followed per subject at the most (containers/image uses the same bound).
+pub const MAX_REFERRERS: usize = 64;
+/// SBOM blobs larger than this are refused unless `--max-sbom-size` says otherwise.
+pub const DEFAULT_MAX_SBOM_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How an SBOM was attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convention {
+    ReferrersApi,
+    ReferrersTag,
+    CosignSbomTag,
+    CosignAttestationTag,
+    BuildkitAttestation,
+}
+
+/// What one place that can hold SBOMs held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// An SBOM was found and parsed.
+    Found,
+    /// The place exists or was listed, and holds no SBOM.
+    NoneFound,
+    /// The place does not exist (no such tag, no referrers API).
+    Absent,
+    /// An attestation or referrer that is not an SBOM (provenance, a signature).
+    NotAnSbom,
+}
+
+/// One SBOM document, parsed.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub convention: Convention,
+    /// The manifest that carries the document (referrer, cosign tag, attestation).
+    pub manifest: Digest,
+    pub layer: Descriptor,
+    pub bytes: Bytes,
+    pub parsed: ParsedSbom,
+}
+
+/// One place looked at, and what it held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub convention: Convention,
+    /// The API path, tag or manifest looked at.
+    pub location: String,
+    pub outcome: Outcome,
+    pub manifest: Option<Digest>,
+    pub document: Option<Digest>,
+    pub detail: Option<String>,
+}
+
+/// Everything found for one subject.
+#[derive(Debug, Clone, Default)]
+pub struct Attached {
+    pub documents: Vec<Document>,
+    pub checks: Vec<Check>,
+}
+
+impl Attached {
+    fn absorb(&mut self, other: Attached) {
+        self.documents.extend(other.documents);
+        self.checks.extend(other.checks);
+    }
+
+    fn check(convention: Convention, location: String, outcome: Outcome) -> Attached {
+        Attached {
+            documents: vec![],
+            checks: vec![Check {
+                convention,
+                location,
+                outcome,
+                manifest: None,
+                document: None,
+                detail: None,
+            }],
+        }
+    }
+}
+
+pub struct Discoverer {
+    source: Arc<dyn Source>,
+    /// Where cosign's tags live: the subject's repository or `COSIGN_REPOSITORY`.
+    cosign: Arc<dyn Source>,
+    limiter: Arc<Semaphore>,
+    max_sbom_bytes: u64,
+}
+
+impl Discoverer {
+    pub fn new(
+        source: Arc<dyn Source>,
+        cosign: Arc<dyn Source>,
+        limiter: Arc<Semaphore>,
+        max_sbom_bytes: u64,
+    ) -> Self {
+        Discoverer {
+            source,
+            cosign,
+            limiter,
+            max_sbom_bytes,
+        }
+    }
+
+    /// Every SBOM attached to `subject`; `attestations` are the BuildKit attestation
+    /// manifests of the parent index that refer to it.
+    pub async fn attached(&self, subject: &Digest, attestations: &[Descriptor]) -> Result<Attached> {
+        let (referrers, sbom_tag, att_tag, buildkit) = tokio::try_join!(
+            self.referrers(subject),
+            self.cosign_tag(subject, "sbom", Convention::CosignSbomTag),
+            self.cosign_tag(subject, "att", Convention::CosignAttestationTag),
+            self.buildkit(attestations),
+        )
+        .with_context(|| format!("looking for SBOMs of {}@{subject}", self.source.location()))?;
+        let mut all = Attached::default();
+        for part in [referrers, sbom_tag, att_tag, buildkit] {
+            all.absorb(part);
+        }
+        Ok(all)
+    }
+
+    async fn referrers(&self, subject: &Digest) -> Result<Attached> {
+        let listed = {
+            let _permit = self.limiter.acquire().await?;
+            self.source.referrers_list(subject, None).await?
+        };
+        let location = format!("referrers/{subject}");
+        let (convention, referrers) = match listed {
+            Some(list) => (Convention::ReferrersApi, list),
+            None => {
+                let tag = crate::source::fallback_tag(subject);
+                match self.manifest(&self.source, &ManifestRef::Tag(tag.clone())).await {
+                    Ok(fetched) => match fetched.manifest {
+                        Manifest::Index(index) => (Convention::ReferrersTag, index.manifests),
+                        Manifest::Image(_) => {
+                            return Ok(Attached::check(Convention::ReferrersTag, tag, Outcome::NotAnSbom))
+                        }
+                    },
+                    Err(e) if is_not_found(&e) => {
+                        let mut none = Attached::check(Convention::ReferrersApi, location, Outcome::Absent);
+                        none.absorb(Attached::check(Convention::ReferrersTag, tag, Outcome::Absent));
+                        return Ok(none);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        if referrers.is_empty() {
+            return Ok(Attached::check(convention, location, Outcome::NoneFound));
+        }
+        let followed = referrers.iter().take(MAX_REFERRERS).map(|referrer| async move {
+            let fetched = self
+                .manifest(&self.source, &ManifestRef::Digest(referrer.digest.clone()))
+                .await?;
+            self.examine(convention, &fetched).await
+        });
+        let mut all = Attached::default();
+        for part in try_join_all(followed).await? {
+            all.absorb(part);
+        }
+        if referrers.len() > MAX_REFERRERS {
+            let mut skipped = Attached::check(convention, location, Outcome::NoneFound);
+            skipped.checks[0].detail = Some(format!(
+                "{} referrers listed; only the first {MAX_REFERRERS} were followed",
+                referrers.len()
+            ));
+            all.absorb(skipped);
+        }
+        Ok(all)
+    }
+
+    async fn cosign_tag(&self, subject: &Digest, suffix: &str, convention: Convention) -> Result<Attached> {
+        let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
+        match self.manifest(&self.cosign, &ManifestRef::Tag(tag.clone())).await {
+            Ok(fetched) => self.examine(convention, &fetched).await,
+            Err(e) if is_not_found(&e) => Ok(Attached::check(
+                convention,
+                format!("{}:{tag}", self.cosign.location()),
+                Outcome::Absent,
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn buildkit(&self, attestations: &[Descriptor]) -> Result<Attached> {
+        let examined = attestations.iter().map(|descriptor| async move {
+            let fetched = self
+                .manifest(&self.source, &ManifestRef::Digest(descriptor.digest.clone()))
+                .await?;
+            self.examine(Convention::BuildkitAttestation, &fetched).await
+        });
+        let mut all = Attached::default();
+        for part in try_join_all(examined).await? {
+            all.absorb(part);
+        }
+        Ok(all)
+    }
+
+    async fn manifest(&self, source: &Arc<dyn Source>, reference: &ManifestRef) -> Result<FetchedManifest> {
+        let _permit = self.limiter.acquire().await?;
+        source.manifest_get(reference).await
+    }
+
+    /// Reads the SBOM layers of a referrer, cosign or attestation manifest.
+    async fn examine(&self, convention: Convention, fetched: &FetchedManifest) -> Result<Attached> {
+        let manifest_digest = fetched.descriptor.digest.clone();
+        let location = format!("{}@{manifest_digest}", self.source.location());
+        let layers = match &fetched.manifest {
+            Manifest::Image(image) if !is_signature(&fetched.manifest) => image.layers.clone(),
+            _ => {
+                let mut skip = Attached::check(convention, location, Outcome::NotAnSbom);
+                skip.checks[0].manifest = Some(manifest_digest);
+                skip.checks[0].detail = fetched.manifest.referrer_artifact_type();
+                return Ok(skip);
+            }
+        };
+        let candidates: Vec<&Descriptor> = layers.iter().filter(|l| may_hold_sbom(l)).collect();
+        if candidates.is_empty() {
+            let mut none = Attached::check(convention, location, Outcome::NotAnSbom);
+            none.checks[0].manifest = Some(manifest_digest);
+            none.checks[0].detail = fetched.manifest.referrer_artifact_type();
+            return Ok(none);
+        }
+        let read = candidates
+            .into_iter()
+            .map(|layer| self.document(convention, &manifest_digest, layer, location.clone()));
+        let mut all = Attached::default();
+        for part in try_join_all(read).await? {
+            all.absorb(part);
+        }
+        Ok(all)
+    }
+
+    async fn document(
+        &self,
+        convention: Convention,
+        manifest: &Digest,
+        layer: &Descriptor,
+        location: String,
+    ) -> Result<Attached> {
+        let bytes = {
+            let _permit = self.limiter.acquire().await?;
+            self.source
+                .blob_get(layer, self.max_sbom_bytes)
+                .await
+                .with_context(|| {
+                    format!(
+                        "reading SBOM blob {} of manifest {manifest} (raise the limit with --max-sbom-size)",
+                        layer.digest
+                    )
+                })?
+        };
+        let mut check = Check {
+            convention,
+            location,
+            outcome: Outcome::Found,
+            manifest: Some(manifest.clone()),
+            document: Some(layer.digest.clone()),
+            detail: None,
+        };
+        match parse_document(&bytes, Some(&layer.media_type)) {
+            Ok(parsed) => Ok(Attached {
+                documents: vec![Document {
+                    convention,
+                    manifest: manifest.clone(),
+                    layer: layer.clone(),
+                    bytes,
+                    parsed,
+                }],
+                checks: vec![check],
+            }),
+            // An envelope is only known to hold an SBOM once opened: one that holds
+            // provenance or anything else is noted, not an error.
+            Err(e) if is_envelope(&layer.media_type) => {
+                check.outcome = Outcome::NotAnSbom;
+                check.detail = Some(format!("{e:#}"));
+                Ok(Attached {
+                    documents: vec![],
+                    checks: vec![check],
+                })
+            }
+            Err(e) => Err(e.context(format!(
+                "parsing SBOM blob {} ({}) of manifest {manifest}",
+                layer.digest, layer.media_type
+            ))),
+        }
+    }
+}
+
+const SBOM_MEDIA_TYPES: [&str; 7] = [
+    "application/spdx+json",
+    "text/spdx+json",
+    "text/spdx",
+    "application/vnd.cyclonedx+json",
+    "application/vnd.cyclonedx+xml",
+    "application/vnd.cyclonedx",
+    "application/vnd.syft+json",
+];
+
+const ENVELOPE_MEDIA_TYPES: [&str; 3] = [
+    "application/vnd.in-toto+json",
+    "application/vnd.dsse.envelope.v1+json",
+    "application/vnd.dev.sigstore.bundle",
+];
+
+const SIGNATURE_ARTIFACT_TYPES: [&str; 3] = [
+    "application/vnd.dev.cosign.simplesigning.v1+json",
+    "application/vnd.cncf.notary.signature",
+    "application/vnd.dev.cosign.artifact.sig.v1+json",
+];
+
+/// Predicate-type annotations that let a layer be skipped without fetching it.
+const PREDICATE_ANNOTATIONS: [&str; 3] = [
+    annotations::IN_TOTO_PREDICATE_TYPE,
+    "predicateType",
+    "dev.sigstore.bundle.predicateType",
+];
+
+fn base_media_type(media_type: &str) -> &str {
+    media_type.split(';').next().unwrap_or(media_type).trim()
+}
+
+fn is_envelope(media_type: &str) -> bool {
+    let base = base_media_type(media_type);
+    ENVELOPE_MEDIA_TYPES
+        .iter()
+        .any(|t| base == *t || (t.ends_with("bundle") && base.starts_with(t)))
+}
+
+fn is_signature(manifest: &Manifest) -> bool {
+    manifest
+        .referrer_artifact_type()
+        .is_some_and(|t| SIGNATURE_ARTIFACT_TYPES.contains(&t.as_str()))
+}
+
+/// Whether a layer is an SBOM, or an envelope whose predicate may be one.
+fn may_hold_sbom(layer: &Descriptor) -> bool {
+    let media_type = base_media_type(&layer.media_type);
+    if SBOM_MEDIA_TYPES.contains(&media_type) {
+        return true;
+    }
+    if !is_envelope(media_type) {
+        return false;
+    }
+    let predicate = PREDICATE_ANNOTATIONS
+        .iter()
+        .find_map(|key| layer.annotation(key));
+    predicate.is_none_or(is_sbom_predicate_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(media_type: &str, predicate: Option<&str>) -> Descriptor {
+        let mut d = Descriptor::new(media_type, Digest::sha256_of(b"x"), 1);
+        d.annotations = predicate.map(|p| [(annotations::IN_TOTO_PREDICATE_TYPE.to_string(), p.to_string())].into());
+        d
+    }
+
+    #[test]
+    fn layers_are_chosen_by_media_type_and_predicate() {
+        assert!(may_hold_sbom(&layer("text/spdx+json", None)));
+        assert!(may_hold_sbom(&layer("application/vnd.cyclonedx+json", None)));
+        assert!(may_hold_sbom(&layer("application/vnd.in-toto+json", Some("https://spdx.dev/Document/v2.3"))));
+        assert!(!may_hold_sbom(&layer("application/vnd.in-toto+json", Some("https://slsa.dev/provenance/v0.2"))));
+        assert!(may_hold_sbom(&layer("application/vnd.dsse.envelope.v1+json", None)));
+        assert!(may_hold_sbom(&layer("application/vnd.dev.sigstore.bundle.v0.3+json", None)));
+        assert!(may_hold_sbom(&layer("application/vnd.dev.sigstore.bundle+json;version=0.3", None)));
+        assert!(!may_hold_sbom(&layer("application/vnd.oci.image.layer.v1.tar+gzip", None)));
+    }
+}
