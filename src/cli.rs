@@ -63,6 +63,18 @@ pub enum Command {
         ocx describe localhost:5000/app:1 --raw > manifest.json")]
     Describe(DescribeArgs),
 
+    /// List the packages of every SBOM attached to an image or index, by every convention
+    #[command(
+        after_help = "SBOMs are found through the OCI 1.1 referrers API (or its \
+        sha256-<hex> tag fallback), cosign's sha256-<hex>.sbom and .att tags (COSIGN_REPOSITORY \
+        is honoured) and BuildKit attestation manifests, for the index and every platform.\n\n\
+        Examples:\n  \
+        ocx sbom ghcr.io/org/app:1.2\n  \
+        ocx sbom ghcr.io/org/app:1.2 --json | jq -r '.manifests[].sbom[].purl'\n  \
+        ocx sbom ghcr.io/org/app:1.2 --platform linux/amd64 --raw > sbom.json"
+    )]
+    Sbom(SbomArgs),
+
     /// Print the JSON Schema of an output
     Schema(SchemaArgs),
 
@@ -102,6 +114,32 @@ pub struct DescribeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SbomArgs {
+    #[arg(help = REFERENCE_HELP, value_name = "REF")]
+    pub reference: String,
+
+    /// Print the packages as one JSON document
+    #[arg(long, conflicts_with = "raw")]
+    pub json: bool,
+
+    /// Print the SBOM documents of the manifest exactly as stored
+    #[arg(long)]
+    pub raw: bool,
+
+    /// Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<PlatformFilter>,
+
+    /// How many requests may be in flight at once
+    #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Refuse SBOM blobs larger than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sbom::discover::DEFAULT_MAX_SBOM_BYTES)]
+    pub max_sbom_size: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct SchemaArgs {
     #[arg(value_enum)]
     pub output: SchemaName,
@@ -111,6 +149,8 @@ pub struct SchemaArgs {
 pub enum SchemaName {
     /// The output of `ocx describe --json`
     Describe,
+    /// The output of `ocx sbom --json`
+    Sbom,
 }
 
 #[derive(Debug, Args)]

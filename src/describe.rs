@@ -18,7 +18,12 @@ use crate::walk::Node;
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
 /// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
-pub fn describe(reference: &str, resolved: String, root: &Node, sboms: Option<&Findings>) -> Description {
+pub fn describe(
+    reference: &str,
+    resolved: String,
+    root: &Node,
+    sboms: Option<&Findings>,
+) -> Description {
     Description {
         schema_version: SCHEMA_VERSION,
         reference: reference.to_string(),
@@ -50,14 +55,20 @@ fn described(node: &Node, sboms: Option<&Findings>) -> Described {
         sbom_sources: None,
     };
     if let Some(findings) = sboms {
-        let attached = findings.get(&node.descriptor.digest).cloned().unwrap_or_default();
+        let attached = findings
+            .get(&node.descriptor.digest)
+            .cloned()
+            .unwrap_or_default();
         out.sbom = Some(crate::sbom::packages(&attached));
         out.sbom_sources = Some(crate::sbom::sources(&attached));
     }
     match manifest {
         Manifest::Image(image) => {
             out.layers = Some(image.layers.iter().map(descriptor_info).collect());
-            out.config = node.config.as_ref().map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
+            out.config = node
+                .config
+                .as_ref()
+                .map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
         }
         Manifest::Index(_) => {
             let (manifests, attestations) = index_entries(&node.children, sboms);
@@ -111,7 +122,10 @@ fn config_info(descriptor: &Descriptor, config: Option<&ImageConfig>) -> ConfigI
         working_dir: runtime.working_dir,
         labels: runtime.labels,
         exposed_ports: runtime.exposed_ports.map(|p| p.into_keys().collect()),
-        history: c.history.as_ref().map(|h| h.iter().map(history_entry).collect()),
+        history: c
+            .history
+            .as_ref()
+            .map(|h| h.iter().map(history_entry).collect()),
     }
 }
 
@@ -151,7 +165,11 @@ fn index_entries(
         let base = entry_key(&child.descriptor);
         let count = seen.entry(base.clone()).or_insert(0);
         *count += 1;
-        let key = if *count == 1 { base } else { format!("{base}#{count}") };
+        let key = if *count == 1 {
+            base
+        } else {
+            format!("{base}#{count}")
+        };
         manifests.insert(key, described(child, sboms));
     }
     let attestations = attestation_nodes
@@ -224,13 +242,19 @@ const BUILD_KEYS: [(&str, BuildField); 13] = [
     ("org.opencontainers.image.created", |b| &mut b.created),
     ("org.opencontainers.image.authors", |b| &mut b.authors),
     ("org.opencontainers.image.url", |b| &mut b.url),
-    ("org.opencontainers.image.documentation", |b| &mut b.documentation),
+    ("org.opencontainers.image.documentation", |b| {
+        &mut b.documentation
+    }),
     ("org.opencontainers.image.title", |b| &mut b.title),
-    ("org.opencontainers.image.description", |b| &mut b.description),
+    ("org.opencontainers.image.description", |b| {
+        &mut b.description
+    }),
     ("org.opencontainers.image.licenses", |b| &mut b.licenses),
     ("org.opencontainers.image.vendor", |b| &mut b.vendor),
     ("org.opencontainers.image.base.name", |b| &mut b.base_name),
-    ("org.opencontainers.image.base.digest", |b| &mut b.base_digest),
+    ("org.opencontainers.image.base.digest", |b| {
+        &mut b.base_digest
+    }),
 ];
 
 /// Annotations first, then config labels, then the config's `created` and history. An
@@ -238,7 +262,12 @@ const BUILD_KEYS: [(&str, BuildField); 13] = [
 fn build_info(node: &Node, out: &Described) -> Build {
     let mut build = Build::default();
     let manifest_digest = node.descriptor.digest.to_string();
-    fill_from_map(&mut build, &out.annotations, BuildSource::Annotation, &manifest_digest);
+    fill_from_map(
+        &mut build,
+        &out.annotations,
+        BuildSource::Annotation,
+        &manifest_digest,
+    );
     if let Some(config) = node.config.as_ref() {
         let config_digest = config.descriptor.digest.to_string();
         if let Some(parsed) = &config.parsed {
@@ -267,7 +296,12 @@ fn build_info(node: &Node, out: &Described) -> Build {
     build
 }
 
-fn fill_from_map(build: &mut Build, map: &BTreeMap<String, String>, source: BuildSource, from: &str) {
+fn fill_from_map(
+    build: &mut Build,
+    map: &BTreeMap<String, String>,
+    source: BuildSource,
+    from: &str,
+) {
     for (key, field) in BUILD_KEYS {
         let slot = field(build);
         if slot.is_some() {
@@ -330,12 +364,28 @@ mod tests {
     use crate::walk::Config;
 
     fn image_node(name: &str, platform: Option<Platform>, annotations: &[(&str, &str)]) -> Node {
-        let config = Descriptor::new(crate::manifest::OCI_CONFIG, Digest::sha256_of(name.as_bytes()), 10);
-        let layer = Descriptor::new(crate::manifest::OCI_LAYER_TAR_GZIP, Digest::sha256_of(b"shared"), 100);
-        let mut descriptor = Descriptor::new(OCI_MANIFEST, Digest::sha256_of(format!("m{name}").as_bytes()), 50);
+        let config = Descriptor::new(
+            crate::manifest::OCI_CONFIG,
+            Digest::sha256_of(name.as_bytes()),
+            10,
+        );
+        let layer = Descriptor::new(
+            crate::manifest::OCI_LAYER_TAR_GZIP,
+            Digest::sha256_of(b"shared"),
+            100,
+        );
+        let mut descriptor = Descriptor::new(
+            OCI_MANIFEST,
+            Digest::sha256_of(format!("m{name}").as_bytes()),
+            50,
+        );
         descriptor.platform = platform;
-        descriptor.annotations = (!annotations.is_empty())
-            .then(|| annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        descriptor.annotations = (!annotations.is_empty()).then(|| {
+            annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        });
         Node {
             descriptor,
             manifest: Manifest::Image(ImageManifest {
@@ -380,7 +430,11 @@ mod tests {
                 manifests: children.iter().map(|c| c.descriptor.clone()).collect(),
                 subject: None,
                 annotations: Some(
-                    [("org.opencontainers.image.source".to_string(), "https://example.com/repo".to_string())].into(),
+                    [(
+                        "org.opencontainers.image.source".to_string(),
+                        "https://example.com/repo".to_string(),
+                    )]
+                    .into(),
                 ),
             }),
             config: None,
@@ -393,9 +447,16 @@ mod tests {
         let attestation_for = image_node("a", None, &[]).descriptor.digest.to_string();
         let att = image_node(
             "att",
-            Some(Platform { os: "unknown".into(), architecture: "unknown".into(), ..Default::default() }),
+            Some(Platform {
+                os: "unknown".into(),
+                architecture: "unknown".into(),
+                ..Default::default()
+            }),
             &[
-                (annotations::DOCKER_REFERENCE_TYPE, annotations::ATTESTATION_MANIFEST),
+                (
+                    annotations::DOCKER_REFERENCE_TYPE,
+                    annotations::ATTESTATION_MANIFEST,
+                ),
                 (annotations::DOCKER_REFERENCE_DIGEST, &attestation_for),
             ],
         );
@@ -408,7 +469,10 @@ mod tests {
         let d = describe("x", "y".into(), &root, None);
         let keys: Vec<&String> = d.manifest.manifests.as_ref().unwrap().keys().collect();
         let c_digest = root.children[2].descriptor.digest.to_string();
-        assert_eq!(keys, vec!["linux/amd64", "linux/amd64#2", c_digest.as_str()]);
+        assert_eq!(
+            keys,
+            vec!["linux/amd64", "linux/amd64#2", c_digest.as_str()]
+        );
         let atts = d.manifest.attestations.unwrap();
         assert_eq!(atts.len(), 1);
         assert_eq!(atts[0].refers_to_platform.as_deref(), Some("linux/amd64"));
@@ -419,9 +483,15 @@ mod tests {
         let root = index_node(vec![image_node("a", linux("amd64"), &[])]);
         let build = describe("x", "y".into(), &root, None).manifest.build;
         let source = build.source.unwrap();
-        assert_eq!((source.value.as_str(), source.source), ("https://example.com/repo", BuildSource::Annotation));
+        assert_eq!(
+            (source.value.as_str(), source.source),
+            ("https://example.com/repo", BuildSource::Annotation)
+        );
         let created = build.created.unwrap();
-        assert_eq!((created.value.as_str(), created.source), ("created-a", BuildSource::Config));
+        assert_eq!(
+            (created.value.as_str(), created.source),
+            ("created-a", BuildSource::Config)
+        );
         let builder = build.builder.unwrap();
         assert_eq!(builder.value, "ko ko://example.com/cmd/app");
         assert_eq!(builder.source, BuildSource::History);
@@ -429,8 +499,14 @@ mod tests {
 
     #[test]
     fn total_size_counts_shared_blobs_once() {
-        let root = index_node(vec![image_node("a", linux("amd64"), &[]), image_node("b", linux("arm64"), &[])]);
+        let root = index_node(vec![
+            image_node("a", linux("amd64"), &[]),
+            image_node("b", linux("arm64"), &[]),
+        ]);
         // index 300 + 2 manifests 50 + 2 configs 10 + one shared layer 100
-        assert_eq!(describe("x", "y".into(), &root, None).manifest.total_size, 300 + 100 + 20 + 100);
+        assert_eq!(
+            describe("x", "y".into(), &root, None).manifest.total_size,
+            300 + 100 + 20 + 100
+        );
     }
 }

@@ -29,7 +29,11 @@ pub struct Inspection {
 }
 
 /// Resolves a target to its manifest, or to the child for `platform` of an index.
-pub async fn resolve(sources: &Sources, target: &Target, platform: Option<&PlatformFilter>) -> Result<Resolved> {
+pub async fn resolve(
+    sources: &Sources,
+    target: &Target,
+    platform: Option<&PlatformFilter>,
+) -> Result<Resolved> {
     let (source, reference) = sources.open(target)?;
     let mut manifest = source.manifest_get(&reference).await?;
     if let Some(filter) = platform {
@@ -52,15 +56,27 @@ pub async fn inspect(
     max_sbom_bytes: Option<u64>,
 ) -> Result<Inspection> {
     let limiter = Arc::new(Semaphore::new(concurrency.max(1)));
-    let walk = crate::walk::walk(Arc::clone(&resolved.source), resolved.manifest.clone(), Arc::clone(&limiter));
+    let walk = crate::walk::walk(
+        Arc::clone(&resolved.source),
+        resolved.manifest.clone(),
+        Arc::clone(&limiter),
+    );
     let discoverer = match max_sbom_bytes {
         Some(limit) => {
             let cosign = crate::sbom::cosign_source(sources, &resolved.source)?;
-            Some(Discoverer::new(Arc::clone(&resolved.source), cosign, Arc::clone(&limiter), limit))
+            Some(Discoverer::new(
+                Arc::clone(&resolved.source),
+                cosign,
+                Arc::clone(&limiter),
+                limit,
+            ))
         }
         None => None,
     };
-    let subjects = crate::sbom::subjects_of(&resolved.manifest.descriptor.digest, &resolved.manifest.manifest);
+    let subjects = crate::sbom::subjects_of(
+        &resolved.manifest.descriptor.digest,
+        &resolved.manifest.manifest,
+    );
     let discovery = async {
         let mut findings = Findings::new();
         if let Some(d) = &discoverer {
@@ -100,22 +116,37 @@ async fn select_platform(
                 .and_then(|c| c.platform());
             return match platform {
                 Some(p) if filter.matches(&p) => Ok(fetched),
-                Some(p) => bail!("{target} is a single image for {}, not {filter}", crate::platform::key(&p)),
+                Some(p) => bail!(
+                    "{target} is a single image for {}, not {filter}",
+                    crate::platform::key(&p)
+                ),
                 None => bail!("{target} is a single manifest with no platform, not {filter}"),
             };
         }
     };
-    let platforms = || index.manifests.iter().filter(|d| !d.is_attestation_manifest());
-    let Some(chosen) = platforms().find(|d| d.platform.as_ref().is_some_and(|p| filter.matches(p))) else {
+    let platforms = || {
+        index
+            .manifests
+            .iter()
+            .filter(|d| !d.is_attestation_manifest())
+    };
+    let Some(chosen) = platforms().find(|d| d.platform.as_ref().is_some_and(|p| filter.matches(p)))
+    else {
         let available: Vec<String> = platforms()
             .filter_map(|d| d.platform.as_ref().map(crate::platform::key))
             .collect();
         bail!(
             "{target} has no manifest for platform {filter} (platforms: {})",
-            if available.is_empty() { "none".into() } else { available.join(", ") }
+            if available.is_empty() {
+                "none".into()
+            } else {
+                available.join(", ")
+            }
         );
     };
-    let mut child = source.manifest_get(&ManifestRef::Digest(chosen.digest.clone())).await?;
+    let mut child = source
+        .manifest_get(&ManifestRef::Digest(chosen.digest.clone()))
+        .await?;
     if child.descriptor.size != chosen.size {
         bail!(
             "size mismatch for manifest {}: the index says {} bytes, the source returned {}",

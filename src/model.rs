@@ -54,6 +54,27 @@ pub struct Described {
     pub sbom_sources: Option<Vec<SbomSource>>,
 }
 
+/// `ocx sbom --json`: the SBOM packages of a manifest and of every manifest below it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SbomReport {
+    pub schema_version: u32,
+    pub reference: String,
+    pub resolved: String,
+    #[serde(flatten)]
+    pub subject: SbomSubject,
+}
+
+/// One manifest's SBOM packages, and for an index its children's, keyed as in describe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SbomSubject {
+    pub digest: String,
+    pub media_type: String,
+    pub sbom: Vec<Package>,
+    pub sbom_sources: Vec<SbomSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<IndexMap<String, SbomSubject>>,
+}
+
 /// A package URL from an SBOM and every document it was found in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {

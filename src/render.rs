@@ -6,7 +6,11 @@ use std::fmt::Write;
 
 use comfy_table::{presets, Attribute, Cell, ContentArrangement, Table};
 
-use crate::model::{Build, BuildValue, Described, Description, DescriptorInfo};
+use crate::model::{
+    Build, BuildValue, Described, Description, DescriptorInfo, Package, SbomReport, SbomSource,
+    SbomSubject,
+};
+use crate::sbom::discover::Outcome;
 
 pub fn human(d: &Description, styled: bool) -> String {
     let m = &d.manifest;
@@ -24,7 +28,14 @@ pub fn human(d: &Description, styled: bool) -> String {
         ("Resolved", d.resolved.clone()),
         ("Media type", format!("{} ({kind})", m.media_type.value)),
         ("Artifact type", or_dash(m.artifact_type.as_deref())),
-        ("Size", format!("{} total ({} bytes)", human_size(m.total_size), m.total_size)),
+        (
+            "Size",
+            format!(
+                "{} total ({} bytes)",
+                human_size(m.total_size),
+                m.total_size
+            ),
+        ),
         ("Created", or_dash(created)),
     ];
     write_pairs(&mut out, &header);
@@ -33,11 +44,19 @@ pub fn human(d: &Description, styled: bool) -> String {
     }
 
     if let Some(manifests) = &m.manifests {
-        section(&mut out, &format!("Platforms ({})", manifests.len()), styled);
+        section(
+            &mut out,
+            &format!("Platforms ({})", manifests.len()),
+            styled,
+        );
         out.push_str(&platform_table(m, styled));
     }
     if let Some(attestations) = m.attestations.as_ref().filter(|a| !a.is_empty()) {
-        section(&mut out, &format!("Attestations ({})", attestations.len()), styled);
+        section(
+            &mut out,
+            &format!("Attestations ({})", attestations.len()),
+            styled,
+        );
         for a in attestations {
             let target = a
                 .refers_to_platform
@@ -48,12 +67,26 @@ pub fn human(d: &Description, styled: bool) -> String {
                 out,
                 "  {} for {target}: {}",
                 short(&a.descriptor.digest),
-                if a.predicate_types.is_empty() { "-".into() } else { a.predicate_types.join(", ") }
+                if a.predicate_types.is_empty() {
+                    "-".into()
+                } else {
+                    a.predicate_types.join(", ")
+                }
             );
         }
     }
     if m.config.is_some() {
         image_sections(&mut out, m, styled);
+    }
+    if m.config.is_some() || m.sbom.as_ref().is_some_and(|p| !p.is_empty()) {
+        if let Some(packages) = &m.sbom {
+            section(&mut out, "SBOM", styled);
+            let _ = writeln!(
+                out,
+                "  {} (list them with `ocx sbom`)",
+                sbom_summary(Some(packages))
+            );
+        }
     }
     let build = build_rows(&m.build);
     if !build.is_empty() {
@@ -107,7 +140,17 @@ fn image_sections(out: &mut String, m: &Described, styled: bool) {
 }
 
 fn platform_table(m: &Described, styled: bool) -> String {
-    let mut table = new_table(styled, &["PLATFORM", "DIGEST", "ARTIFACT TYPE", "LAYERS", "SIZE"]);
+    let mut table = new_table(
+        styled,
+        &[
+            "PLATFORM",
+            "DIGEST",
+            "ARTIFACT TYPE",
+            "LAYERS",
+            "SIZE",
+            "SBOM",
+        ],
+    );
     for (key, child) in m.manifests.iter().flatten() {
         let layers = match (&child.layers, &child.manifests) {
             (Some(l), _) => l.len().to_string(),
@@ -120,6 +163,7 @@ fn platform_table(m: &Described, styled: bool) -> String {
             or_dash(child.artifact_type.as_deref()),
             layers,
             human_size(child.total_size),
+            sbom_summary(child.sbom.as_deref()),
         ]);
     }
     finish(table)
@@ -144,7 +188,11 @@ fn new_table(styled: bool, headers: &[&str]) -> Table {
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(headers.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
+            .set_header(
+                headers
+                    .iter()
+                    .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
+            );
     } else {
         table
             .load_style(presets::NOTHING)
@@ -164,6 +212,128 @@ fn finish(table: Table) -> String {
         out.push('\n');
     }
     out
+}
+
+fn sbom_summary(packages: Option<&[Package]>) -> String {
+    match packages {
+        None => "-".into(),
+        Some([]) => "none".into(),
+        Some([_]) => "1 package".into(),
+        Some(p) => format!("{} packages", p.len()),
+    }
+}
+
+/// `ocx sbom`: a section per manifest with its packages and where they were found.
+pub fn sbom(report: &SbomReport, styled: bool) -> String {
+    let mut out = String::new();
+    write_pairs(
+        &mut out,
+        &[
+            ("Reference", report.reference.clone()),
+            ("Resolved", report.resolved.clone()),
+        ],
+    );
+    let root_is_index = report.subject.manifests.is_some();
+    if !root_is_index || !report.subject.sbom.is_empty() {
+        let title = if root_is_index { "index" } else { "image" };
+        sbom_section(&mut out, title, &report.subject, styled);
+    }
+    for (key, child) in report.subject.manifests.iter().flatten() {
+        sbom_section(&mut out, key, child, styled);
+    }
+    out
+}
+
+fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bool) {
+    let heading = format!(
+        "{title} ({}): {}",
+        short(&subject.digest),
+        sbom_summary(Some(&subject.sbom))
+    );
+    section(out, &heading, styled);
+    if subject.sbom.is_empty() {
+        let looked: Vec<&str> = subject
+            .sbom_sources
+            .iter()
+            .map(|s| convention_name(s))
+            .collect();
+        let _ = writeln!(out, "  no SBOM found (looked in: {})", looked.join(", "));
+    } else {
+        let mut table = new_table(styled, &["TYPE", "NAMESPACE", "NAME", "VERSION", "PURL"]);
+        for package in &subject.sbom {
+            let p = &package.purl;
+            table.add_row(vec![
+                or_dash(p.purl_type.as_deref()),
+                or_dash(p.namespace.as_deref()),
+                or_dash(p.name.as_deref()),
+                p.version
+                    .as_deref()
+                    .map(short)
+                    .unwrap_or_else(|| "-".into()),
+                p.purl.clone(),
+            ]);
+        }
+        out.push_str(&finish(table));
+    }
+    for source in subject
+        .sbom_sources
+        .iter()
+        .filter(|s| s.outcome == Outcome::Found)
+    {
+        let _ = writeln!(out, "  found in {}", found_in(source));
+    }
+    for package in subject.sbom.iter().filter(|p| p.purl.warning.is_some()) {
+        let _ = writeln!(
+            out,
+            "  warning: {}: {}",
+            package.purl.purl,
+            package.purl.warning.as_deref().unwrap_or_default()
+        );
+    }
+    let without: usize = subject
+        .sbom_sources
+        .iter()
+        .filter_map(|s| s.packages_without_purl)
+        .sum();
+    if without > 0 {
+        let _ = writeln!(out, "  {without} package(s) listed without a purl");
+    }
+}
+
+fn convention_name(source: &SbomSource) -> &'static str {
+    use crate::sbom::discover::Convention::*;
+    match source.convention {
+        ReferrersApi => "referrers API",
+        ReferrersTag => "referrers tag",
+        CosignSbomTag => "cosign .sbom tag",
+        CosignAttestationTag => "cosign .att tag",
+        BuildkitAttestation => "BuildKit attestation",
+    }
+}
+
+fn found_in(source: &SbomSource) -> String {
+    let format = match (source.format, &source.spec_version) {
+        (Some(f), Some(v)) => format!(
+            "{} {v}",
+            serde_json::to_value(f)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        _ => "-".into(),
+    };
+    let mut text = format!(
+        "{} {} ({format}, {} packages",
+        convention_name(source),
+        source.location,
+        source.packages.unwrap_or(0)
+    );
+    if !source.envelopes.is_empty() {
+        text.push_str(", inside ");
+        text.push_str(&source.envelopes.join(" > "));
+    }
+    text.push(')');
+    text
 }
 
 fn build_rows(build: &Build) -> Vec<(&'static str, String)> {
@@ -241,7 +411,9 @@ fn short(digest: &str) -> String {
 /// A `manifests` key: digest keys (entries without a platform) are abbreviated.
 fn short_key(key: &str) -> String {
     match key.split_once('#') {
-        Some((base, n)) if base.contains(':') && !base.contains('/') => format!("{}#{n}", short(base)),
+        Some((base, n)) if base.contains(':') && !base.contains('/') => {
+            format!("{}#{n}", short(base))
+        }
         None if key.contains(':') && !key.contains('/') => short(key),
         _ => key.to_string(),
     }

@@ -85,12 +85,21 @@ async fn put_json_blob(dest: &dyn Source, media_type: &str, value: &Value) -> Re
 async fn put_manifest(dest: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Result<Descriptor> {
     let digest = Digest::sha256_of(&bytes);
     let size = bytes.len() as u64;
-    dest.manifest_put(&ManifestRef::Digest(digest.clone()), media_type, Bytes::from(bytes))
-        .await?;
+    dest.manifest_put(
+        &ManifestRef::Digest(digest.clone()),
+        media_type,
+        Bytes::from(bytes),
+    )
+    .await?;
     Ok(Descriptor::new(media_type, digest, size))
 }
 
-fn platform(os: &str, architecture: &str, variant: Option<&str>, os_version: Option<&str>) -> Platform {
+fn platform(
+    os: &str,
+    architecture: &str,
+    variant: Option<&str>,
+    os_version: Option<&str>,
+) -> Platform {
     Platform {
         architecture: architecture.into(),
         os: os.into(),
@@ -101,7 +110,12 @@ fn platform(os: &str, architecture: &str, variant: Option<&str>, os_version: Opt
 }
 
 fn annotations(pairs: &[(&str, &str)]) -> Option<Annotations> {
-    Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 async fn image(
@@ -112,7 +126,10 @@ async fn image(
     os_version: Option<&str>,
     program: &str,
 ) -> Result<Descriptor> {
-    let layer_bytes = tar_with_file(program, format!("{program} for {os}/{architecture}\n").as_bytes());
+    let layer_bytes = tar_with_file(
+        program,
+        format!("{program} for {os}/{architecture}\n").as_bytes(),
+    );
     let layer = put_blob(dest, OCI_LAYER_TAR, layer_bytes).await?;
     let mut config = json!({
         "created": CREATED,
@@ -155,7 +172,10 @@ async fn image(
         subject: None,
         annotations: annotations(&[
             ("org.opencontainers.image.created", CREATED),
-            ("org.opencontainers.image.base.digest", &Digest::sha256_of(b"base image").to_string()),
+            (
+                "org.opencontainers.image.base.digest",
+                &Digest::sha256_of(b"base image").to_string(),
+            ),
         ]),
     };
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
@@ -166,7 +186,15 @@ async fn image(
 async fn multi_platform(dest: &dyn Source) -> Result<Descriptor> {
     let amd64 = image(dest, "amd64", None, "linux", None, "hello").await?;
     let arm64 = image(dest, "arm64", Some("v8"), "linux", None, "hello").await?;
-    let windows = image(dest, "amd64", None, "windows", Some(WINDOWS_OS_VERSION), "hello.exe").await?;
+    let windows = image(
+        dest,
+        "amd64",
+        None,
+        "windows",
+        Some(WINDOWS_OS_VERSION),
+        "hello.exe",
+    )
+    .await?;
     let attestation = attestation_manifest(dest, &amd64).await?;
     let index = ImageIndex {
         schema_version: 2,
@@ -210,7 +238,10 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
         }
     });
     let mut layer = put_json_blob(dest, IN_TOTO, &statement).await?;
-    layer.annotations = annotations(&[(annotations::IN_TOTO_PREDICATE_TYPE, "https://spdx.dev/Document")]);
+    layer.annotations = annotations(&[(
+        annotations::IN_TOTO_PREDICATE_TYPE,
+        "https://spdx.dev/Document",
+    )]);
     let config = put_json_blob(
         dest,
         OCI_CONFIG,
@@ -229,8 +260,14 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     descriptor.platform = Some(platform("unknown", "unknown", None, None));
     descriptor.annotations = annotations(&[
-        (annotations::DOCKER_REFERENCE_DIGEST, &subject.digest.to_string()),
-        (annotations::DOCKER_REFERENCE_TYPE, annotations::ATTESTATION_MANIFEST),
+        (
+            annotations::DOCKER_REFERENCE_DIGEST,
+            &subject.digest.to_string(),
+        ),
+        (
+            annotations::DOCKER_REFERENCE_TYPE,
+            annotations::ATTESTATION_MANIFEST,
+        ),
     ]);
     Ok(descriptor)
 }
@@ -239,8 +276,11 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
 async fn provider(dest: &dyn Source) -> Result<Descriptor> {
     let mut children = Vec::new();
     for (os, arch) in [("linux", "amd64"), ("linux", "arm64")] {
-        let config = put_json_blob(dest, OCI_CONFIG, &json!({"architecture": arch, "os": os})).await?;
-        children.push(provider_target(dest, config, Some(platform(os, arch, None, None)), os, arch).await?);
+        let config =
+            put_json_blob(dest, OCI_CONFIG, &json!({"architecture": arch, "os": os})).await?;
+        children.push(
+            provider_target(dest, config, Some(platform(os, arch, None, None)), os, arch).await?,
+        );
     }
     let empty = put_blob(dest, OCI_EMPTY, b"{}".to_vec()).await?;
     children.push(provider_target(dest, empty, None, "source", "any").await?);
@@ -252,7 +292,10 @@ async fn provider(dest: &dyn Source) -> Result<Descriptor> {
         subject: None,
         annotations: annotations(&[
             ("org.opencontainers.image.version", "1.0.0"),
-            ("org.opencontainers.image.source", "https://example.com/terraform-provider-hello"),
+            (
+                "org.opencontainers.image.source",
+                "https://example.com/terraform-provider-hello",
+            ),
         ]),
     };
     put_manifest(dest, OCI_INDEX, serde_json::to_vec(&index)?).await
@@ -266,7 +309,12 @@ async fn provider_target(
     arch: &str,
 ) -> Result<Descriptor> {
     let file = format!("terraform-provider-hello_1.0.0_{os}_{arch}.zip");
-    let mut layer = put_blob(dest, "archive/zip", format!("zip bytes of {file}\n").into_bytes()).await?;
+    let mut layer = put_blob(
+        dest,
+        "archive/zip",
+        format!("zip bytes of {file}\n").into_bytes(),
+    )
+    .await?;
     layer.annotations = annotations(&[("org.opencontainers.image.title", &file)]);
     let manifest = ImageManifest {
         schema_version: 2,
@@ -296,7 +344,12 @@ async fn nested(dest: &dyn Source, multi: &Descriptor, image: &Descriptor) -> Re
 }
 
 async fn docker(dest: &dyn Source) -> Result<Descriptor> {
-    let layer = put_blob(dest, DOCKER_LAYER, tar_with_file("hello", b"hello from docker\n")).await?;
+    let layer = put_blob(
+        dest,
+        DOCKER_LAYER,
+        tar_with_file("hello", b"hello from docker\n"),
+    )
+    .await?;
     let config = put_json_blob(
         dest,
         DOCKER_CONFIG,
@@ -332,26 +385,44 @@ async fn docker(dest: &dyn Source) -> Result<Descriptor> {
 
 /// Attaches SBOMs to the multi-platform index and its children, one convention each.
 async fn attach_sboms(dest: &dyn Source, index: &Descriptor) -> Result<()> {
-    let fetched = dest.manifest_get(&ManifestRef::Digest(index.digest.clone())).await?;
+    let fetched = dest
+        .manifest_get(&ManifestRef::Digest(index.digest.clone()))
+        .await?;
     let crate::manifest::Manifest::Index(list) = fetched.manifest else {
         anyhow::bail!("the multi-platform sample is not an index");
     };
     let child = |os: &str, arch: &str| {
         list.manifests
             .iter()
-            .find(|d| d.platform.as_ref().is_some_and(|p| p.os == os && p.architecture == arch))
+            .find(|d| {
+                d.platform
+                    .as_ref()
+                    .is_some_and(|p| p.os == os && p.architecture == arch)
+            })
             .cloned()
             .expect("the sample has this platform")
     };
     let arm64 = child("linux", "arm64");
     let windows = child("windows", "amd64");
     let spdx = serde_json::to_vec(&spdx_document(&[
-        ("libc6", Some("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=arm64&distro=debian-12")),
-        ("ca-certificates", Some("pkg:deb/debian/ca-certificates@20230311?arch=all&distro=debian-12")),
+        (
+            "libc6",
+            Some("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=arm64&distro=debian-12"),
+        ),
+        (
+            "ca-certificates",
+            Some("pkg:deb/debian/ca-certificates@20230311?arch=all&distro=debian-12"),
+        ),
         ("hello", None),
     ]))?;
-    cosign_tag(dest, &arm64.digest, "sbom", "text/spdx+json", spdx, None).await?;
-    referrer(dest, &windows, "application/vnd.cyclonedx+json", serde_json::to_vec(&cyclonedx_document())?).await?;
+    attach_cosign_tag(dest, &arm64.digest, "sbom", "text/spdx+json", spdx, None).await?;
+    attach_referrer(
+        dest,
+        &windows,
+        "application/vnd.cyclonedx+json",
+        serde_json::to_vec(&cyclonedx_document())?,
+    )
+    .await?;
     let statement = json!({
         "_type": "https://in-toto.io/Statement/v0.1",
         "predicateType": "https://spdx.dev/Document",
@@ -369,7 +440,15 @@ async fn attach_sboms(dest: &dyn Source, index: &Descriptor) -> Result<()> {
     });
     let predicate = annotations(&[("predicateType", "https://spdx.dev/Document")]);
     let envelope = serde_json::to_vec(&envelope)?;
-    cosign_tag(dest, &index.digest, "att", "application/vnd.dsse.envelope.v1+json", envelope, predicate).await
+    attach_cosign_tag(
+        dest,
+        &index.digest,
+        "att",
+        "application/vnd.dsse.envelope.v1+json",
+        envelope,
+        predicate,
+    )
+    .await
 }
 
 fn spdx_document(packages: &[(&str, Option<&str>)]) -> Value {
@@ -435,7 +514,7 @@ async fn artifact_manifest(
 }
 
 /// cosign's convention: `sha256-<hex>.<suffix>` in the subject's repository.
-async fn cosign_tag(
+pub async fn attach_cosign_tag(
     dest: &dyn Source,
     subject: &Digest,
     suffix: &str,
@@ -443,15 +522,37 @@ async fn cosign_tag(
     document: Vec<u8>,
     layer_annotations: Option<Annotations>,
 ) -> Result<()> {
-    let (bytes, _) = artifact_manifest(dest, None, layer_media_type, document, layer_annotations, None).await?;
+    let (bytes, _) = artifact_manifest(
+        dest,
+        None,
+        layer_media_type,
+        document,
+        layer_annotations,
+        None,
+    )
+    .await?;
     let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
-    dest.manifest_put(&ManifestRef::Tag(tag), OCI_MANIFEST, Bytes::from(bytes)).await?;
+    dest.manifest_put(&ManifestRef::Tag(tag), OCI_MANIFEST, Bytes::from(bytes))
+        .await?;
     Ok(())
 }
 
 /// OCI 1.1: an artifact whose `subject` is the described manifest.
-async fn referrer(dest: &dyn Source, subject: &Descriptor, media_type: &str, document: Vec<u8>) -> Result<()> {
-    let (bytes, _) = artifact_manifest(dest, Some(media_type), media_type, document, None, Some(subject)).await?;
+pub async fn attach_referrer(
+    dest: &dyn Source,
+    subject: &Descriptor,
+    media_type: &str,
+    document: Vec<u8>,
+) -> Result<()> {
+    let (bytes, _) = artifact_manifest(
+        dest,
+        Some(media_type),
+        media_type,
+        document,
+        None,
+        Some(subject),
+    )
+    .await?;
     dest.referrer_put(OCI_MANIFEST, Bytes::from(bytes)).await?;
     Ok(())
 }
@@ -466,8 +567,16 @@ pub fn tar_with_file(name: &str, content: &[u8]) -> Vec<u8> {
     field(&mut header, 100, b"0000644\0");
     field(&mut header, 108, b"0000000\0");
     field(&mut header, 116, b"0000000\0");
-    field(&mut header, 124, format!("{:011o}\0", content.len()).as_bytes());
-    field(&mut header, 136, format!("{:011o}\0", 1_714_564_800u64).as_bytes());
+    field(
+        &mut header,
+        124,
+        format!("{:011o}\0", content.len()).as_bytes(),
+    );
+    field(
+        &mut header,
+        136,
+        format!("{:011o}\0", 1_714_564_800u64).as_bytes(),
+    );
     header[156] = b'0';
     field(&mut header, 257, b"ustar\x0000");
     // The checksum is computed with its own field read as spaces.

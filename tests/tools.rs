@@ -26,18 +26,26 @@ fn skopeo_copies_describe_like_the_layout() {
     let (_dir, layout) = sample_layout();
     // skopeo 1.9 copies neither nested indexes nor Docker lists out of a layout.
     for tag in ["multi-platform", "image"] {
-        let destination = format!("docker://{}", registry.reference(&format!("skopeo/{tag}:1")));
+        let destination = format!(
+            "docker://{}",
+            registry.reference(&format!("skopeo/{tag}:1"))
+        );
         run(
             "skopeo",
             &[
-                "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+                "copy",
+                "--all",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
                 &format!("oci:{}:{tag}", layout.display()),
                 &destination,
             ],
         );
         // skopeo copies the image, not the SBOMs attached beside it.
-        let mut copied = describe_json(&[&registry.reference(&format!("skopeo/{tag}:1")), "--no-sbom"]);
-        let mut original = describe_json(&[&format!("oci:{}:{tag}", layout.display()), "--no-sbom"]);
+        let mut copied =
+            describe_json(&[&registry.reference(&format!("skopeo/{tag}:1")), "--no-sbom"]);
+        let mut original =
+            describe_json(&[&format!("oci:{}:{tag}", layout.display()), "--no-sbom"]);
         for out in [&mut copied, &mut original] {
             let map = out.as_object_mut().unwrap();
             map.remove("reference");
@@ -59,11 +67,23 @@ fn umoci_images_describe_with_their_labels() {
     run(
         "umoci",
         &[
-            "config", "--image", &image,
-            "--config.label", "org.opencontainers.image.source=https://example.com/umoci",
-            "--config.label", "org.opencontainers.image.revision=abc123",
-            "--architecture", "arm64", "--os", "linux", "--author", "tester",
-            "--config.cmd", "/bin/true", "--config.workingdir", "/srv",
+            "config",
+            "--image",
+            &image,
+            "--config.label",
+            "org.opencontainers.image.source=https://example.com/umoci",
+            "--config.label",
+            "org.opencontainers.image.revision=abc123",
+            "--architecture",
+            "arm64",
+            "--os",
+            "linux",
+            "--author",
+            "tester",
+            "--config.cmd",
+            "/bin/true",
+            "--config.workingdir",
+            "/srv",
         ],
     );
     let out = describe_json(&[&format!("oci:{image}")]);

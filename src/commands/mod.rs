@@ -3,6 +3,7 @@
 
 mod describe;
 mod generate;
+mod sbom;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,9 +20,11 @@ pub const EXIT_ERROR: u8 = 2;
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
+        Command::Sbom(args) => sbom::run(&cli.global, args).await,
         Command::Schema(args) => {
             let schema = match args.output {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,
+                SchemaName::Sbom => crate::schema::SBOM_V1,
             };
             write_stdout(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)

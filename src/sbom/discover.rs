@@ -132,7 +132,11 @@ impl Discoverer {
 
     /// Every SBOM attached to `subject`; `attestations` are the BuildKit attestation
     /// manifests of the parent index that refer to it.
-    pub async fn attached(&self, subject: &Digest, attestations: &[Descriptor]) -> Result<Attached> {
+    pub async fn attached(
+        &self,
+        subject: &Digest,
+        attestations: &[Descriptor],
+    ) -> Result<Attached> {
         let (referrers, sbom_tag, att_tag, buildkit) = tokio::try_join!(
             self.referrers(subject),
             self.cosign_tag(subject, "sbom", Convention::CosignSbomTag),
@@ -153,36 +157,60 @@ impl Discoverer {
             self.source.referrers_list(subject, None).await?
         };
         let location = format!("referrers/{subject}");
+        let mut all = Attached::default();
         let (convention, referrers) = match listed {
             Some(list) => (Convention::ReferrersApi, list),
             None => {
+                all.absorb(Attached::check(
+                    Convention::ReferrersApi,
+                    location.clone(),
+                    Outcome::Absent,
+                ));
                 let tag = crate::source::fallback_tag(subject);
-                match self.manifest(&self.source, &ManifestRef::Tag(tag.clone())).await {
+                match self
+                    .manifest(&self.source, &ManifestRef::Tag(tag.clone()))
+                    .await
+                {
                     Ok(fetched) => match fetched.manifest {
                         Manifest::Index(index) => (Convention::ReferrersTag, index.manifests),
                         Manifest::Image(_) => {
-                            return Ok(Attached::check(Convention::ReferrersTag, tag, Outcome::NotAnSbom))
+                            all.absorb(Attached::check(
+                                Convention::ReferrersTag,
+                                tag,
+                                Outcome::NotAnSbom,
+                            ));
+                            return Ok(all);
                         }
                     },
                     Err(e) if is_not_found(&e) => {
-                        let mut none = Attached::check(Convention::ReferrersApi, location, Outcome::Absent);
-                        none.absorb(Attached::check(Convention::ReferrersTag, tag, Outcome::Absent));
-                        return Ok(none);
+                        all.absorb(Attached::check(
+                            Convention::ReferrersTag,
+                            tag,
+                            Outcome::Absent,
+                        ));
+                        return Ok(all);
                     }
                     Err(e) => return Err(e),
                 }
             }
         };
         if referrers.is_empty() {
-            return Ok(Attached::check(convention, location, Outcome::NoneFound));
+            all.absorb(Attached::check(convention, location, Outcome::NoneFound));
+            return Ok(all);
         }
-        let followed = referrers.iter().take(MAX_REFERRERS).map(|referrer| async move {
-            let fetched = self
-                .manifest(&self.source, &ManifestRef::Digest(referrer.digest.clone()))
-                .await?;
-            self.examine(convention, &fetched).await
-        });
-        let mut all = Attached::default();
+        let followed = referrers
+            .iter()
+            .take(MAX_REFERRERS)
+            .map(|referrer| async move {
+                let reference = ManifestRef::Digest(referrer.digest.clone());
+                let fetched = self.manifest(&self.source, &reference).await?;
+                self.examine(
+                    convention,
+                    &fetched,
+                    reference.qualify(&self.source.location()),
+                )
+                .await
+            });
         for part in try_join_all(followed).await? {
             all.absorb(part);
         }
@@ -197,25 +225,30 @@ impl Discoverer {
         Ok(all)
     }
 
-    async fn cosign_tag(&self, subject: &Digest, suffix: &str, convention: Convention) -> Result<Attached> {
+    async fn cosign_tag(
+        &self,
+        subject: &Digest,
+        suffix: &str,
+        convention: Convention,
+    ) -> Result<Attached> {
         let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
-        match self.manifest(&self.cosign, &ManifestRef::Tag(tag.clone())).await {
-            Ok(fetched) => self.examine(convention, &fetched).await,
-            Err(e) if is_not_found(&e) => Ok(Attached::check(
-                convention,
-                format!("{}:{tag}", self.cosign.location()),
-                Outcome::Absent,
-            )),
+        let location = format!("{}:{tag}", self.cosign.location());
+        match self.manifest(&self.cosign, &ManifestRef::Tag(tag)).await {
+            Ok(fetched) => self.examine(convention, &fetched, location).await,
+            Err(e) if is_not_found(&e) => {
+                Ok(Attached::check(convention, location, Outcome::Absent))
+            }
             Err(e) => Err(e),
         }
     }
 
     async fn buildkit(&self, attestations: &[Descriptor]) -> Result<Attached> {
         let examined = attestations.iter().map(|descriptor| async move {
-            let fetched = self
-                .manifest(&self.source, &ManifestRef::Digest(descriptor.digest.clone()))
-                .await?;
-            self.examine(Convention::BuildkitAttestation, &fetched).await
+            let reference = ManifestRef::Digest(descriptor.digest.clone());
+            let fetched = self.manifest(&self.source, &reference).await?;
+            let location = reference.qualify(&self.source.location());
+            self.examine(Convention::BuildkitAttestation, &fetched, location)
+                .await
         });
         let mut all = Attached::default();
         for part in try_join_all(examined).await? {
@@ -224,15 +257,31 @@ impl Discoverer {
         Ok(all)
     }
 
-    async fn manifest(&self, source: &Arc<dyn Source>, reference: &ManifestRef) -> Result<FetchedManifest> {
+    /// cosign's manifests and blobs live where its tags do.
+    fn source_of(&self, convention: Convention) -> &Arc<dyn Source> {
+        match convention {
+            Convention::CosignSbomTag | Convention::CosignAttestationTag => &self.cosign,
+            _ => &self.source,
+        }
+    }
+
+    async fn manifest(
+        &self,
+        source: &Arc<dyn Source>,
+        reference: &ManifestRef,
+    ) -> Result<FetchedManifest> {
         let _permit = self.limiter.acquire().await?;
         source.manifest_get(reference).await
     }
 
     /// Reads the SBOM layers of a referrer, cosign or attestation manifest.
-    async fn examine(&self, convention: Convention, fetched: &FetchedManifest) -> Result<Attached> {
+    async fn examine(
+        &self,
+        convention: Convention,
+        fetched: &FetchedManifest,
+        location: String,
+    ) -> Result<Attached> {
         let manifest_digest = fetched.descriptor.digest.clone();
-        let location = format!("{}@{manifest_digest}", self.source.location());
         let layers = match &fetched.manifest {
             Manifest::Image(image) if !is_signature(&fetched.manifest) => image.layers.clone(),
             _ => {
@@ -268,7 +317,7 @@ impl Discoverer {
     ) -> Result<Attached> {
         let bytes = {
             let _permit = self.limiter.acquire().await?;
-            self.source
+            self.source_of(convention)
                 .blob_get(layer, self.max_sbom_bytes)
                 .await
                 .with_context(|| {
@@ -382,19 +431,46 @@ mod tests {
 
     fn layer(media_type: &str, predicate: Option<&str>) -> Descriptor {
         let mut d = Descriptor::new(media_type, Digest::sha256_of(b"x"), 1);
-        d.annotations = predicate.map(|p| [(annotations::IN_TOTO_PREDICATE_TYPE.to_string(), p.to_string())].into());
+        d.annotations = predicate.map(|p| {
+            [(
+                annotations::IN_TOTO_PREDICATE_TYPE.to_string(),
+                p.to_string(),
+            )]
+            .into()
+        });
         d
     }
 
     #[test]
     fn layers_are_chosen_by_media_type_and_predicate() {
         assert!(may_hold_sbom(&layer("text/spdx+json", None)));
-        assert!(may_hold_sbom(&layer("application/vnd.cyclonedx+json", None)));
-        assert!(may_hold_sbom(&layer("application/vnd.in-toto+json", Some("https://spdx.dev/Document/v2.3"))));
-        assert!(!may_hold_sbom(&layer("application/vnd.in-toto+json", Some("https://slsa.dev/provenance/v0.2"))));
-        assert!(may_hold_sbom(&layer("application/vnd.dsse.envelope.v1+json", None)));
-        assert!(may_hold_sbom(&layer("application/vnd.dev.sigstore.bundle.v0.3+json", None)));
-        assert!(may_hold_sbom(&layer("application/vnd.dev.sigstore.bundle+json;version=0.3", None)));
-        assert!(!may_hold_sbom(&layer("application/vnd.oci.image.layer.v1.tar+gzip", None)));
+        assert!(may_hold_sbom(&layer(
+            "application/vnd.cyclonedx+json",
+            None
+        )));
+        assert!(may_hold_sbom(&layer(
+            "application/vnd.in-toto+json",
+            Some("https://spdx.dev/Document/v2.3")
+        )));
+        assert!(!may_hold_sbom(&layer(
+            "application/vnd.in-toto+json",
+            Some("https://slsa.dev/provenance/v0.2")
+        )));
+        assert!(may_hold_sbom(&layer(
+            "application/vnd.dsse.envelope.v1+json",
+            None
+        )));
+        assert!(may_hold_sbom(&layer(
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+            None
+        )));
+        assert!(may_hold_sbom(&layer(
+            "application/vnd.dev.sigstore.bundle+json;version=0.3",
+            None
+        )));
+        assert!(!may_hold_sbom(&layer(
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+            None
+        )));
     }
 }

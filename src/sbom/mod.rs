@@ -36,15 +36,19 @@ pub fn subjects_of(digest: &Digest, manifest: &Manifest) -> Vec<Subject> {
         attestations: vec![],
     }];
     if let Manifest::Index(index) = manifest {
-        let (attestations, children): (Vec<&Descriptor>, Vec<&Descriptor>) =
-            index.manifests.iter().partition(|d| d.is_attestation_manifest());
+        let (attestations, children): (Vec<&Descriptor>, Vec<&Descriptor>) = index
+            .manifests
+            .iter()
+            .partition(|d| d.is_attestation_manifest());
         for child in children {
             let digest = child.digest.to_string();
             subjects.push(Subject {
                 digest: child.digest.clone(),
                 attestations: attestations
                     .iter()
-                    .filter(|a| a.annotation(annotations::DOCKER_REFERENCE_DIGEST) == Some(digest.as_str()))
+                    .filter(|a| {
+                        a.annotation(annotations::DOCKER_REFERENCE_DIGEST) == Some(digest.as_str())
+                    })
                     .map(|a| (*a).clone())
                     .collect(),
             });
@@ -54,14 +58,25 @@ pub fn subjects_of(digest: &Digest, manifest: &Manifest) -> Vec<Subject> {
 }
 
 /// Discovers the SBOMs of every subject concurrently, skipping those already known.
-pub async fn discover(discoverer: &Discoverer, subjects: Vec<Subject>, known: &mut Findings) -> Result<()> {
+pub async fn discover(
+    discoverer: &Discoverer,
+    subjects: Vec<Subject>,
+    known: &mut Findings,
+) -> Result<()> {
     let mut unique: Vec<Subject> = Vec::new();
     for subject in subjects {
-        if !known.contains_key(&subject.digest) && !unique.iter().any(|s| s.digest == subject.digest) {
+        if !known.contains_key(&subject.digest)
+            && !unique.iter().any(|s| s.digest == subject.digest)
+        {
             unique.push(subject);
         }
     }
-    let found = try_join_all(unique.iter().map(|s| discoverer.attached(&s.digest, &s.attestations))).await?;
+    let found = try_join_all(
+        unique
+            .iter()
+            .map(|s| discoverer.attached(&s.digest, &s.attestations)),
+    )
+    .await?;
     known.extend(unique.into_iter().map(|s| s.digest).zip(found));
     Ok(())
 }
@@ -126,7 +141,8 @@ pub fn sources(attached: &Attached) -> Vec<SbomSource> {
         .iter()
         .map(|check| {
             let document = attached.documents.iter().find(|d| {
-                Some(&d.layer.digest) == check.document.as_ref() && Some(&d.manifest) == check.manifest.as_ref()
+                Some(&d.layer.digest) == check.document.as_ref()
+                    && Some(&d.manifest) == check.manifest.as_ref()
             });
             SbomSource {
                 convention: check.convention,
@@ -138,7 +154,9 @@ pub fn sources(attached: &Attached) -> Vec<SbomSource> {
                 format: document.map(|d| d.parsed.format),
                 spec_version: document.and_then(|d| d.parsed.spec_version.clone()),
                 predicate_type: document.and_then(|d| d.parsed.predicate_type.clone()),
-                envelopes: document.map(|d| d.parsed.envelopes.clone()).unwrap_or_default(),
+                envelopes: document
+                    .map(|d| d.parsed.envelopes.clone())
+                    .unwrap_or_default(),
                 packages: document.map(|d| d.parsed.packages.len()),
                 packages_without_purl: document.map(|d| d.parsed.packages_without_purl),
                 detail: check.detail.clone(),

@@ -29,7 +29,9 @@ pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
 pub struct NotFound(pub String);
 
 pub fn is_not_found(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| cause.downcast_ref::<NotFound>().is_some())
+    error
+        .chain()
+        .any(|cause| cause.downcast_ref::<NotFound>().is_some())
 }
 
 /// A manifest read from a source, verified against its digest.
@@ -113,7 +115,8 @@ impl Sources {
     pub fn open(&self, target: &Target) -> Result<(Arc<dyn Source>, ManifestRef)> {
         match target {
             Target::Registry { repository, .. } => {
-                let source = registry::RegistrySource::new(self.transport.clone(), repository.clone());
+                let source =
+                    registry::RegistrySource::new(self.transport.clone(), repository.clone());
                 let reference = target
                     .manifest_ref()
                     .unwrap_or_else(|| ManifestRef::Tag("latest".into()));
@@ -171,9 +174,8 @@ pub fn verify_manifest(
             );
         }
     }
-    let (manifest, media_type) = Manifest::parse(&bytes, reported_media_type).map_err(|e| {
-        anyhow::anyhow!("manifest {location}@{computed}: {e:#}")
-    })?;
+    let (manifest, media_type) = Manifest::parse(&bytes, reported_media_type)
+        .map_err(|e| anyhow::anyhow!("manifest {location}@{computed}: {e:#}"))?;
     let mut descriptor = Descriptor::new(media_type, computed, bytes.len() as u64);
     descriptor.artifact_type = manifest.artifact_type().map(str::to_string);
     Ok(FetchedManifest {
@@ -221,14 +223,28 @@ pub fn fallback_tag(subject: &Digest) -> String {
 }
 
 /// The descriptor a referrers list gives a manifest, and the manifest's subject.
-pub fn referrer_descriptor(location: &str, media_type: &str, bytes: &Bytes) -> Result<(Descriptor, Digest)> {
+pub fn referrer_descriptor(
+    location: &str,
+    media_type: &str,
+    bytes: &Bytes,
+) -> Result<(Descriptor, Digest)> {
     let digest = Digest::sha256_of(bytes);
-    let fetched = verify_manifest(location, &ManifestRef::Digest(digest.clone()), bytes.clone(), Some(media_type), None)?;
+    let fetched = verify_manifest(
+        location,
+        &ManifestRef::Digest(digest.clone()),
+        bytes.clone(),
+        Some(media_type),
+        None,
+    )?;
     let Some(subject) = fetched.manifest.subject().map(|s| s.digest.clone()) else {
         bail!("manifest {location}@{digest} has no subject, so it cannot be a referrer");
     };
     let mut descriptor = Descriptor::new(media_type, digest, bytes.len() as u64);
     descriptor.artifact_type = fetched.manifest.referrer_artifact_type();
-    descriptor.annotations = fetched.manifest.annotations().cloned().filter(|a| !a.is_empty());
+    descriptor.annotations = fetched
+        .manifest
+        .annotations()
+        .cloned()
+        .filter(|a| !a.is_empty());
     Ok((descriptor, subject))
 }

@@ -31,7 +31,8 @@ pub fn ocx_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn empty_docker_config() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -54,6 +55,40 @@ pub fn ocx_ok(args: &[&str]) -> String {
     stdout(&output)
 }
 
+/// `ocx sbom ARGS --json`, validated against schema/sbom.v1.json.
+pub fn sbom_json(args: &[&str]) -> Value {
+    let mut full = vec!["sbom"];
+    full.extend_from_slice(args);
+    full.push("--json");
+    let out = ocx_ok(&full);
+    let value: Value = serde_json::from_str(&out).expect("sbom --json prints JSON");
+    assert_valid(&value, ocx::schema::SBOM_V1, "sbom");
+    value
+}
+
+fn assert_valid(value: &Value, schema: &str, what: &str) {
+    let schema: Value = serde_json::from_str(schema).expect("schema is JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} output violates its schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// A Python tool the tests run (installed by .ci/test into target/ci-venv).
+pub fn python_tool(name: &str) -> PathBuf {
+    let venv = repo_root().join("target/ci-venv/bin").join(name);
+    if venv.is_file() {
+        return venv;
+    }
+    registry::which(name).unwrap_or_else(|| panic!("{name} is not installed: run .ci/test"))
+}
+
 /// `ocx describe ARGS --json`, validated against schema/describe.v1.json.
 pub fn describe_json(args: &[&str]) -> Value {
     let mut full = vec!["describe"];
@@ -66,16 +101,7 @@ pub fn describe_json(args: &[&str]) -> Value {
 }
 
 pub fn assert_valid_describe(value: &Value) {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    let validator = VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(ocx::schema::DESCRIBE_V1).expect("schema is JSON");
-        jsonschema::draft202012::new(&schema).expect("schema compiles")
-    });
-    let errors: Vec<String> = validator
-        .iter_errors(value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "describe output violates the schema:\n{}", errors.join("\n"));
+    assert_valid(value, ocx::schema::DESCRIBE_V1, "describe");
 }
 
 pub fn repo_root() -> PathBuf {
@@ -104,19 +130,28 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 /// Pushes every sample to `registry/REPO` through ocx's registry source, tagged as in
 /// the example layout.
 pub fn push_samples(registry: &registry::Registry, repo: &str) {
-    let target = ocx::reference::Target::parse(&registry.reference(&format!("{repo}:unused"))).unwrap();
-    let sources = ocx::source::Sources::new(Default::default()).unwrap();
-    let (source, _) = sources.open(&target).unwrap();
+    let source = open_source(&registry.reference(&format!("{repo}:unused")));
     runtime()
         .block_on(ocx::sample::write_all(source.as_ref()))
         .expect("pushing the samples");
+}
+
+/// A registry or layout source through ocx's own library.
+pub fn open_source(reference: &str) -> std::sync::Arc<dyn ocx::source::Source> {
+    let target = ocx::reference::Target::parse(reference).unwrap();
+    let sources = ocx::source::Sources::new(Default::default()).unwrap();
+    sources.open(&target).unwrap().0
 }
 
 /// Asserts two JSON values are equal, naming every path where they differ.
 pub fn assert_json_eq(left: &Value, right: &Value, context: &str) {
     let mut differences = Vec::new();
     json_differences(left, right, String::new(), &mut differences);
-    assert!(differences.is_empty(), "{context}: JSON differs:\n{}", differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{context}: JSON differs:\n{}",
+        differences.join("\n")
+    );
 }
 
 fn json_differences(left: &Value, right: &Value, path: String, out: &mut Vec<String>) {

@@ -13,6 +13,15 @@ pub struct Registry {
     _dir: tempfile::TempDir,
 }
 
+/// Which server a [`Registry`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// CNCF distribution 2.8: no referrers API (exercises the tag fallback).
+    Distribution,
+    /// ferro-oci-server: the OCI 1.1 referrers API.
+    Ferro,
+}
+
 impl Registry {
     /// Starts distribution; panics with what went wrong when it cannot (a missing
     /// `docker-registry` binary fails the test: run .ci/test to install it).
@@ -25,6 +34,42 @@ impl Registry {
         // bcrypt's lowest cost keeps each authenticated request fast.
         let hash = bcrypt::hash(password, 4).unwrap();
         Self::start_with_auth(Some(format!("{user}:{hash}\n")))
+    }
+
+    /// Starts ferro-oci-server (OCI distribution 1.1, with the referrers API).
+    pub fn start_ferro() -> Registry {
+        let binary = which("ferro-oci-server").unwrap_or_else(|| {
+            panic!("ferro-oci-server is not installed: run .ci/test, or cargo install --locked ferro-oci-server")
+        });
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let addr = format!("127.0.0.1:{}", free_port());
+            let child = Command::new(&binary)
+                .env("FERRO_OCI_LISTEN", &addr)
+                .env("FERRO_OCI_STORAGE_DIR", dir.path())
+                .env("RUST_LOG", "error")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("starting ferro-oci-server");
+            let mut registry = Registry {
+                child,
+                addr,
+                _dir: dir,
+            };
+            if registry.wait_ready() {
+                return registry;
+            }
+        }
+        panic!("ferro-oci-server did not start on a loopback port in 5 tries");
+    }
+
+    pub fn start_kind(kind: Kind) -> Registry {
+        match kind {
+            Kind::Distribution => Self::start(),
+            Kind::Ferro => Self::start_ferro(),
+        }
     }
 
     fn start_with_auth(htpasswd: Option<String>) -> Registry {
@@ -40,7 +85,10 @@ impl Registry {
             if let Some(entries) = &htpasswd {
                 let file = dir.path().join("htpasswd");
                 std::fs::write(&file, entries).unwrap();
-                yaml.push_str(&format!("auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n", file.display()));
+                yaml.push_str(&format!(
+                    "auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n",
+                    file.display()
+                ));
             }
             std::fs::write(&config, yaml).unwrap();
             let child = Command::new(&binary)

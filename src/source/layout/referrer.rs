@@ -9,7 +9,11 @@ use crate::manifest::{annotations::REF_NAME, Descriptor};
 use crate::reference::ManifestRef;
 use crate::source::Source as _;
 
-pub fn list(layout: &LayoutSource, subject: &Digest, artifact_type: Option<&str>) -> Result<Vec<Descriptor>> {
+pub fn list(
+    layout: &LayoutSource,
+    subject: &Digest,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Descriptor>> {
     let index = layout.read_index()?;
     let mut referrers = Vec::new();
     for entry in index.manifests {
@@ -35,8 +39,16 @@ pub fn put(layout: &LayoutSource, media_type: &str, bytes: bytes::Bytes) -> Resu
         crate::source::referrer_descriptor(&layout.location(), media_type, &bytes)?;
     layout.write_blob(&descriptor, &bytes)?;
     let mut index = layout.read_index()?;
-    if !index.manifests.iter().any(|d| d.digest == descriptor.digest) {
-        index.manifests.push(Descriptor::new(media_type, descriptor.digest.clone(), descriptor.size));
+    if !index
+        .manifests
+        .iter()
+        .any(|d| d.digest == descriptor.digest)
+    {
+        index.manifests.push(Descriptor::new(
+            media_type,
+            descriptor.digest.clone(),
+            descriptor.size,
+        ));
         layout.write_index(&index)?;
     }
     Ok(descriptor)

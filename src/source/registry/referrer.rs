@@ -10,7 +10,9 @@ use super::RegistrySource;
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageIndex, Manifest, OCI_INDEX};
 use crate::reference::ManifestRef;
-use crate::source::{fallback_tag, is_not_found, referrer_descriptor, Source as _, MAX_MANIFEST_BYTES};
+use crate::source::{
+    fallback_tag, is_not_found, referrer_descriptor, Source as _, MAX_MANIFEST_BYTES,
+};
 
 /// Pages followed at most; with the spec's page sizes this is thousands of referrers.
 const MAX_PAGES: usize = 16;
@@ -50,15 +52,14 @@ pub async fn list(
             .get("OCI-Filters-Applied")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
-        let next = super::tag::next_link(&response).map(|l| url.join(&l)).transpose()?;
+        let next = super::tag::next_link(&response)
+            .map(|l| url.join(&l))
+            .transpose()?;
         let body = read_body(response, MAX_MANIFEST_BYTES, &what).await?;
         let index: ImageIndex = serde_json::from_slice(&body).with_context(|| what.clone())?;
-        referrers.extend(
-            index
-                .manifests
-                .into_iter()
-                .filter(|d| filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type),
-        );
+        referrers.extend(index.manifests.into_iter().filter(|d| {
+            filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type
+        }));
         match next {
             Some(n) => url = n,
             None => break,
@@ -75,11 +76,17 @@ pub async fn put(source: &RegistrySource, media_type: &str, bytes: Bytes) -> Res
     let response = source
         .transport
         .send(&source.repository, Access::Push, |http| {
-            http.put(&url).header("Content-Type", media_type).body(bytes.clone())
+            http.put(&url)
+                .header("Content-Type", media_type)
+                .body(bytes.clone())
         })
         .await?;
     if !response.status().is_success() {
-        let what = format!("pushing referrer {}@{}", source.location(), descriptor.digest);
+        let what = format!(
+            "pushing referrer {}@{}",
+            source.location(),
+            descriptor.digest
+        );
         return Err(error_from_response(response, &what).await);
     }
     let confirmed = response
@@ -93,7 +100,11 @@ pub async fn put(source: &RegistrySource, media_type: &str, bytes: Bytes) -> Res
     Ok(descriptor)
 }
 
-async fn add_to_fallback_tag(source: &RegistrySource, subject: &Digest, descriptor: &Descriptor) -> Result<()> {
+async fn add_to_fallback_tag(
+    source: &RegistrySource,
+    subject: &Digest,
+    descriptor: &Descriptor,
+) -> Result<()> {
     let tag = ManifestRef::Tag(fallback_tag(subject));
     let mut index = match source.manifest_get(&tag).await {
         Ok(fetched) => match fetched.manifest {
@@ -113,7 +124,11 @@ async fn add_to_fallback_tag(source: &RegistrySource, subject: &Digest, descript
         },
         Err(e) => return Err(e),
     };
-    if index.manifests.iter().any(|d| d.digest == descriptor.digest) {
+    if index
+        .manifests
+        .iter()
+        .any(|d| d.digest == descriptor.digest)
+    {
         return Ok(());
     }
     index.manifests.push(descriptor.clone());

@@ -1,0 +1,464 @@
+//! `ocx sbom` and describe's `sbom`: every discovery path on a registry without the
+//! referrers API (distribution 2.8: tag fallback) and one with it (ferro-oci-server),
+//! SBOMs made by real generators, and the failures a user must see.
+
+mod common;
+
+use std::process::Command;
+
+use bytes::Bytes;
+use common::registry::{Kind, Registry};
+use common::*;
+use serde_json::{json, Value};
+
+const WINDOWS: &str = "windows/amd64:10.0.20348.2113";
+
+fn purls(subject: &Value) -> Vec<String> {
+    subject["sbom"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["purl"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn found(subject: &Value) -> Vec<String> {
+    subject["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "found")
+        .map(|s| s["convention"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn every_convention_is_found(kind: Kind) {
+    let registry = Registry::start_kind(kind);
+    push_samples(&registry, "app");
+    let out = sbom_json(&[&registry.reference("app:multi-platform")]);
+    let manifests = &out["manifests"];
+
+    // Index level: a DSSE-wrapped in-toto SPDX statement under cosign's .att tag, listing
+    // only pkg:oci images; the purl the parser rejects is kept with a warning.
+    assert_eq!(found(&out), ["cosign_attestation_tag"]);
+    let index_purls = purls(&out);
+    assert_eq!(index_purls.len(), 3);
+    assert!(
+        index_purls.iter().all(|p| p.starts_with("pkg:oci/")),
+        "{index_purls:?}"
+    );
+    let rejected = out["sbom"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purl"] == "pkg:oci/library/hello")
+        .unwrap();
+    assert!(
+        rejected["warning"].as_str().unwrap().contains("namespace"),
+        "{rejected}"
+    );
+    assert_eq!(
+        (rejected["type"].as_str(), rejected["name"].as_str()),
+        (Some("oci"), Some("hello"))
+    );
+    let att = out["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "found")
+        .unwrap();
+    assert_eq!(att["envelopes"], json!(["dsse", "in-toto"]));
+    assert_eq!(att["predicate_type"], "https://spdx.dev/Document");
+
+    // Each platform has its own SBOM, each attached another way.
+    assert_eq!(found(&manifests["linux/amd64"]), ["buildkit_attestation"]);
+    assert_eq!(
+        purls(&manifests["linux/amd64"]),
+        [
+            "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1",
+            "pkg:golang/golang.org/x/net@v0.24.0"
+        ]
+    );
+    assert_eq!(found(&manifests["linux/arm64/v8"]), ["cosign_sbom_tag"]);
+    let arm_source = manifests["linux/arm64/v8"]["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "found")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            arm_source["packages"].as_u64(),
+            arm_source["packages_without_purl"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    let libc = manifests["linux/arm64/v8"]["sbom"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libc6")
+        .unwrap()
+        .clone();
+    assert_eq!(libc["version"], "2.36-9+deb12u4");
+    assert_eq!(
+        libc["qualifiers"],
+        json!({"arch": "arm64", "distro": "debian-12"})
+    );
+    assert_eq!(libc["namespace"], "debian");
+    assert_eq!(libc["scheme"], "pkg");
+
+    let expected_referrer = match kind {
+        Kind::Distribution => "referrers_tag",
+        Kind::Ferro => "referrers_api",
+    };
+    assert_eq!(found(&manifests[WINDOWS]), [expected_referrer]);
+    assert_eq!(purls(&manifests[WINDOWS]).len(), 4);
+    let api = manifests[WINDOWS]["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["convention"] == "referrers_api")
+        .unwrap()
+        .clone();
+    let expected_api_outcome = match kind {
+        Kind::Distribution => "absent",
+        Kind::Ferro => "found",
+    };
+    assert_eq!(api["outcome"], expected_api_outcome);
+
+    // describe carries the same packages.
+    let described = describe_json(&[&registry.reference("app:multi-platform")]);
+    assert_eq!(
+        described["manifests"][WINDOWS]["sbom"],
+        manifests[WINDOWS]["sbom"]
+    );
+    assert_eq!(described["sbom"], out["sbom"]);
+}
+
+#[test]
+fn every_convention_on_distribution_with_the_tag_fallback() {
+    every_convention_is_found(Kind::Distribution);
+}
+
+#[test]
+fn every_convention_on_a_registry_with_the_referrers_api() {
+    every_convention_is_found(Kind::Ferro);
+}
+
+#[test]
+fn platform_filter_raw_and_no_sbom() {
+    let registry = Registry::start();
+    push_samples(&registry, "app");
+    let reference = registry.reference("app:multi-platform");
+    let one = sbom_json(&[&reference, "--platform", "linux/arm64"]);
+    assert!(one.get("manifests").is_none());
+    assert_eq!(found(&one), ["cosign_sbom_tag"]);
+
+    let raw = ocx(&["sbom", &reference, "--platform", "linux/arm64", "--raw"]);
+    assert!(raw.status.success(), "{}", stderr(&raw));
+    let document: Value = serde_json::from_slice(&raw.stdout).unwrap();
+    assert_eq!(document["spdxVersion"], "SPDX-2.3");
+    let source = one["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "found")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        ocx::digest::Digest::sha256_of(&raw.stdout).to_string(),
+        source["document"].as_str().unwrap()
+    );
+
+    let index_raw = ocx(&["sbom", &registry.reference("app:image"), "--raw"]);
+    assert_eq!(index_raw.status.code(), Some(2));
+    assert!(
+        stderr(&index_raw).contains("no SBOM is attached"),
+        "{}",
+        stderr(&index_raw)
+    );
+
+    let structure = describe_json(&[&reference, "--no-sbom"]);
+    assert!(structure["sbom"].is_null() && structure["sbom_sources"].is_null());
+    assert!(structure["manifests"]["linux/amd64"]["sbom"].is_null());
+}
+
+/// Attaches `document` to the `image` sample as an OCI 1.1 referrer.
+fn attach_referrer(registry: &Registry, media_type: &str, document: Vec<u8>) {
+    let source = open_source(&registry.reference("app:image"));
+    let image = runtime()
+        .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
+        .unwrap();
+    runtime()
+        .block_on(ocx::sample::attach_referrer(
+            source.as_ref(),
+            &image.descriptor,
+            media_type,
+            document,
+        ))
+        .unwrap();
+}
+
+#[test]
+fn cyclonedx_from_cyclonedx_py() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.json");
+    let output = Command::new(python_tool("cyclonedx-py"))
+        .args([
+            "environment",
+            "--spec-version",
+            "1.6",
+            "--output-format",
+            "JSON",
+            "-o",
+        ])
+        .arg(&path)
+        .output()
+        .expect("running cyclonedx-py");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document = std::fs::read(&path).unwrap();
+    let bom: Value = serde_json::from_slice(&document).unwrap();
+    assert_eq!(bom["specVersion"], "1.6");
+    let mut expected: Vec<String> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str().map(str::to_string))
+        .collect();
+    expected.sort();
+    expected.dedup();
+    assert!(
+        expected
+            .iter()
+            .any(|p| p.starts_with("pkg:pypi/cyclonedx-bom@")),
+        "{expected:?}"
+    );
+
+    for kind in [Kind::Ferro, Kind::Distribution] {
+        let registry = Registry::start_kind(kind);
+        push_samples(&registry, "app");
+        attach_referrer(
+            &registry,
+            "application/vnd.cyclonedx+json",
+            document.clone(),
+        );
+        let out = sbom_json(&[&registry.reference("app:image")]);
+        let mut got = purls(&out);
+        got.retain(|p| p.starts_with("pkg:pypi/"));
+        let mut want = expected.clone();
+        want.retain(|p| p.starts_with("pkg:pypi/"));
+        assert_eq!(got, want, "{kind:?}");
+        let source = out["sbom_sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["outcome"] == "found")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (source["format"].as_str(), source["spec_version"].as_str()),
+            (Some("cyclonedx"), Some("1.6"))
+        );
+    }
+}
+
+#[test]
+fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag_value = dir.path().join("doc.spdx");
+    std::fs::write(
+        &tag_value,
+        "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: ocx-test\n\
+         DocumentNamespace: https://example.com/ocx-test\nCreator: Tool: ocx-tests\nCreated: 2024-05-01T12:00:00Z\n\n\
+         PackageName: zlib\nSPDXID: SPDXRef-zlib\nPackageVersion: 1.3\nPackageDownloadLocation: NOASSERTION\n\
+         FilesAnalyzed: false\nExternalRef: PACKAGE-MANAGER purl pkg:deb/debian/zlib1g@1.3?arch=amd64\n\n\
+         PackageName: openssl\nSPDXID: SPDXRef-openssl\nPackageVersion: 3.0.11\nPackageDownloadLocation: NOASSERTION\n\
+         FilesAnalyzed: false\nExternalRef: PACKAGE-MANAGER purl pkg:deb/debian/openssl@3.0.11?arch=amd64\n\n\
+         PackageName: no-purl\nSPDXID: SPDXRef-nopurl\nPackageDownloadLocation: NOASSERTION\nFilesAnalyzed: false\n\n\
+         Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-zlib\n\
+         Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-openssl\n\
+         Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-nopurl\n",
+    )
+    .unwrap();
+    let json_path = dir.path().join("doc.spdx.json");
+    let output = Command::new(python_tool("pyspdxtools"))
+        .arg("-i")
+        .arg(&tag_value)
+        .arg("-o")
+        .arg(&json_path)
+        .output()
+        .expect("running pyspdxtools");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document = std::fs::read(&json_path).unwrap();
+
+    let registry = Registry::start();
+    push_samples(&registry, "app");
+    let source = open_source(&registry.reference("app:image"));
+    let image = runtime()
+        .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
+        .unwrap();
+    runtime()
+        .block_on(ocx::sample::attach_cosign_tag(
+            source.as_ref(),
+            &image.descriptor.digest,
+            "sbom",
+            "text/spdx+json",
+            document,
+            None,
+        ))
+        .unwrap();
+    let out = sbom_json(&[&registry.reference("app:image")]);
+    assert_eq!(
+        purls(&out),
+        [
+            "pkg:deb/debian/openssl@3.0.11?arch=amd64",
+            "pkg:deb/debian/zlib1g@1.3?arch=amd64"
+        ]
+    );
+    let source = out["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "found")
+        .unwrap()
+        .clone();
+    assert_eq!(source["convention"], "cosign_sbom_tag");
+    assert_eq!(source["packages_without_purl"], 1);
+    let human = ocx_ok(&["sbom", &registry.reference("app:image")]);
+    assert!(
+        human.contains("zlib1g") && human.contains("1 package(s) listed without a purl"),
+        "{human}"
+    );
+}
+
+#[test]
+fn cosign_repository_is_honoured() {
+    let registry = Registry::start();
+    push_samples(&registry, "app");
+    let elsewhere = open_source(&registry.reference("signatures:unused"));
+    let image = runtime()
+        .block_on(
+            open_source(&registry.reference("app:image"))
+                .manifest_get(&ocx::reference::ManifestRef::Tag("image".into())),
+        )
+        .unwrap();
+    let spdx = br#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"x","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:npm/left-pad@1.3.0"}]}]}"#;
+    runtime()
+        .block_on(ocx::sample::attach_cosign_tag(
+            elsewhere.as_ref(),
+            &image.descriptor.digest,
+            "sbom",
+            "application/spdx+json",
+            spdx.to_vec(),
+            None,
+        ))
+        .unwrap();
+    let without = sbom_json(&[&registry.reference("app:image")]);
+    assert!(purls(&without).is_empty());
+    let repository = format!("{}/signatures", registry.addr);
+    let with = ocx_with_env(
+        &["sbom", &registry.reference("app:image"), "--json"],
+        &[("COSIGN_REPOSITORY", &repository)],
+    );
+    assert!(with.status.success(), "{}", stderr(&with));
+    let out: Value = serde_json::from_slice(&with.stdout).unwrap();
+    assert_eq!(purls(&out), ["pkg:npm/left-pad@1.3.0"]);
+}
+
+/// A referrer whose layer descriptor claims more bytes than the blob has.
+#[test]
+fn truncated_and_oversized_sbom_blobs_are_clear_errors() {
+    let registry = Registry::start_ferro();
+    push_samples(&registry, "app");
+    let source = open_source(&registry.reference("app:image"));
+    let image = runtime()
+        .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
+        .unwrap();
+    let document = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#.to_vec();
+    let layer = ocx::manifest::Descriptor::new(
+        "application/vnd.cyclonedx+json",
+        ocx::digest::Digest::sha256_of(&document),
+        document.len() as u64,
+    );
+    runtime()
+        .block_on(source.blob_put(&layer, Bytes::from(document.clone())))
+        .unwrap();
+    let empty = ocx::manifest::Descriptor::new(
+        ocx::manifest::OCI_EMPTY,
+        ocx::digest::Digest::sha256_of(b"{}"),
+        2,
+    );
+    runtime()
+        .block_on(source.blob_put(&empty, Bytes::from_static(b"{}")))
+        .unwrap();
+    let mut claimed = layer.clone();
+    claimed.size += 100;
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": ocx::manifest::OCI_MANIFEST,
+        "artifactType": "application/vnd.cyclonedx+json",
+        "config": empty, "layers": [claimed],
+        "subject": {"mediaType": image.descriptor.media_type, "digest": image.descriptor.digest.to_string(), "size": image.descriptor.size}
+    });
+    runtime()
+        .block_on(source.referrer_put(
+            ocx::manifest::OCI_MANIFEST,
+            Bytes::from(serde_json::to_vec(&manifest).unwrap()),
+        ))
+        .unwrap();
+    let output = ocx(&["sbom", &registry.reference("app:image")]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&layer.digest.to_string()) && err.contains("size mismatch"),
+        "{err}"
+    );
+
+    let output = ocx(&[
+        "sbom",
+        &registry.reference("app:multi-platform"),
+        "--max-sbom-size",
+        "100",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("over the 100-byte limit") && err.contains("--max-sbom-size"),
+        "{err}"
+    );
+    assert!(err.contains("blob") && err.contains("sha256:"), "{err}");
+}
+
+#[test]
+fn truncated_sbom_in_a_layout_names_the_digest() {
+    let (_dir, layout) = sample_layout();
+    let reference = format!("oci:{}:multi-platform", layout.display());
+    let out = sbom_json(&[&reference]);
+    let document = out["manifests"]["linux/arm64/v8"]["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "found")
+        .unwrap()["document"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = layout
+        .join("blobs/sha256")
+        .join(document.trim_start_matches("sha256:"));
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let output = ocx(&["sbom", &reference]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&document), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+}
