@@ -25,6 +25,9 @@ _ocx() {
             ocx,help)
                 cmd="ocx__subcmd__help"
                 ;;
+            ocx,sbom)
+                cmd="ocx__subcmd__sbom"
+                ;;
             ocx,schema)
                 cmd="ocx__subcmd__schema"
                 ;;
@@ -37,6 +40,9 @@ _ocx() {
             ocx__subcmd__help,help)
                 cmd="ocx__subcmd__help__subcmd__help"
                 ;;
+            ocx__subcmd__help,sbom)
+                cmd="ocx__subcmd__help__subcmd__sbom"
+                ;;
             ocx__subcmd__help,schema)
                 cmd="ocx__subcmd__help__subcmd__schema"
                 ;;
@@ -47,7 +53,7 @@ _ocx() {
 
     case "${cmd}" in
         ocx)
-            opts="-h -V --plain-http --insecure --color --help --version describe schema generate help"
+            opts="-h -V --plain-http --insecure --color --help --version describe sbom schema generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,7 +119,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__help)
-            opts="describe schema generate help"
+            opts="describe sbom schema generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +174,20 @@ _ocx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocx__subcmd__help__subcmd__sbom)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocx__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -182,8 +202,38 @@ _ocx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocx__subcmd__sbom)
+            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --plain-http --insecure --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sbom-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocx__subcmd__schema)
-            opts="-h -V --plain-http --insecure --color --help --version describe"
+            opts="-h -V --plain-http --insecure --color --help --version describe sbom"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

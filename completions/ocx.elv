@@ -26,6 +26,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
+            cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
             cand schema 'Print the JSON Schema of an output'
             cand generate 'Write shell completions and man pages (for packagers and this repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -38,6 +39,20 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --json 'Print the output schema as one JSON document'
             cand --raw 'Print the manifest bytes exactly as stored'
             cand --no-sbom 'Skip SBOM discovery: describe only the structure (`sbom` is then null)'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;sbom'= {
+            cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
+            cand --concurrency 'How many requests may be in flight at once'
+            cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
+            cand --color 'When to use colour and box drawing in human output'
+            cand --json 'Print the packages as one JSON document'
+            cand --raw 'Print the SBOM documents of the manifest exactly as stored'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
             cand -h 'Print help (see more with ''--help'')'
@@ -65,11 +80,14 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;help'= {
             cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
+            cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
             cand schema 'Print the JSON Schema of an output'
             cand generate 'Write shell completions and man pages (for packagers and this repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;help;describe'= {
+        }
+        &'ocx;help;sbom'= {
         }
         &'ocx;help;schema'= {
         }
