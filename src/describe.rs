@@ -49,7 +49,10 @@ fn described(node: &Node) -> Described {
     match manifest {
         Manifest::Image(image) => {
             out.layers = Some(image.layers.iter().map(descriptor_info).collect());
-            out.config = node.config.as_ref().map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
+            out.config = node
+                .config
+                .as_ref()
+                .map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
         }
         Manifest::Index(_) => {
             let (manifests, attestations) = index_entries(&node.children);
@@ -103,7 +106,10 @@ fn config_info(descriptor: &Descriptor, config: Option<&ImageConfig>) -> ConfigI
         working_dir: runtime.working_dir,
         labels: runtime.labels,
         exposed_ports: runtime.exposed_ports.map(|p| p.into_keys().collect()),
-        history: c.history.as_ref().map(|h| h.iter().map(history_entry).collect()),
+        history: c
+            .history
+            .as_ref()
+            .map(|h| h.iter().map(history_entry).collect()),
     }
 }
 
@@ -140,7 +146,11 @@ fn index_entries(children: &[Node]) -> (IndexMap<String, Described>, Vec<Attesta
         let base = entry_key(&child.descriptor);
         let count = seen.entry(base.clone()).or_insert(0);
         *count += 1;
-        let key = if *count == 1 { base } else { format!("{base}#{count}") };
+        let key = if *count == 1 {
+            base
+        } else {
+            format!("{base}#{count}")
+        };
         manifests.insert(key, described(child));
     }
     let attestations = attestation_nodes
@@ -202,21 +212,30 @@ fn visit(node: &Node, count: &mut impl FnMut(&Descriptor)) {
     }
 }
 
+/// Picks one field of [`Build`].
+type BuildField = fn(&mut Build) -> &mut Option<BuildValue>;
+
 /// Where each build field is read from, in order of preference.
-const BUILD_KEYS: [(&str, fn(&mut Build) -> &mut Option<BuildValue>); 13] = [
+const BUILD_KEYS: [(&str, BuildField); 13] = [
     ("org.opencontainers.image.source", |b| &mut b.source),
     ("org.opencontainers.image.revision", |b| &mut b.revision),
     ("org.opencontainers.image.version", |b| &mut b.version),
     ("org.opencontainers.image.created", |b| &mut b.created),
     ("org.opencontainers.image.authors", |b| &mut b.authors),
     ("org.opencontainers.image.url", |b| &mut b.url),
-    ("org.opencontainers.image.documentation", |b| &mut b.documentation),
+    ("org.opencontainers.image.documentation", |b| {
+        &mut b.documentation
+    }),
     ("org.opencontainers.image.title", |b| &mut b.title),
-    ("org.opencontainers.image.description", |b| &mut b.description),
+    ("org.opencontainers.image.description", |b| {
+        &mut b.description
+    }),
     ("org.opencontainers.image.licenses", |b| &mut b.licenses),
     ("org.opencontainers.image.vendor", |b| &mut b.vendor),
     ("org.opencontainers.image.base.name", |b| &mut b.base_name),
-    ("org.opencontainers.image.base.digest", |b| &mut b.base_digest),
+    ("org.opencontainers.image.base.digest", |b| {
+        &mut b.base_digest
+    }),
 ];
 
 /// Annotations first, then config labels, then the config's `created` and history. An
@@ -224,7 +243,12 @@ const BUILD_KEYS: [(&str, fn(&mut Build) -> &mut Option<BuildValue>); 13] = [
 fn build_info(node: &Node, out: &Described) -> Build {
     let mut build = Build::default();
     let manifest_digest = node.descriptor.digest.to_string();
-    fill_from_map(&mut build, &out.annotations, BuildSource::Annotation, &manifest_digest);
+    fill_from_map(
+        &mut build,
+        &out.annotations,
+        BuildSource::Annotation,
+        &manifest_digest,
+    );
     if let Some(config) = node.config.as_ref() {
         let config_digest = config.descriptor.digest.to_string();
         if let Some(parsed) = &config.parsed {
@@ -253,7 +277,12 @@ fn build_info(node: &Node, out: &Described) -> Build {
     build
 }
 
-fn fill_from_map(build: &mut Build, map: &BTreeMap<String, String>, source: BuildSource, from: &str) {
+fn fill_from_map(
+    build: &mut Build,
+    map: &BTreeMap<String, String>,
+    source: BuildSource,
+    from: &str,
+) {
     for (key, field) in BUILD_KEYS {
         let slot = field(build);
         if slot.is_some() {
@@ -294,9 +323,7 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
             (format!("ko {}", path.trim()), "history.created_by")
         } else if comment.starts_with("buildkit.dockerfile") {
             ("buildkit".to_string(), "history.comment")
-        } else if created_by.starts_with("jib-") {
-            (created_by.to_string(), "history.created_by")
-        } else if created_by.starts_with("apko") {
+        } else if created_by.starts_with("jib-") || created_by.starts_with("apko") {
             (created_by.to_string(), "history.created_by")
         } else {
             return None;
@@ -318,12 +345,28 @@ mod tests {
     use crate::walk::Config;
 
     fn image_node(name: &str, platform: Option<Platform>, annotations: &[(&str, &str)]) -> Node {
-        let config = Descriptor::new(crate::manifest::OCI_CONFIG, Digest::sha256_of(name.as_bytes()), 10);
-        let layer = Descriptor::new(crate::manifest::OCI_LAYER_TAR_GZIP, Digest::sha256_of(b"shared"), 100);
-        let mut descriptor = Descriptor::new(OCI_MANIFEST, Digest::sha256_of(format!("m{name}").as_bytes()), 50);
+        let config = Descriptor::new(
+            crate::manifest::OCI_CONFIG,
+            Digest::sha256_of(name.as_bytes()),
+            10,
+        );
+        let layer = Descriptor::new(
+            crate::manifest::OCI_LAYER_TAR_GZIP,
+            Digest::sha256_of(b"shared"),
+            100,
+        );
+        let mut descriptor = Descriptor::new(
+            OCI_MANIFEST,
+            Digest::sha256_of(format!("m{name}").as_bytes()),
+            50,
+        );
         descriptor.platform = platform;
-        descriptor.annotations = (!annotations.is_empty())
-            .then(|| annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        descriptor.annotations = (!annotations.is_empty()).then(|| {
+            annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        });
         Node {
             descriptor,
             manifest: Manifest::Image(ImageManifest {
@@ -368,7 +411,11 @@ mod tests {
                 manifests: children.iter().map(|c| c.descriptor.clone()).collect(),
                 subject: None,
                 annotations: Some(
-                    [("org.opencontainers.image.source".to_string(), "https://example.com/repo".to_string())].into(),
+                    [(
+                        "org.opencontainers.image.source".to_string(),
+                        "https://example.com/repo".to_string(),
+                    )]
+                    .into(),
                 ),
             }),
             config: None,
@@ -381,9 +428,16 @@ mod tests {
         let attestation_for = image_node("a", None, &[]).descriptor.digest.to_string();
         let att = image_node(
             "att",
-            Some(Platform { os: "unknown".into(), architecture: "unknown".into(), ..Default::default() }),
+            Some(Platform {
+                os: "unknown".into(),
+                architecture: "unknown".into(),
+                ..Default::default()
+            }),
             &[
-                (annotations::DOCKER_REFERENCE_TYPE, annotations::ATTESTATION_MANIFEST),
+                (
+                    annotations::DOCKER_REFERENCE_TYPE,
+                    annotations::ATTESTATION_MANIFEST,
+                ),
                 (annotations::DOCKER_REFERENCE_DIGEST, &attestation_for),
             ],
         );
@@ -396,7 +450,10 @@ mod tests {
         let d = describe("x", "y".into(), &root);
         let keys: Vec<&String> = d.manifest.manifests.as_ref().unwrap().keys().collect();
         let c_digest = root.children[2].descriptor.digest.to_string();
-        assert_eq!(keys, vec!["linux/amd64", "linux/amd64#2", c_digest.as_str()]);
+        assert_eq!(
+            keys,
+            vec!["linux/amd64", "linux/amd64#2", c_digest.as_str()]
+        );
         let atts = d.manifest.attestations.unwrap();
         assert_eq!(atts.len(), 1);
         assert_eq!(atts[0].refers_to_platform.as_deref(), Some("linux/amd64"));
@@ -407,9 +464,15 @@ mod tests {
         let root = index_node(vec![image_node("a", linux("amd64"), &[])]);
         let build = describe("x", "y".into(), &root).manifest.build;
         let source = build.source.unwrap();
-        assert_eq!((source.value.as_str(), source.source), ("https://example.com/repo", BuildSource::Annotation));
+        assert_eq!(
+            (source.value.as_str(), source.source),
+            ("https://example.com/repo", BuildSource::Annotation)
+        );
         let created = build.created.unwrap();
-        assert_eq!((created.value.as_str(), created.source), ("created-a", BuildSource::Config));
+        assert_eq!(
+            (created.value.as_str(), created.source),
+            ("created-a", BuildSource::Config)
+        );
         let builder = build.builder.unwrap();
         assert_eq!(builder.value, "ko ko://example.com/cmd/app");
         assert_eq!(builder.source, BuildSource::History);
@@ -417,8 +480,14 @@ mod tests {
 
     #[test]
     fn total_size_counts_shared_blobs_once() {
-        let root = index_node(vec![image_node("a", linux("amd64"), &[]), image_node("b", linux("arm64"), &[])]);
+        let root = index_node(vec![
+            image_node("a", linux("amd64"), &[]),
+            image_node("b", linux("arm64"), &[]),
+        ]);
         // index 300 + 2 manifests 50 + 2 configs 10 + one shared layer 100
-        assert_eq!(describe("x", "y".into(), &root).manifest.total_size, 300 + 100 + 20 + 100);
+        assert_eq!(
+            describe("x", "y".into(), &root).manifest.total_size,
+            300 + 100 + 20 + 100
+        );
     }
 }

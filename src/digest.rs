@@ -108,9 +108,9 @@ impl FromStr for Digest {
             "sha256" => Algorithm::Sha256,
             "sha512" => Algorithm::Sha512,
             _ if alg.is_empty()
-                || !alg
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c)) =>
+                || !alg.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c)
+                }) =>
             {
                 return Err(DigestError::Malformed(s.to_string()))
             }

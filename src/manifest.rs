@@ -24,8 +24,12 @@ pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
 pub const OCI_LAYER_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /// The manifest media types ocx asks registries for, most specific first.
-pub const ACCEPTED_MANIFEST_TYPES: [&str; 4] =
-    [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST];
+pub const ACCEPTED_MANIFEST_TYPES: [&str; 4] = [
+    OCI_INDEX,
+    OCI_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+    DOCKER_MANIFEST,
+];
 
 /// The digest of the two-byte empty JSON object `{}` (the OCI empty descriptor).
 pub const EMPTY_JSON_DIGEST: &str =
@@ -144,7 +148,9 @@ pub struct ImageIndex {
     pub annotations: Option<Annotations>,
 }
 
-/// A parsed manifest of either kind.
+/// A parsed manifest of either kind. Few exist at once, so the size difference
+/// between the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Manifest {
     Image(ImageManifest),

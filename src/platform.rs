@@ -43,10 +43,14 @@ impl FromStr for PlatformFilter {
         let (os, architecture, variant) = match parts.as_slice() {
             [os, arch] => (os, arch, None),
             [os, arch, variant] => (os, arch, Some(variant.to_string())),
-            _ => bail!("invalid platform {s:?}: expected OS/ARCH[/VARIANT][:OS_VERSION], e.g. linux/arm64"),
+            _ => bail!(
+                "invalid platform {s:?}: expected OS/ARCH[/VARIANT][:OS_VERSION], e.g. linux/arm64"
+            ),
         };
         if os.is_empty() || architecture.is_empty() || variant.as_deref() == Some("") {
-            bail!("invalid platform {s:?}: expected OS/ARCH[/VARIANT][:OS_VERSION], e.g. linux/arm64");
+            bail!(
+                "invalid platform {s:?}: expected OS/ARCH[/VARIANT][:OS_VERSION], e.g. linux/arm64"
+            );
         }
         Ok(PlatformFilter {
             os: os.to_string(),
@@ -84,7 +88,9 @@ impl PlatformFilter {
     /// matches any; a specified one must match, with arm64 = arm64/v8 and arm = arm/v7.
     pub fn matches(&self, platform: &Platform) -> bool {
         if !self.os.eq_ignore_ascii_case(&platform.os)
-            || !self.architecture.eq_ignore_ascii_case(&platform.architecture)
+            || !self
+                .architecture
+                .eq_ignore_ascii_case(&platform.architecture)
         {
             return false;
         }
@@ -122,7 +128,10 @@ mod tests {
     #[test]
     fn keys() {
         assert_eq!(key(&platform("linux", "amd64", None, None)), "linux/amd64");
-        assert_eq!(key(&platform("linux", "arm64", Some("v8"), None)), "linux/arm64/v8");
+        assert_eq!(
+            key(&platform("linux", "arm64", Some("v8"), None)),
+            "linux/arm64/v8"
+        );
         assert_eq!(
             key(&platform("windows", "amd64", None, Some("10.0.20348.2113"))),
             "windows/amd64:10.0.20348.2113"
@@ -146,7 +155,14 @@ mod tests {
 
     #[test]
     fn rejects_malformed_filters() {
-        for bad in ["linux", "linux/", "/amd64", "a/b/c/d", "linux/amd64:", "linux/arm64/"] {
+        for bad in [
+            "linux",
+            "linux/",
+            "/amd64",
+            "a/b/c/d",
+            "linux/amd64:",
+            "linux/arm64/",
+        ] {
             assert!(bad.parse::<PlatformFilter>().is_err(), "{bad}");
         }
     }

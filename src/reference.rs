@@ -81,7 +81,8 @@ pub const LAYOUT_PREFIX: &str = "oci:";
 impl Target {
     pub fn parse(input: &str) -> Result<Target> {
         if let Some(rest) = input.strip_prefix(LAYOUT_PREFIX) {
-            return parse_layout(rest).with_context(|| format!("invalid layout reference {input:?}"));
+            return parse_layout(rest)
+                .with_context(|| format!("invalid layout reference {input:?}"));
         }
         parse_registry(input).with_context(|| format!("invalid reference {input:?}"))
     }
@@ -157,10 +158,7 @@ fn parse_registry(input: &str) -> Result<Target> {
     // distribution spec; the digest is then validated by ocx's own rules.
     let parsed = oci_client::Reference::try_from(input).map_err(|e| anyhow::anyhow!("{e}"))?;
     let explicit_tag = has_explicit_tag(input);
-    let digest = parsed
-        .digest()
-        .map(|d| d.parse::<Digest>())
-        .transpose()?;
+    let digest = parsed.digest().map(|d| d.parse::<Digest>()).transpose()?;
     // Without a tag in the input, oci-client may still report `latest`: drop it
     // when a digest names the manifest.
     let tag = parsed
@@ -240,11 +238,21 @@ mod tests {
     fn normalizes_like_docker() {
         assert_eq!(
             registry("alpine"),
-            ("docker.io".into(), "library/alpine".into(), Some("latest".into()), None)
+            (
+                "docker.io".into(),
+                "library/alpine".into(),
+                Some("latest".into()),
+                None
+            )
         );
         assert_eq!(
             registry("localhost:5000/app"),
-            ("localhost:5000".into(), "app".into(), Some("latest".into()), None)
+            (
+                "localhost:5000".into(),
+                "app".into(),
+                Some("latest".into()),
+                None
+            )
         );
         assert_eq!(
             registry("ghcr.io/org/app:1.2"),
@@ -261,7 +269,10 @@ mod tests {
         let (_, _, tag, digest) = registry(&format!("localhost:5000/app:v1@{D}"));
         assert_eq!((tag.as_deref(), digest.as_deref()), (Some("v1"), Some(D)));
         let t = Target::parse(&format!("app:v1@{D}")).unwrap();
-        assert_eq!(t.manifest_ref(), Some(ManifestRef::Digest(D.parse().unwrap())));
+        assert_eq!(
+            t.manifest_ref(),
+            Some(ManifestRef::Digest(D.parse().unwrap()))
+        );
     }
 
     #[test]
@@ -283,7 +294,10 @@ mod tests {
             }
         );
         let t = Target::parse(&format!("oci:/tmp/x@{D}")).unwrap();
-        assert_eq!(t.manifest_ref(), Some(ManifestRef::Digest(D.parse().unwrap())));
+        assert_eq!(
+            t.manifest_ref(),
+            Some(ManifestRef::Digest(D.parse().unwrap()))
+        );
         assert_eq!(
             Target::parse("oci:examples/layout").unwrap().manifest_ref(),
             None

@@ -24,7 +24,14 @@ pub fn human(d: &Description, styled: bool) -> String {
         ("Resolved", d.resolved.clone()),
         ("Media type", format!("{} ({kind})", m.media_type.value)),
         ("Artifact type", or_dash(m.artifact_type.as_deref())),
-        ("Size", format!("{} total ({} bytes)", human_size(m.total_size), m.total_size)),
+        (
+            "Size",
+            format!(
+                "{} total ({} bytes)",
+                human_size(m.total_size),
+                m.total_size
+            ),
+        ),
         ("Created", or_dash(created)),
     ];
     write_pairs(&mut out, &header);
@@ -33,11 +40,19 @@ pub fn human(d: &Description, styled: bool) -> String {
     }
 
     if let Some(manifests) = &m.manifests {
-        section(&mut out, &format!("Platforms ({})", manifests.len()), styled);
+        section(
+            &mut out,
+            &format!("Platforms ({})", manifests.len()),
+            styled,
+        );
         out.push_str(&platform_table(m, styled));
     }
     if let Some(attestations) = m.attestations.as_ref().filter(|a| !a.is_empty()) {
-        section(&mut out, &format!("Attestations ({})", attestations.len()), styled);
+        section(
+            &mut out,
+            &format!("Attestations ({})", attestations.len()),
+            styled,
+        );
         for a in attestations {
             let target = a
                 .refers_to_platform
@@ -48,7 +63,11 @@ pub fn human(d: &Description, styled: bool) -> String {
                 out,
                 "  {} for {target}: {}",
                 short(&a.descriptor.digest),
-                if a.predicate_types.is_empty() { "-".into() } else { a.predicate_types.join(", ") }
+                if a.predicate_types.is_empty() {
+                    "-".into()
+                } else {
+                    a.predicate_types.join(", ")
+                }
             );
         }
     }
@@ -103,7 +122,10 @@ fn image_sections(out: &mut String, m: &Described, styled: bool) {
 }
 
 fn platform_table(m: &Described, styled: bool) -> String {
-    let mut table = new_table(styled, &["PLATFORM", "DIGEST", "ARTIFACT TYPE", "LAYERS", "SIZE"]);
+    let mut table = new_table(
+        styled,
+        &["PLATFORM", "DIGEST", "ARTIFACT TYPE", "LAYERS", "SIZE"],
+    );
     for (key, child) in m.manifests.iter().flatten() {
         let layers = match (&child.layers, &child.manifests) {
             (Some(l), _) => l.len().to_string(),
@@ -140,7 +162,11 @@ fn new_table(styled: bool, headers: &[&str]) -> Table {
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(headers.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
+            .set_header(
+                headers
+                    .iter()
+                    .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
+            );
     } else {
         table
             .load_style(presets::NOTHING)

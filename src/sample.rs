@@ -79,12 +79,21 @@ async fn put_json_blob(dest: &dyn Source, media_type: &str, value: &Value) -> Re
 async fn put_manifest(dest: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Result<Descriptor> {
     let digest = Digest::sha256_of(&bytes);
     let size = bytes.len() as u64;
-    dest.manifest_put(&ManifestRef::Digest(digest.clone()), media_type, Bytes::from(bytes))
-        .await?;
+    dest.manifest_put(
+        &ManifestRef::Digest(digest.clone()),
+        media_type,
+        Bytes::from(bytes),
+    )
+    .await?;
     Ok(Descriptor::new(media_type, digest, size))
 }
 
-fn platform(os: &str, architecture: &str, variant: Option<&str>, os_version: Option<&str>) -> Platform {
+fn platform(
+    os: &str,
+    architecture: &str,
+    variant: Option<&str>,
+    os_version: Option<&str>,
+) -> Platform {
     Platform {
         architecture: architecture.into(),
         os: os.into(),
@@ -95,7 +104,12 @@ fn platform(os: &str, architecture: &str, variant: Option<&str>, os_version: Opt
 }
 
 fn annotations(pairs: &[(&str, &str)]) -> Option<Annotations> {
-    Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 async fn image(
@@ -106,7 +120,10 @@ async fn image(
     os_version: Option<&str>,
     program: &str,
 ) -> Result<Descriptor> {
-    let layer_bytes = tar_with_file(program, format!("{program} for {os}/{architecture}\n").as_bytes());
+    let layer_bytes = tar_with_file(
+        program,
+        format!("{program} for {os}/{architecture}\n").as_bytes(),
+    );
     let layer = put_blob(dest, OCI_LAYER_TAR, layer_bytes).await?;
     let mut config = json!({
         "created": CREATED,
@@ -149,7 +166,10 @@ async fn image(
         subject: None,
         annotations: annotations(&[
             ("org.opencontainers.image.created", CREATED),
-            ("org.opencontainers.image.base.digest", &Digest::sha256_of(b"base image").to_string()),
+            (
+                "org.opencontainers.image.base.digest",
+                &Digest::sha256_of(b"base image").to_string(),
+            ),
         ]),
     };
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
@@ -160,7 +180,15 @@ async fn image(
 async fn multi_platform(dest: &dyn Source) -> Result<Descriptor> {
     let amd64 = image(dest, "amd64", None, "linux", None, "hello").await?;
     let arm64 = image(dest, "arm64", Some("v8"), "linux", None, "hello").await?;
-    let windows = image(dest, "amd64", None, "windows", Some(WINDOWS_OS_VERSION), "hello.exe").await?;
+    let windows = image(
+        dest,
+        "amd64",
+        None,
+        "windows",
+        Some(WINDOWS_OS_VERSION),
+        "hello.exe",
+    )
+    .await?;
     let attestation = attestation_manifest(dest, &amd64).await?;
     let index = ImageIndex {
         schema_version: 2,
@@ -204,7 +232,10 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
         }
     });
     let mut layer = put_json_blob(dest, IN_TOTO, &statement).await?;
-    layer.annotations = annotations(&[(annotations::IN_TOTO_PREDICATE_TYPE, "https://spdx.dev/Document")]);
+    layer.annotations = annotations(&[(
+        annotations::IN_TOTO_PREDICATE_TYPE,
+        "https://spdx.dev/Document",
+    )]);
     let config = put_json_blob(
         dest,
         OCI_CONFIG,
@@ -223,8 +254,14 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     descriptor.platform = Some(platform("unknown", "unknown", None, None));
     descriptor.annotations = annotations(&[
-        (annotations::DOCKER_REFERENCE_DIGEST, &subject.digest.to_string()),
-        (annotations::DOCKER_REFERENCE_TYPE, annotations::ATTESTATION_MANIFEST),
+        (
+            annotations::DOCKER_REFERENCE_DIGEST,
+            &subject.digest.to_string(),
+        ),
+        (
+            annotations::DOCKER_REFERENCE_TYPE,
+            annotations::ATTESTATION_MANIFEST,
+        ),
     ]);
     Ok(descriptor)
 }
@@ -233,8 +270,11 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
 async fn provider(dest: &dyn Source) -> Result<Descriptor> {
     let mut children = Vec::new();
     for (os, arch) in [("linux", "amd64"), ("linux", "arm64")] {
-        let config = put_json_blob(dest, OCI_CONFIG, &json!({"architecture": arch, "os": os})).await?;
-        children.push(provider_target(dest, config, Some(platform(os, arch, None, None)), os, arch).await?);
+        let config =
+            put_json_blob(dest, OCI_CONFIG, &json!({"architecture": arch, "os": os})).await?;
+        children.push(
+            provider_target(dest, config, Some(platform(os, arch, None, None)), os, arch).await?,
+        );
     }
     let empty = put_blob(dest, OCI_EMPTY, b"{}".to_vec()).await?;
     children.push(provider_target(dest, empty, None, "source", "any").await?);
@@ -246,7 +286,10 @@ async fn provider(dest: &dyn Source) -> Result<Descriptor> {
         subject: None,
         annotations: annotations(&[
             ("org.opencontainers.image.version", "1.0.0"),
-            ("org.opencontainers.image.source", "https://example.com/terraform-provider-hello"),
+            (
+                "org.opencontainers.image.source",
+                "https://example.com/terraform-provider-hello",
+            ),
         ]),
     };
     put_manifest(dest, OCI_INDEX, serde_json::to_vec(&index)?).await
@@ -260,7 +303,12 @@ async fn provider_target(
     arch: &str,
 ) -> Result<Descriptor> {
     let file = format!("terraform-provider-hello_1.0.0_{os}_{arch}.zip");
-    let mut layer = put_blob(dest, "archive/zip", format!("zip bytes of {file}\n").into_bytes()).await?;
+    let mut layer = put_blob(
+        dest,
+        "archive/zip",
+        format!("zip bytes of {file}\n").into_bytes(),
+    )
+    .await?;
     layer.annotations = annotations(&[("org.opencontainers.image.title", &file)]);
     let manifest = ImageManifest {
         schema_version: 2,
@@ -290,7 +338,12 @@ async fn nested(dest: &dyn Source, multi: &Descriptor, image: &Descriptor) -> Re
 }
 
 async fn docker(dest: &dyn Source) -> Result<Descriptor> {
-    let layer = put_blob(dest, DOCKER_LAYER, tar_with_file("hello", b"hello from docker\n")).await?;
+    let layer = put_blob(
+        dest,
+        DOCKER_LAYER,
+        tar_with_file("hello", b"hello from docker\n"),
+    )
+    .await?;
     let config = put_json_blob(
         dest,
         DOCKER_CONFIG,
@@ -334,8 +387,16 @@ pub fn tar_with_file(name: &str, content: &[u8]) -> Vec<u8> {
     field(&mut header, 100, b"0000644\0");
     field(&mut header, 108, b"0000000\0");
     field(&mut header, 116, b"0000000\0");
-    field(&mut header, 124, format!("{:011o}\0", content.len()).as_bytes());
-    field(&mut header, 136, format!("{:011o}\0", 1_714_564_800u64).as_bytes());
+    field(
+        &mut header,
+        124,
+        format!("{:011o}\0", content.len()).as_bytes(),
+    );
+    field(
+        &mut header,
+        136,
+        format!("{:011o}\0", 1_714_564_800u64).as_bytes(),
+    );
     header[156] = b'0';
     field(&mut header, 257, b"ustar\x0000");
     // The checksum is computed with its own field read as spaces.

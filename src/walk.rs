@@ -48,12 +48,18 @@ struct Walker {
 }
 
 /// Walks the tree under a fetched manifest.
-pub async fn walk(source: Arc<dyn Source>, root: FetchedManifest, concurrency: usize) -> Result<Node> {
+pub async fn walk(
+    source: Arc<dyn Source>,
+    root: FetchedManifest,
+    concurrency: usize,
+) -> Result<Node> {
     let walker = Walker {
         source,
         limiter: Semaphore::new(concurrency.max(1)),
     };
-    walker.node(root.descriptor, root.manifest, Vec::new()).await
+    walker
+        .node(root.descriptor, root.manifest, Vec::new())
+        .await
 }
 
 impl Walker {
@@ -161,9 +167,12 @@ impl Walker {
 fn parse_config(descriptor: &Descriptor, bytes: &[u8]) -> Result<Option<ImageConfig>> {
     let parsed = serde_json::from_slice::<ImageConfig>(bytes);
     if is_image_config_media_type(&descriptor.media_type) {
-        return parsed
-            .map(Some)
-            .with_context(|| format!("config blob {} is not a valid image config", descriptor.digest));
+        return parsed.map(Some).with_context(|| {
+            format!(
+                "config blob {} is not a valid image config",
+                descriptor.digest
+            )
+        });
     }
     Ok(parsed.ok())
 }

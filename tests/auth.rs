@@ -19,14 +19,22 @@ fn authenticated_registry() -> (Registry, tempfile::TempDir) {
     let (dir, layout) = sample_layout();
     let output = Command::new("skopeo")
         .args([
-            "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
-            "--dest-creds", &format!("{USER}:{PASSWORD}"),
+            "copy",
+            "--all",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            &format!("{USER}:{PASSWORD}"),
             &format!("oci:{}:multi-platform", layout.display()),
             &format!("docker://{}", registry.reference("private/app:1")),
         ])
         .output()
         .expect("skopeo is required (run .ci/test)");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     (registry, dir)
 }
 
@@ -45,7 +53,10 @@ fn docker_config(dir: &std::path::Path, registry: &Registry, password: &str) -> 
 fn assert_no_secret(text: &str) {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
     assert!(!text.contains(PASSWORD), "the password leaked: {text}");
-    assert!(!text.contains(&encoded), "the encoded credential leaked: {text}");
+    assert!(
+        !text.contains(&encoded),
+        "the encoded credential leaked: {text}"
+    );
 }
 
 #[test]
@@ -62,7 +73,10 @@ fn anonymous_access_is_refused_with_a_hint() {
 fn docker_config_auths_are_used_and_never_printed() {
     let (registry, dir) = authenticated_registry();
     let config = docker_config(dir.path(), &registry, PASSWORD);
-    let output = ocx_with_env(&["describe", &registry.reference("private/app:1"), "--json"], &[("DOCKER_CONFIG", &config)]);
+    let output = ocx_with_env(
+        &["describe", &registry.reference("private/app:1"), "--json"],
+        &[("DOCKER_CONFIG", &config)],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let out: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_valid_describe(&out);
@@ -75,7 +89,10 @@ fn docker_config_auths_are_used_and_never_printed() {
 fn wrong_password_is_an_error_without_the_secret() {
     let (registry, dir) = authenticated_registry();
     let config = docker_config(dir.path(), &registry, "not-the-password");
-    let output = ocx_with_env(&["describe", &registry.reference("private/app:1")], &[("DOCKER_CONFIG", &config)]);
+    let output = ocx_with_env(
+        &["describe", &registry.reference("private/app:1")],
+        &[("DOCKER_CONFIG", &config)],
+    );
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("401"), "{err}");
@@ -87,7 +104,10 @@ fn podman_auth_file_is_used() {
     let (registry, dir) = authenticated_registry();
     let config = docker_config(dir.path(), &registry, PASSWORD);
     let auth_file = format!("{config}/config.json");
-    let output = ocx_with_env(&["describe", &registry.reference("private/app:1")], &[("REGISTRY_AUTH_FILE", &auth_file)]);
+    let output = ocx_with_env(
+        &["describe", &registry.reference("private/app:1")],
+        &[("REGISTRY_AUTH_FILE", &auth_file)],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("Platforms (3)"));
 }
@@ -116,7 +136,10 @@ fn credential_helpers_are_run() {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let output = ocx_with_env(
         &["describe", &registry.reference("private/app:1")],
-        &[("DOCKER_CONFIG", config_dir.to_str().unwrap()), ("PATH", &path)],
+        &[
+            ("DOCKER_CONFIG", config_dir.to_str().unwrap()),
+            ("PATH", &path),
+        ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     assert_no_secret(&stdout(&output));

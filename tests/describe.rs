@@ -15,20 +15,35 @@ fn single_platform_image_from_the_registry() {
     let registry = Registry::start();
     push_samples(&registry, "samples");
     let out = describe_json(&[&registry.reference("samples:image")]);
-    assert_eq!(out["media_type"]["value"], "application/vnd.oci.image.manifest.v1+json");
+    assert_eq!(
+        out["media_type"]["value"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
     assert_eq!(out["media_type"]["is_image"], true);
     assert_eq!(out["media_type"]["is_index"], false);
-    assert!(out["resolved"].as_str().unwrap().starts_with(&format!("{}/samples@sha256:", registry.addr)));
+    assert!(out["resolved"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{}/samples@sha256:", registry.addr)));
     let config = &out["config"];
-    assert_eq!((config["os"].as_str(), config["architecture"].as_str()), (Some("linux"), Some("amd64")));
+    assert_eq!(
+        (config["os"].as_str(), config["architecture"].as_str()),
+        (Some("linux"), Some("amd64"))
+    );
     assert_eq!(config["entrypoint"], serde_json::json!(["/ko-app/hello"]));
     assert_eq!(config["exposed_ports"], serde_json::json!(["8080/tcp"]));
     assert_eq!(out["layers"].as_array().unwrap().len(), 1);
-    assert_eq!(out["build"]["builder"]["value"], "ko ko://example.com/ocx/hello");
+    assert_eq!(
+        out["build"]["builder"]["value"],
+        "ko ko://example.com/ocx/hello"
+    );
     assert_eq!(out["build"]["source"]["source"], "label");
     assert_eq!(out["build"]["revision"]["value"], "4f1c2d9e0b7a");
     assert_eq!(out["build"]["created"]["source"], "annotation");
-    let sizes: u64 = ["descriptor", "config"].iter().map(|k| out[k]["size"].as_u64().unwrap()).sum::<u64>()
+    let sizes: u64 = ["descriptor", "config"]
+        .iter()
+        .map(|k| out[k]["size"].as_u64().unwrap())
+        .sum::<u64>()
         + out["layers"][0]["size"].as_u64().unwrap();
     assert_eq!(out["total_size"].as_u64().unwrap(), sizes);
 }
@@ -41,17 +56,33 @@ fn three_platform_index_with_an_attestation() {
     assert_eq!(out["media_type"]["is_index"], true);
     assert_eq!(
         keys(&out["manifests"]),
-        ["linux/amd64", "linux/arm64/v8", "windows/amd64:10.0.20348.2113"]
+        [
+            "linux/amd64",
+            "linux/arm64/v8",
+            "windows/amd64:10.0.20348.2113"
+        ]
     );
     let windows = &out["manifests"]["windows/amd64:10.0.20348.2113"];
     assert_eq!(windows["config"]["os"], "windows");
-    assert_eq!(windows["descriptor"]["platform"]["os_version"], "10.0.20348.2113");
-    assert_eq!(out["manifests"]["linux/arm64/v8"]["config"]["variant"], "v8");
+    assert_eq!(
+        windows["descriptor"]["platform"]["os_version"],
+        "10.0.20348.2113"
+    );
+    assert_eq!(
+        out["manifests"]["linux/arm64/v8"]["config"]["variant"],
+        "v8"
+    );
     let attestations = out["attestations"].as_array().unwrap();
     assert_eq!(attestations.len(), 1);
     assert_eq!(attestations[0]["refers_to_platform"], "linux/amd64");
-    assert_eq!(attestations[0]["refers_to"], out["manifests"]["linux/amd64"]["descriptor"]["digest"]);
-    assert_eq!(attestations[0]["predicate_types"], serde_json::json!(["https://spdx.dev/Document"]));
+    assert_eq!(
+        attestations[0]["refers_to"],
+        out["manifests"]["linux/amd64"]["descriptor"]["digest"]
+    );
+    assert_eq!(
+        attestations[0]["predicate_types"],
+        serde_json::json!(["https://spdx.dev/Document"])
+    );
     assert_eq!(out["build"]["source"]["source"], "annotation");
     assert_eq!(out["build"]["revision"]["source"], "label");
 }
@@ -65,17 +96,29 @@ fn artifact_index_keeps_artifact_types_and_config_platforms() {
     let manifests = out["manifests"].as_object().unwrap();
     assert_eq!(manifests.len(), 3);
     for (key, child) in manifests {
-        assert_eq!(child["artifact_type"], "application/vnd.opentofu.provider-target", "{key}");
-        assert_eq!(child["descriptor"]["artifact_type"], "application/vnd.opentofu.provider-target");
+        assert_eq!(
+            child["artifact_type"], "application/vnd.opentofu.provider-target",
+            "{key}"
+        );
+        assert_eq!(
+            child["descriptor"]["artifact_type"],
+            "application/vnd.opentofu.provider-target"
+        );
     }
     let amd64 = &manifests["linux/amd64"];
     assert_eq!(amd64["config"]["os"], "linux");
     assert_eq!(amd64["config"]["architecture"], "amd64");
     assert!(amd64["config"]["created"].is_null());
     // The child with the empty config has no platform: it is keyed by its digest.
-    let (key, source_only) = manifests.iter().find(|(k, _)| k.starts_with("sha256:")).unwrap();
+    let (key, source_only) = manifests
+        .iter()
+        .find(|(k, _)| k.starts_with("sha256:"))
+        .unwrap();
     assert_eq!(&source_only["descriptor"]["digest"], key);
-    assert_eq!(source_only["config"]["media_type"], "application/vnd.oci.empty.v1+json");
+    assert_eq!(
+        source_only["config"]["media_type"],
+        "application/vnd.oci.empty.v1+json"
+    );
     assert!(source_only["config"]["os"].is_null());
     assert!(source_only["descriptor"]["platform"].is_null());
 }
@@ -87,10 +130,16 @@ fn nested_index_is_walked_recursively() {
     let out = describe_json(&[&registry.reference("samples:nested")]);
     let manifests = out["manifests"].as_object().unwrap();
     assert_eq!(manifests.len(), 2);
-    let (_, inner) = manifests.iter().find(|(_, m)| m["media_type"]["is_index"] == true).unwrap();
+    let (_, inner) = manifests
+        .iter()
+        .find(|(_, m)| m["media_type"]["is_index"] == true)
+        .unwrap();
     assert_eq!(keys(&inner["manifests"]).len(), 3);
     assert_eq!(inner["attestations"].as_array().unwrap().len(), 1);
-    assert_eq!(manifests["linux/amd64"]["layers"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        manifests["linux/amd64"]["layers"].as_array().unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -98,11 +147,20 @@ fn docker_manifest_list_and_image() {
     let registry = Registry::start();
     push_samples(&registry, "samples");
     let out = describe_json(&[&registry.reference("samples:docker")]);
-    assert_eq!(out["media_type"]["value"], "application/vnd.docker.distribution.manifest.list.v2+json");
+    assert_eq!(
+        out["media_type"]["value"],
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    );
     assert_eq!(out["media_type"]["is_index"], true);
     let child = &out["manifests"]["linux/amd64"];
-    assert_eq!(child["media_type"]["value"], "application/vnd.docker.distribution.manifest.v2+json");
-    assert_eq!(child["config"]["media_type"], "application/vnd.docker.container.image.v1+json");
+    assert_eq!(
+        child["media_type"]["value"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(
+        child["config"]["media_type"],
+        "application/vnd.docker.container.image.v1+json"
+    );
     assert_eq!(out["build"]["builder"]["value"], "buildkit");
 }
 
@@ -120,7 +178,11 @@ fn unknown_tag_is_a_clear_error() {
     assert!(stdout(&output).is_empty());
     let missing_repo = ocx(&["describe", &registry.reference("nothing/here:1")]);
     assert_eq!(missing_repo.status.code(), Some(2));
-    assert!(stderr(&missing_repo).contains("nothing/here:1 not found"), "{}", stderr(&missing_repo));
+    assert!(
+        stderr(&missing_repo).contains("nothing/here:1 not found"),
+        "{}",
+        stderr(&missing_repo)
+    );
 }
 
 #[test]
@@ -128,7 +190,11 @@ fn unreachable_registry_names_it() {
     let addr = format!("127.0.0.1:{}", common::registry::free_port());
     let output = ocx(&["describe", &format!("{addr}/app:1")]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains(&format!("cannot reach registry {addr}")), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("cannot reach registry {addr}")),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -162,7 +228,10 @@ fn tag_and_digest_resolves_by_digest_and_verifies() {
     let out = describe_json(&[&registry.reference(&format!("samples:provider@{digest}"))]);
     assert_eq!(out["descriptor"]["digest"], digest.as_str());
     let unknown = format!("sha256:{}", "0".repeat(64));
-    let output = ocx(&["describe", &registry.reference(&format!("samples@{unknown}"))]);
+    let output = ocx(&[
+        "describe",
+        &registry.reference(&format!("samples@{unknown}")),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains(&unknown), "{}", stderr(&output));
 }
@@ -171,19 +240,44 @@ fn tag_and_digest_resolves_by_digest_and_verifies() {
 fn platform_selects_one_manifest() {
     let registry = Registry::start();
     push_samples(&registry, "samples");
-    let out = describe_json(&[&registry.reference("samples:multi-platform"), "--platform", "linux/arm64"]);
+    let out = describe_json(&[
+        &registry.reference("samples:multi-platform"),
+        "--platform",
+        "linux/arm64",
+    ]);
     assert_eq!(out["media_type"]["is_image"], true);
     assert_eq!(out["config"]["architecture"], "arm64");
     assert_eq!(out["descriptor"]["platform"]["variant"], "v8");
-    let windows = describe_json(&[&registry.reference("samples:multi-platform"), "--platform", "windows/amd64"]);
+    let windows = describe_json(&[
+        &registry.reference("samples:multi-platform"),
+        "--platform",
+        "windows/amd64",
+    ]);
     assert_eq!(windows["config"]["os"], "windows");
-    let output = ocx(&["describe", &registry.reference("samples:multi-platform"), "--platform", "linux/s390x"]);
+    let output = ocx(&[
+        "describe",
+        &registry.reference("samples:multi-platform"),
+        "--platform",
+        "linux/s390x",
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.contains("linux/s390x") && err.contains("linux/arm64/v8"), "{err}");
-    let image = ocx(&["describe", &registry.reference("samples:image"), "--platform", "linux/arm64"]);
+    assert!(
+        err.contains("linux/s390x") && err.contains("linux/arm64/v8"),
+        "{err}"
+    );
+    let image = ocx(&[
+        "describe",
+        &registry.reference("samples:image"),
+        "--platform",
+        "linux/arm64",
+    ]);
     assert_eq!(image.status.code(), Some(2));
-    assert!(stderr(&image).contains("single image for linux/amd64"), "{}", stderr(&image));
+    assert!(
+        stderr(&image).contains("single image for linux/amd64"),
+        "{}",
+        stderr(&image)
+    );
 }
 
 #[test]
@@ -191,26 +285,52 @@ fn raw_prints_the_stored_bytes() {
     let registry = Registry::start();
     push_samples(&registry, "samples");
     let described = describe_json(&[&registry.reference("samples:multi-platform")]);
-    let raw = ocx(&["describe", &registry.reference("samples:multi-platform"), "--raw"]);
+    let raw = ocx(&[
+        "describe",
+        &registry.reference("samples:multi-platform"),
+        "--raw",
+    ]);
     assert!(raw.status.success());
     let digest = ocx::digest::Digest::sha256_of(&raw.stdout).to_string();
     assert_eq!(described["descriptor"]["digest"], digest.as_str());
-    let child = ocx(&["describe", &registry.reference("samples:multi-platform"), "--raw", "--platform", "linux/amd64"]);
+    let child = ocx(&[
+        "describe",
+        &registry.reference("samples:multi-platform"),
+        "--raw",
+        "--platform",
+        "linux/amd64",
+    ]);
     assert_eq!(
         described["manifests"]["linux/amd64"]["descriptor"]["digest"],
-        ocx::digest::Digest::sha256_of(&child.stdout).to_string().as_str()
+        ocx::digest::Digest::sha256_of(&child.stdout)
+            .to_string()
+            .as_str()
     );
 }
 
 #[test]
 fn human_output_is_plain_when_piped() {
     let (_dir, layout) = sample_layout();
-    let out = ocx_ok(&["describe", &format!("oci:{}:multi-platform", layout.display())]);
+    let out = ocx_ok(&[
+        "describe",
+        &format!("oci:{}:multi-platform", layout.display()),
+    ]);
     assert!(out.contains("Platforms (3)"), "{out}");
     assert!(out.contains("windows/amd64:10.0.20348.2113"), "{out}");
     assert!(out.contains("PLATFORM"), "{out}");
     assert!(!out.contains('\u{1b}'), "no escape codes when piped: {out}");
-    assert!(!out.contains('│') && !out.contains('─'), "no box drawing when piped: {out}");
-    let styled = ocx_ok(&["--color", "always", "describe", &format!("oci:{}:image", layout.display())]);
-    assert!(styled.contains('\u{1b}') && styled.contains('│'), "{styled}");
+    assert!(
+        !out.contains('│') && !out.contains('─'),
+        "no box drawing when piped: {out}"
+    );
+    let styled = ocx_ok(&[
+        "--color",
+        "always",
+        "describe",
+        &format!("oci:{}:image", layout.display()),
+    ]);
+    assert!(
+        styled.contains('\u{1b}') && styled.contains('│'),
+        "{styled}"
+    );
 }

@@ -35,15 +35,24 @@ fn generated_files_are_current() {
         assert!(!fresh.is_empty(), "{sub} generated nothing");
         let fresh_names: Vec<&String> = fresh.keys().collect();
         let committed_names: Vec<&String> = committed.keys().collect();
-        assert_eq!(fresh_names, committed_names, "{sub} is stale: run `cargo run -- generate .`");
+        assert_eq!(
+            fresh_names, committed_names,
+            "{sub} is stale: run `cargo run -- generate .`"
+        );
         for (name, bytes) in &fresh {
-            assert!(committed[name] == *bytes, "{sub}/{name} is stale: run `cargo run -- generate .`");
+            assert!(
+                committed[name] == *bytes,
+                "{sub}/{name} is stale: run `cargo run -- generate .`"
+            );
         }
     }
 }
 
 #[test]
 fn example_layout_describes_as_the_readme_says() {
-    let out = describe_json(&[&format!("oci:{}:multi-platform", repo_root().join("examples/layout").display())]);
+    let out = describe_json(&[&format!(
+        "oci:{}:multi-platform",
+        repo_root().join("examples/layout").display()
+    )]);
     assert_eq!(out["manifests"].as_object().unwrap().len(), 3);
 }

@@ -19,7 +19,12 @@ fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
 
 fn failing(args: &[&str]) -> String {
     let output = ocx(args);
-    assert_eq!(output.status.code(), Some(2), "ocx {args:?} should fail: {}", stdout(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "ocx {args:?} should fail: {}",
+        stdout(&output)
+    );
     assert!(stdout(&output).is_empty(), "nothing half-written to stdout");
     stderr(&output)
 }
@@ -28,7 +33,10 @@ fn failing(args: &[&str]) -> String {
 fn tampered_config_blob_is_a_digest_error() {
     let (_dir, layout) = sample_layout();
     let reference = format!("oci:{}:image", layout.display());
-    let config_digest = describe_json(&[&reference])["config"]["digest"].as_str().unwrap().to_string();
+    let config_digest = describe_json(&[&reference])["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = blob_path(&layout, &config_digest);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[10] ^= 0x20;
@@ -59,15 +67,27 @@ fn layout_errors_name_what_is_wrong() {
     let (dir, layout) = sample_layout();
     let missing = dir.path().join("nope");
     let err = failing(&["describe", &format!("oci:{}", missing.display())]);
-    assert!(err.contains("no OCI layout") && err.contains("nope"), "{err}");
+    assert!(
+        err.contains("no OCI layout") && err.contains("nope"),
+        "{err}"
+    );
 
     let err = failing(&["describe", &format!("oci:{}", layout.display())]);
-    assert!(err.contains("holds 5 manifests") && err.contains("multi-platform"), "{err}");
+    assert!(
+        err.contains("holds 5 manifests") && err.contains("multi-platform"),
+        "{err}"
+    );
 
     let err = failing(&["describe", &format!("oci:{}:v9", layout.display())]);
-    assert!(err.contains("no manifest tagged \"v9\"") && err.contains("provider"), "{err}");
+    assert!(
+        err.contains("no manifest tagged \"v9\"") && err.contains("provider"),
+        "{err}"
+    );
 
-    let err = failing(&["describe", &format!("oci:{}@sha256:../../../etc/passwd", layout.display())]);
+    let err = failing(&[
+        "describe",
+        &format!("oci:{}@sha256:../../../etc/passwd", layout.display()),
+    ]);
     assert!(err.contains("invalid digest"), "{err}");
 
     let absent = format!("sha256:{}", "1".repeat(64));
@@ -85,7 +105,10 @@ fn a_layout_with_one_manifest_needs_no_tag() {
         .block_on(layout.manifest_put(&ManifestRef::Tag("only".into()), OCI_INDEX, index))
         .unwrap();
     let out = describe_json(&[&format!("oci:{}", path.display())]);
-    assert_eq!(out["descriptor"]["annotations"]["org.opencontainers.image.ref.name"], "only");
+    assert_eq!(
+        out["descriptor"]["annotations"]["org.opencontainers.image.ref.name"],
+        "only"
+    );
     assert_eq!(out["manifests"].as_object().unwrap().len(), 0);
 }
 
@@ -121,7 +144,11 @@ fn nesting_deeper_than_the_limit_is_refused() {
         chain.push(current.clone());
     }
     // MAX_DEPTH indexes nest fine; one more level is refused.
-    let ok = format!("oci:{}@{}", path.display(), chain[ocx::walk::MAX_DEPTH - 1].digest);
+    let ok = format!(
+        "oci:{}@{}",
+        path.display(),
+        chain[ocx::walk::MAX_DEPTH - 1].digest
+    );
     describe_json(&[&ok]);
     let too_deep = format!("oci:{}@{}", path.display(), current.digest);
     let err = failing(&["describe", &too_deep]);
@@ -140,10 +167,19 @@ fn oversized_manifests_and_configs_are_refused() {
     // ocx itself refuses to write such a manifest, so it is placed by hand.
     let bytes = Bytes::from(serde_json::to_vec(&huge).unwrap());
     let mut descriptor = Descriptor::new(OCI_INDEX, Digest::sha256_of(&bytes), bytes.len() as u64);
-    runtime().block_on(layout.blob_put(&descriptor, bytes)).unwrap();
-    descriptor.annotations = Some([(ocx::manifest::annotations::REF_NAME.to_string(), "huge".to_string())].into());
+    runtime()
+        .block_on(layout.blob_put(&descriptor, bytes))
+        .unwrap();
+    descriptor.annotations = Some(
+        [(
+            ocx::manifest::annotations::REF_NAME.to_string(),
+            "huge".to_string(),
+        )]
+        .into(),
+    );
     let index_json = path.join("index.json");
-    let mut index: ImageIndex = serde_json::from_slice(&std::fs::read(&index_json).unwrap()).unwrap();
+    let mut index: ImageIndex =
+        serde_json::from_slice(&std::fs::read(&index_json).unwrap()).unwrap();
     index.manifests.push(descriptor);
     std::fs::write(&index_json, serde_json::to_vec(&index).unwrap()).unwrap();
     let err = failing(&["describe", &format!("oci:{}:huge", path.display())]);
@@ -160,7 +196,11 @@ fn oversized_manifests_and_configs_are_refused() {
     });
     let bytes = Bytes::from(serde_json::to_vec(&manifest).unwrap());
     runtime()
-        .block_on(layout.manifest_put(&ManifestRef::Tag("bigconfig".into()), ocx::manifest::OCI_MANIFEST, bytes))
+        .block_on(layout.manifest_put(
+            &ManifestRef::Tag("bigconfig".into()),
+            ocx::manifest::OCI_MANIFEST,
+            bytes,
+        ))
         .unwrap();
     let err = failing(&["describe", &format!("oci:{}:bigconfig", path.display())]);
     assert!(err.contains("over the 8388608-byte limit"), "{err}");
@@ -176,16 +216,27 @@ fn schema1_manifests_are_refused_by_name() {
     let media_type = ocx::manifest::DOCKER_SCHEMA1_SIGNED;
     let digest = Digest::sha256_of(s1);
     runtime()
-        .block_on(layout.blob_put(&Descriptor::new(media_type, digest.clone(), s1.len() as u64), Bytes::from_static(s1)))
+        .block_on(layout.blob_put(
+            &Descriptor::new(media_type, digest.clone(), s1.len() as u64),
+            Bytes::from_static(s1),
+        ))
         .unwrap();
     let err = failing(&["describe", &format!("oci:{}@{digest}", path.display())]);
-    assert!(err.contains("unsupported manifest media type application/vnd.docker.distribution.manifest.v1"), "{err}");
+    assert!(
+        err.contains(
+            "unsupported manifest media type application/vnd.docker.distribution.manifest.v1"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_references_and_platforms_are_usage_errors() {
     let err = failing(&["describe", "example.com/Upper:1"]);
-    assert!(err.contains("invalid reference \"example.com/Upper:1\""), "{err}");
+    assert!(
+        err.contains("invalid reference \"example.com/Upper:1\""),
+        "{err}"
+    );
     let err = failing(&["describe", "alpine", "--platform", "linux"]);
     assert!(err.contains("invalid platform"), "{err}");
 }

@@ -26,11 +26,17 @@ fn skopeo_copies_describe_like_the_layout() {
     let (_dir, layout) = sample_layout();
     // skopeo 1.9 copies neither nested indexes nor Docker lists out of a layout.
     for tag in ["multi-platform", "image"] {
-        let destination = format!("docker://{}", registry.reference(&format!("skopeo/{tag}:1")));
+        let destination = format!(
+            "docker://{}",
+            registry.reference(&format!("skopeo/{tag}:1"))
+        );
         run(
             "skopeo",
             &[
-                "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+                "copy",
+                "--all",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
                 &format!("oci:{}:{tag}", layout.display()),
                 &destination,
             ],
@@ -58,11 +64,23 @@ fn umoci_images_describe_with_their_labels() {
     run(
         "umoci",
         &[
-            "config", "--image", &image,
-            "--config.label", "org.opencontainers.image.source=https://example.com/umoci",
-            "--config.label", "org.opencontainers.image.revision=abc123",
-            "--architecture", "arm64", "--os", "linux", "--author", "tester",
-            "--config.cmd", "/bin/true", "--config.workingdir", "/srv",
+            "config",
+            "--image",
+            &image,
+            "--config.label",
+            "org.opencontainers.image.source=https://example.com/umoci",
+            "--config.label",
+            "org.opencontainers.image.revision=abc123",
+            "--architecture",
+            "arm64",
+            "--os",
+            "linux",
+            "--author",
+            "tester",
+            "--config.cmd",
+            "/bin/true",
+            "--config.workingdir",
+            "/srv",
         ],
     );
     let out = describe_json(&[&format!("oci:{image}")]);

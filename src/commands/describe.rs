@@ -79,7 +79,11 @@ async fn select_platform(
             .collect();
         bail!(
             "{target} has no manifest for platform {filter} (platforms: {})",
-            if available.is_empty() { "none".into() } else { available.join(", ") }
+            if available.is_empty() {
+                "none".into()
+            } else {
+                available.join(", ")
+            }
         );
     };
     let mut child = source

@@ -31,9 +31,16 @@ async fn write_example_layout(path: &Path) -> Result<()> {
 fn write_completions_and_man(dir: &Path) -> Result<()> {
     let completions = dir.join("completions");
     let man = dir.join("man");
-    std::fs::create_dir_all(&completions).with_context(|| format!("creating {}", completions.display()))?;
+    std::fs::create_dir_all(&completions)
+        .with_context(|| format!("creating {}", completions.display()))?;
     std::fs::create_dir_all(&man).with_context(|| format!("creating {}", man.display()))?;
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
         clap_complete::generate_to(shell, &mut Cli::command(), "ocx", &completions)
             .with_context(|| format!("writing {shell} completions"))?;
     }
@@ -41,7 +48,10 @@ fn write_completions_and_man(dir: &Path) -> Result<()> {
 }
 
 fn write_man_pages(command: &clap::Command, dir: &Path, name: &str) -> Result<()> {
-    let command = command.clone().name(name.to_string()).bin_name(name.replace('-', " "));
+    let command = command
+        .clone()
+        .name(name.to_string())
+        .bin_name(name.replace('-', " "));
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut page)?;
     let path = dir.join(format!("{name}.1"));

@@ -84,7 +84,8 @@ impl Sources {
     pub fn open(&self, target: &Target) -> Result<(Arc<dyn Source>, ManifestRef)> {
         match target {
             Target::Registry { repository, .. } => {
-                let source = registry::RegistrySource::new(self.transport.clone(), repository.clone());
+                let source =
+                    registry::RegistrySource::new(self.transport.clone(), repository.clone());
                 let reference = target
                     .manifest_ref()
                     .unwrap_or_else(|| ManifestRef::Tag("latest".into()));
@@ -142,9 +143,8 @@ pub fn verify_manifest(
             );
         }
     }
-    let (manifest, media_type) = Manifest::parse(&bytes, reported_media_type).map_err(|e| {
-        anyhow::anyhow!("manifest {location}@{computed}: {e:#}")
-    })?;
+    let (manifest, media_type) = Manifest::parse(&bytes, reported_media_type)
+        .map_err(|e| anyhow::anyhow!("manifest {location}@{computed}: {e:#}"))?;
     let mut descriptor = Descriptor::new(media_type, computed, bytes.len() as u64);
     descriptor.artifact_type = manifest.artifact_type().map(str::to_string);
     Ok(FetchedManifest {

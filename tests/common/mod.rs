@@ -31,7 +31,8 @@ pub fn ocx_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn empty_docker_config() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -75,7 +76,11 @@ pub fn assert_valid_describe(value: &Value) {
         .iter_errors(value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "describe output violates the schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "describe output violates the schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 pub fn repo_root() -> PathBuf {
@@ -104,7 +109,8 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 /// Pushes every sample to `registry/REPO` through ocx's registry source, tagged as in
 /// the example layout.
 pub fn push_samples(registry: &registry::Registry, repo: &str) {
-    let target = ocx::reference::Target::parse(&registry.reference(&format!("{repo}:unused"))).unwrap();
+    let target =
+        ocx::reference::Target::parse(&registry.reference(&format!("{repo}:unused"))).unwrap();
     let sources = ocx::source::Sources::new(Default::default()).unwrap();
     let (source, _) = sources.open(&target).unwrap();
     runtime()
@@ -116,7 +122,11 @@ pub fn push_samples(registry: &registry::Registry, repo: &str) {
 pub fn assert_json_eq(left: &Value, right: &Value, context: &str) {
     let mut differences = Vec::new();
     json_differences(left, right, String::new(), &mut differences);
-    assert!(differences.is_empty(), "{context}: JSON differs:\n{}", differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{context}: JSON differs:\n{}",
+        differences.join("\n")
+    );
 }
 
 fn json_differences(left: &Value, right: &Value, path: String, out: &mut Vec<String>) {

@@ -40,7 +40,10 @@ impl Registry {
             if let Some(entries) = &htpasswd {
                 let file = dir.path().join("htpasswd");
                 std::fs::write(&file, entries).unwrap();
-                yaml.push_str(&format!("auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n", file.display()));
+                yaml.push_str(&format!(
+                    "auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n",
+                    file.display()
+                ));
             }
             std::fs::write(&config, yaml).unwrap();
             let child = Command::new(&binary)

@@ -36,7 +36,8 @@ pub fn get(layout: &LayoutSource, reference: &ManifestRef) -> Result<FetchedMani
             reference.qualify(&layout.location())
         );
     }
-    let bytes = Bytes::from(std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?);
+    let bytes =
+        Bytes::from(std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?);
     let as_digest = ManifestRef::Digest(digest);
     let mut fetched = verify_manifest(
         &layout.location(),
@@ -88,11 +89,19 @@ pub fn put(
     let mut descriptor = Descriptor::new(media_type, digest.clone(), bytes.len() as u64);
     layout.write_blob(&descriptor, &bytes)?;
     if let ManifestRef::Tag(tag) = reference {
-        let fetched = verify_manifest(&layout.location(), &ManifestRef::Digest(digest.clone()), bytes, Some(media_type), None)?;
+        let fetched = verify_manifest(
+            &layout.location(),
+            &ManifestRef::Digest(digest.clone()),
+            bytes,
+            Some(media_type),
+            None,
+        )?;
         descriptor.artifact_type = fetched.manifest.artifact_type().map(str::to_string);
         descriptor.annotations = Some([(REF_NAME.to_string(), tag.clone())].into());
         let mut index = layout.read_index()?;
-        index.manifests.retain(|d| d.annotation(REF_NAME) != Some(tag.as_str()));
+        index
+            .manifests
+            .retain(|d| d.annotation(REF_NAME) != Some(tag.as_str()));
         index.manifests.push(descriptor);
         layout.write_index(&index)?;
     }
@@ -102,12 +111,8 @@ pub fn put(
 /// The index.json entry a reference names, if any (the last one wins for a repeated tag).
 fn find_entry(layout: &LayoutSource, reference: &ManifestRef) -> Result<Option<Descriptor>> {
     let index = layout.read_index()?;
-    Ok(index
-        .manifests
-        .into_iter()
-        .rev()
-        .find(|d| match reference {
-            ManifestRef::Tag(t) => d.annotation(REF_NAME) == Some(t.as_str()),
-            ManifestRef::Digest(digest) => d.digest == *digest,
-        }))
+    Ok(index.manifests.into_iter().rev().find(|d| match reference {
+        ManifestRef::Tag(t) => d.annotation(REF_NAME) == Some(t.as_str()),
+        ManifestRef::Digest(digest) => d.digest == *digest,
+    }))
 }

@@ -36,7 +36,10 @@ impl LayoutSource {
         let marker = root.join(LAYOUT_FILE);
         if !marker.is_file() {
             if !root.exists() {
-                bail!("no OCI layout at {}: the directory does not exist", root.display());
+                bail!(
+                    "no OCI layout at {}: the directory does not exist",
+                    root.display()
+                );
             }
             bail!(
                 "{} is not an OCI image layout: it has no {LAYOUT_FILE} file",
@@ -103,10 +106,14 @@ impl LayoutSource {
             .with_context(|| format!("reading {}", path.display()))?
             .len();
         if size > MAX_INDEX_JSON_BYTES {
-            bail!("{} is {size} bytes, over the {MAX_INDEX_JSON_BYTES}-byte limit", path.display());
+            bail!(
+                "{} is {size} bytes, over the {MAX_INDEX_JSON_BYTES}-byte limit",
+                path.display()
+            );
         }
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        serde_json::from_slice(&bytes).with_context(|| format!("{} is not a valid image index", path.display()))
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a valid image index", path.display()))
     }
 
     fn write_index(&self, index: &ImageIndex) -> Result<()> {

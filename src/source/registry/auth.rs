@@ -53,7 +53,10 @@ impl Challenge {
 /// A credential for one registry.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
-    UsernamePassword { username: String, password: String },
+    UsernamePassword {
+        username: String,
+        password: String,
+    },
     /// An OAuth2 refresh token (`identitytoken` in docker's config).
     IdentityToken(String),
 }
@@ -160,7 +163,8 @@ pub async fn fetch_token(
     scopes: &[String],
     credential: Option<&Credential>,
 ) -> Result<String> {
-    let mut url = url::Url::parse(realm).with_context(|| format!("invalid token realm {realm:?}"))?;
+    let mut url =
+        url::Url::parse(realm).with_context(|| format!("invalid token realm {realm:?}"))?;
     let request = match credential {
         Some(Credential::IdentityToken(refresh_token)) => {
             let mut form: Vec<(&str, &str)> = vec![
@@ -206,7 +210,11 @@ pub async fn fetch_token(
     if !status.is_success() {
         bail!(
             "the token service {realm} refused {} for {}: {}",
-            if credential.is_some() { "the configured credentials" } else { "an anonymous token" },
+            if credential.is_some() {
+                "the configured credentials"
+            } else {
+                "an anonymous token"
+            },
             scopes.join(" "),
             super::transport::describe_error_body(status, &body)
         );
@@ -244,7 +252,10 @@ mod tests {
                 service: Some("registry.example".into())
             })
         );
-        assert_eq!(Challenge::parse(r#"Basic realm="x""#), Some(Challenge::Basic));
+        assert_eq!(
+            Challenge::parse(r#"Basic realm="x""#),
+            Some(Challenge::Basic)
+        );
         assert_eq!(Challenge::parse("Negotiate"), None);
     }
 
@@ -255,7 +266,9 @@ mod tests {
             password: "hunter2".into(),
         };
         assert!(!format!("{c:?}").contains("hunter2"));
-        assert!(!format!("{:?}", Credential::IdentityToken("tok-secret".into())).contains("secret"));
+        assert!(
+            !format!("{:?}", Credential::IdentityToken("tok-secret".into())).contains("secret")
+        );
     }
 
     #[test]
@@ -276,6 +289,9 @@ mod tests {
                 password: "pa:ss".into()
             })
         );
-        assert_eq!(lookup_in_file(&path, &config_keys("other:1")).unwrap(), None);
+        assert_eq!(
+            lookup_in_file(&path, &config_keys("other:1")).unwrap(),
+            None
+        );
     }
 }

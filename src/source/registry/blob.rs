@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 
 use super::transport::{error_from_response, read_body, Access};
 use super::RegistrySource;
-use crate::source::Source as _;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
+use crate::source::Source as _;
 use crate::source::{check_blob_limit, verify_blob};
 
 pub async fn get(source: &RegistrySource, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
@@ -100,6 +100,7 @@ fn upload_url(base: &str, response: &reqwest::Response, digest: &Digest) -> Resu
     let mut url = url::Url::parse(base)?
         .join(location)
         .with_context(|| format!("the registry sent an invalid upload Location {location:?}"))?;
-    url.query_pairs_mut().append_pair("digest", &digest.to_string());
+    url.query_pairs_mut()
+        .append_pair("digest", &digest.to_string());
     Ok(url)
 }

@@ -6,10 +6,10 @@ use reqwest::StatusCode;
 
 use super::transport::{error_from_response, read_body, Access};
 use super::RegistrySource;
-use crate::source::Source as _;
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ACCEPTED_MANIFEST_TYPES};
 use crate::reference::ManifestRef;
+use crate::source::Source as _;
 use crate::source::{verify_manifest, FetchedManifest, MAX_MANIFEST_BYTES};
 
 const DIGEST_HEADER: &str = "Docker-Content-Digest";
@@ -57,7 +57,10 @@ pub async fn head(source: &RegistrySource, reference: &ManifestRef) -> Result<Op
         return Ok(None);
     }
     if !response.status().is_success() {
-        let what = format!("checking manifest {}", reference.qualify(&source.location()));
+        let what = format!(
+            "checking manifest {}",
+            reference.qualify(&source.location())
+        );
         return Err(error_from_response(response, &what).await);
     }
     let (Some(media_type), Some(digest), Some(size)) = (

@@ -23,13 +23,17 @@ pub async fn list(source: &RegistrySource) -> Result<Vec<String>> {
         let request_url = url.clone();
         let response = source
             .transport
-            .send(&source.repository, Access::Pull, |http| http.get(request_url.clone()))
+            .send(&source.repository, Access::Pull, |http| {
+                http.get(request_url.clone())
+            })
             .await?;
         let what = format!("listing the tags of {}", source.location());
         if !response.status().is_success() {
             return Err(error_from_response(response, &what).await);
         }
-        let next = next_link(&response).map(|link| url.join(&link)).transpose()?;
+        let next = next_link(&response)
+            .map(|link| url.join(&link))
+            .transpose()?;
         let body = read_body(response, MAX_TAG_PAGE_BYTES, &what).await?;
         let page: TagPage = serde_json::from_slice(&body).with_context(|| what.clone())?;
         tags.extend(page.tags.unwrap_or_default());
@@ -46,8 +50,12 @@ fn next_link(response: &reqwest::Response) -> Option<String> {
     let value = response.headers().get("Link")?.to_str().ok()?;
     value.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
-        params
-            .contains("rel=\"next\"")
-            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        params.contains("rel=\"next\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
     })
 }

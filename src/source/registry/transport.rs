@@ -142,7 +142,8 @@ impl Transport {
                 None => return Ok(None),
             }
         };
-        self.answer_challenge(registry, scope, challenge, None).await
+        self.answer_challenge(registry, scope, challenge, None)
+            .await
     }
 
     /// Obtains (once per scope, even under concurrency) the header that answers a challenge.
@@ -161,24 +162,34 @@ impl Transport {
                 return Ok(Some(header.clone()));
             }
         }
-        cache.challenges.insert(registry.to_string(), challenge.clone());
+        cache
+            .challenges
+            .insert(registry.to_string(), challenge.clone());
         let credential = match cache.credentials.get(registry) {
             Some(c) => c.clone(),
             None => {
                 let registry_name = registry.to_string();
-                let found = tokio::task::spawn_blocking(move || auth::lookup_credential(&registry_name))
-                    .await
-                    .map_err(|e| anyhow!("credential lookup failed: {e}"))??;
-                cache.credentials.insert(registry.to_string(), found.clone());
+                let found =
+                    tokio::task::spawn_blocking(move || auth::lookup_credential(&registry_name))
+                        .await
+                        .map_err(|e| anyhow!("credential lookup failed: {e}"))??;
+                cache
+                    .credentials
+                    .insert(registry.to_string(), found.clone());
                 found
             }
         };
         let header = match challenge {
             Challenge::Basic => credential.as_ref().and_then(|c| c.basic_header()),
             Challenge::Bearer { realm, service } => {
-                let token =
-                    auth::fetch_token(&self.http, &realm, service.as_deref(), scope, credential.as_ref())
-                        .await?;
+                let token = auth::fetch_token(
+                    &self.http,
+                    &realm,
+                    service.as_deref(),
+                    scope,
+                    credential.as_ref(),
+                )
+                .await?;
                 Some(format!("Bearer {token}"))
             }
         };
@@ -208,7 +219,10 @@ pub fn is_loopback(host_and_port: &str) -> bool {
         host_and_port.split(':').next().unwrap_or(host_and_port)
     };
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        || host
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 fn is_retryable(status: StatusCode) -> bool {
@@ -227,7 +241,13 @@ fn backoff(attempt: u32) -> Duration {
 
 fn retry_after(response: &Response) -> Option<Duration> {
     let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
-    value.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    value
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
@@ -320,17 +340,29 @@ mod tests {
 
     #[test]
     fn loopback_hosts_use_plain_http() {
-        for host in ["localhost:5000", "127.0.0.1:1234", "127.9.9.9", "[::1]:5000", "LOCALHOST"] {
+        for host in [
+            "localhost:5000",
+            "127.0.0.1:1234",
+            "127.9.9.9",
+            "[::1]:5000",
+            "LOCALHOST",
+        ] {
             assert!(is_loopback(host), "{host}");
         }
-        for host in ["ghcr.io", "10.0.0.1:5000", "localhost.example.com", "[2001:db8::1]:5000"] {
+        for host in [
+            "ghcr.io",
+            "10.0.0.1:5000",
+            "localhost.example.com",
+            "[2001:db8::1]:5000",
+        ] {
             assert!(!is_loopback(host), "{host}");
         }
     }
 
     #[test]
     fn describes_error_envelopes() {
-        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
+        let body =
+            br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
         assert_eq!(
             describe_error_body(StatusCode::NOT_FOUND, body),
             "404 Not Found: MANIFEST_UNKNOWN: manifest unknown"
