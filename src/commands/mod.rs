@@ -3,13 +3,14 @@
 
 mod describe;
 mod generate;
+mod index;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, SchemaName};
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName};
 use crate::source::registry::TransportOptions;
 use crate::source::Sources;
 
@@ -19,6 +20,8 @@ pub const EXIT_ERROR: u8 = 2;
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
+        Command::Index(IndexCommand::Create(args)) => index::create(&cli.global, args).await,
+        Command::Index(IndexCommand::Update(args)) => index::update(&cli.global, args).await,
         Command::Schema(args) => {
             let schema = match args.output {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,

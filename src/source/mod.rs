@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest};
-use crate::reference::{ManifestRef, Target};
+use crate::reference::{ManifestRef, Repository, Target};
 
 /// Manifests larger than this are refused (the distribution spec's recommended floor).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -37,6 +37,10 @@ pub struct FetchedManifest {
 pub trait Source: Send + Sync {
     /// Where the content lives, as a user would write it (for messages).
     fn location(&self) -> String;
+
+    /// The registry repository this source is, `None` for a layout (so that a copier can
+    /// tell when two sources share a registry and a blob can be mounted).
+    fn repository(&self) -> Option<&Repository>;
 
     /// Fetches and verifies a manifest by tag or digest.
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest>;
@@ -61,6 +65,10 @@ pub trait Source: Send + Sync {
 
     /// Stores a blob whose digest and size the descriptor gives.
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()>;
+
+    /// Links a blob that repository `from` of the same registry holds into this source
+    /// without transferring it. `true`: mounted; `false`: not mounted, the caller copies.
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool>;
 
     /// Every tag, in the order the source lists them.
     async fn tag_list(&self) -> Result<Vec<String>>;

@@ -45,6 +45,10 @@ impl Source for RegistrySource {
         self.repository.to_string()
     }
 
+    fn repository(&self) -> Option<&Repository> {
+        Some(&self.repository)
+    }
+
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
         manifest::get(self, reference).await
     }
@@ -72,6 +76,10 @@ impl Source for RegistrySource {
 
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
         blob::put(self, descriptor, bytes).await
+    }
+
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {
+        blob::mount(self, descriptor, from).await
     }
 
     async fn tag_list(&self) -> Result<Vec<String>> {
