@@ -25,16 +25,6 @@ const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const ORIGIN: &str = "dev.ocx.origin";
 
-/// The library's source for a reference (the repository or layout it names).
-fn open(reference: &str) -> Arc<dyn Source> {
-    let target = Target::parse(reference).unwrap();
-    Sources::new(Default::default())
-        .unwrap()
-        .open(&target)
-        .unwrap()
-        .0
-}
-
 fn tag(source: &dyn Source, descriptor: &Descriptor, name: &str) {
     runtime().block_on(async {
         let bytes = source
@@ -66,6 +56,15 @@ fn exists(reference: &str) -> bool {
         .is_some()
 }
 
+/// The digest `ocx describe` resolves a reference to.
+fn digest_of(reference: &str) -> String {
+    let described = describe_json(&[reference]);
+    described["descriptor"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// The manifest bytes as stored, through `ocx describe --raw`.
 fn raw(reference: &str) -> Vec<u8> {
     let output = ocx(&["describe", reference, "--raw"]);
@@ -75,23 +74,6 @@ fn raw(reference: &str) -> Vec<u8> {
 
 fn raw_json(reference: &str) -> Value {
     serde_json::from_slice(&raw(reference)).unwrap()
-}
-
-/// `ocx ARGS`, expected to fail with status 2 and nothing on stdout; returns stderr.
-fn failing(args: &[&str]) -> String {
-    let output = ocx(args);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "ocx {args:?} should fail: {}",
-        stdout(&output)
-    );
-    assert!(
-        stdout(&output).is_empty(),
-        "nothing on stdout: {}",
-        stdout(&output)
-    );
-    stderr(&output)
 }
 
 /// `ocx ARGS`, expected to succeed; returns (stdout, stderr).
@@ -125,7 +107,7 @@ struct Providers {
 /// application/vnd.opentofu.provider-target --artifact-platform linux/ARCH` makes them,
 /// tagged 1.0.0-linux-ARCH, and one with the empty config, untagged.
 fn push_providers(registry: &Registry, repo: &str) -> Providers {
-    let dest = open(&registry.reference(&format!("{repo}:x")));
+    let dest = open_source(&registry.reference(&format!("{repo}:x")));
     let (amd64, arm64, source) = runtime().block_on(async {
         let mut made = Vec::new();
         for arch in ["amd64", "arm64"] {
@@ -259,7 +241,7 @@ fn empty_config_children_get_a_platform_only_when_overridden() {
 #[test]
 fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
     let registry = Registry::start();
-    let dest = open(&registry.reference("images:x"));
+    let dest = open_source(&registry.reference("images:x"));
     let (arm64, windows, docker) = runtime().block_on(async {
         let d = dest.as_ref();
         (
@@ -369,14 +351,8 @@ fn children_from_nested_repositories_are_mounted_annotated_and_described() {
     // of which amd64 is that same image.
     assert!(err.contains("8 blobs mounted, 0 copied"), "{err}");
 
-    let api_digest = describe_json(&[&api])["descriptor"]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let worker_digest = describe_json(&[&worker])["descriptor"]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let api_digest = digest_of(&api);
+    let worker_digest = digest_of(&worker);
     let index = raw_json(&target);
     let expected_origins = [
         format!("{}/app/ko-build/api@{api_digest}", registry.addr),
@@ -475,8 +451,8 @@ impl Source for Elsewhere {
 fn a_declined_mount_falls_back_to_a_verified_copy() {
     let registry = Registry::start();
     push_samples(&registry, "origin");
-    let origin = open(&registry.reference("origin:image"));
-    let destination = open(&registry.reference("destination:x"));
+    let origin = open_source(&registry.reference("origin:image"));
+    let destination = open_source(&registry.reference("destination:x"));
     let nowhere = Repository {
         registry: registry.addr.clone(),
         name: "nothing/here".into(),
@@ -554,10 +530,7 @@ fn a_child_from_a_layout_is_copied_into_the_registry() {
         err.contains("4 manifests stored, 0 blobs mounted, 6 copied"),
         "{err}"
     );
-    let digest = describe_json(&[&source])["descriptor"]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let digest = digest_of(&source);
     let entry = &raw_json(&target)["manifests"][0];
     assert_eq!(
         entry["annotations"][ORIGIN],
@@ -641,10 +614,7 @@ fn an_invalid_artifact_type_pushes_nothing() {
         assert!(err.contains("RFC 6838"), "{err}");
     }
     assert!(!exists(&target), "the target tag does not exist");
-    let digest = describe_json(&[&foreign])["descriptor"]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let digest = digest_of(&foreign);
     assert!(
         !exists(&registry.reference(&format!("app@{digest}"))),
         "the child was not copied"
@@ -679,10 +649,7 @@ fn a_missing_or_invalid_source_pushes_nothing_and_is_named() {
         "only the bad ones are named: {err}"
     );
     assert!(!exists(&target), "the target tag does not exist");
-    let digest = describe_json(&[&foreign])["descriptor"]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let digest = digest_of(&foreign);
     assert!(
         !exists(&registry.reference(&format!("tofu/provider@{digest}"))),
         "the child was not copied"
@@ -726,31 +693,24 @@ fn the_same_command_gives_the_same_bytes_and_digest() {
     let target = registry.reference("tofu/provider:1.0.0");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("index.json");
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut all: Vec<String> = [
+    let mirror = registry.reference("tofu/provider/mirror:image");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
             "index",
             "create",
-            &target,
+            target.as_str(),
             "1.0.0-linux-arm64",
             "1.0.0-linux-amd64",
-            &registry.reference("tofu/provider/mirror:image"),
+            mirror.as_str(),
             "--artifact-type",
             PROVIDER,
             "--annotation",
             "z=last",
             "--annotation",
             "a=first",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        all.extend(extra.iter().map(|s| s.to_string()));
-        all
-    };
-    let run = |extra: &[&str]| {
-        let owned = args(extra);
-        let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
-        succeeding(&refs)
+        ];
+        args.extend_from_slice(extra);
+        succeeding(&args)
     };
     let (dry, dry_err) = run(&["--dry-run", "--output", "-"]);
     assert!(
@@ -862,10 +822,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
         .iter()
         .map(|m| m["digest"].as_str().unwrap())
         .collect();
-    let image_digest = describe_json(&[&image])["descriptor"]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let image_digest = digest_of(&image);
     assert_eq!(
         digests,
         [

@@ -38,10 +38,6 @@ pub trait Source: Send + Sync {
     /// Where the content lives, as a user would write it (for messages).
     fn location(&self) -> String;
 
-    /// The registry repository this source is, `None` for a layout (so that a copier can
-    /// tell when two sources share a registry and a blob can be mounted).
-    fn repository(&self) -> Option<&Repository>;
-
     /// Fetches and verifies a manifest by tag or digest.
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest>;
 
@@ -72,6 +68,12 @@ pub trait Source: Send + Sync {
 
     /// Every tag, in the order the source lists them.
     async fn tag_list(&self) -> Result<Vec<String>>;
+
+    /// The repository, for registry sources (so that a copier can tell when two sources
+    /// share a registry and a blob can be mounted).
+    fn repository(&self) -> Option<&Repository> {
+        None
+    }
 }
 
 /// Opens sources for targets, sharing one HTTP transport (connection pools and tokens)
@@ -160,6 +162,26 @@ pub fn verify_manifest(
         bytes,
         manifest,
     })
+}
+
+/// Fetches a manifest that an index lists, by digest, and checks its size against the
+/// index's descriptor.
+pub async fn fetch_listed_manifest(
+    source: &dyn Source,
+    descriptor: &Descriptor,
+) -> Result<FetchedManifest> {
+    let fetched = source
+        .manifest_get(&ManifestRef::Digest(descriptor.digest.clone()))
+        .await?;
+    if fetched.descriptor.size != descriptor.size {
+        bail!(
+            "size mismatch for manifest {}: the index says {} bytes, the source returned {}",
+            descriptor.digest,
+            descriptor.size,
+            fetched.descriptor.size
+        );
+    }
+    Ok(fetched)
 }
 
 /// Checks blob bytes against their descriptor.

@@ -43,6 +43,19 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Runs ocx, expects it to fail with status 2 and nothing on stdout, returns stderr.
+pub fn failing(args: &[&str]) -> String {
+    let output = ocx(args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "ocx {args:?} should fail: {}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).is_empty(), "nothing half-written to stdout");
+    stderr(&output)
+}
+
 /// Runs ocx, expects success, returns stdout.
 pub fn ocx_ok(args: &[&str]) -> String {
     let output = ocx(args);
@@ -109,13 +122,17 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 /// Pushes every sample to `registry/REPO` through ocx's registry source, tagged as in
 /// the example layout.
 pub fn push_samples(registry: &registry::Registry, repo: &str) {
-    let target =
-        ocx::reference::Target::parse(&registry.reference(&format!("{repo}:unused"))).unwrap();
-    let sources = ocx::source::Sources::new(Default::default()).unwrap();
-    let (source, _) = sources.open(&target).unwrap();
+    let source = open_source(&registry.reference(&format!("{repo}:unused")));
     runtime()
         .block_on(ocx::sample::write_all(source.as_ref()))
         .expect("pushing the samples");
+}
+
+/// A registry or layout source through ocx's own library.
+pub fn open_source(reference: &str) -> std::sync::Arc<dyn ocx::source::Source> {
+    let target = ocx::reference::Target::parse(reference).unwrap();
+    let sources = ocx::source::Sources::new(Default::default()).unwrap();
+    sources.open(&target).unwrap().0
 }
 
 /// Asserts two JSON values are equal, naming every path where they differ.

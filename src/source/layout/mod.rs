@@ -159,10 +159,6 @@ impl Source for LayoutSource {
         format!("{LAYOUT_PREFIX}{}", self.root.display())
     }
 
-    fn repository(&self) -> Option<&Repository> {
-        None
-    }
-
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
         manifest::get(self, reference)
     }

@@ -45,10 +45,6 @@ impl Source for RegistrySource {
         self.repository.to_string()
     }
 
-    fn repository(&self) -> Option<&Repository> {
-        Some(&self.repository)
-    }
-
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
         manifest::get(self, reference).await
     }
@@ -84,5 +80,9 @@ impl Source for RegistrySource {
 
     async fn tag_list(&self) -> Result<Vec<String>> {
         tag::list(self).await
+    }
+
+    fn repository(&self) -> Option<&Repository> {
+        Some(&self.repository)
     }
 }
