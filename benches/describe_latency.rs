@@ -62,6 +62,8 @@ struct Settings {
     runs: usize,
     widths: Vec<usize>,
     trace: bool,
+    /// More arguments for `ocx describe` (OCX_BENCH_ARGS, split on whitespace).
+    extra_args: Vec<String>,
 }
 
 struct Row {
@@ -71,6 +73,12 @@ struct Row {
     round_trips: f64,
     connections_per_run: f64,
     requests_per_run: f64,
+    /// Median of first connection to last response received, in round trips: the
+    /// network critical path seen by the proxy, less sensitive to CPU load.
+    span: f64,
+    /// Median of the longest chain of requests each sent after the previous one's answer
+    /// arrived (see [`rounds`]).
+    rounds: f64,
     /// The proxy's trace of the last run.
     trace: Vec<Event>,
 }
@@ -100,6 +108,9 @@ fn run() -> Result<bool> {
         2 * ms,
         settings.runs
     );
+    if !settings.extra_args.is_empty() {
+        println!("extra ocx arguments: {}", settings.extra_args.join(" "));
+    }
 
     let plain = measure(&settings, upstream, None, &images, docker_config.path())?;
     print_table(
@@ -181,6 +192,11 @@ fn settings() -> Result<Settings> {
         runs,
         widths,
         trace: env_flag("OCX_BENCH_TRACE"),
+        extra_args: std::env::var("OCX_BENCH_ARGS")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
     })
 }
 
@@ -289,7 +305,8 @@ async fn put_blob(dest: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Result
     Ok(descriptor)
 }
 
-/// One table: for each width, the direct baseline and the runs through a new proxy.
+/// One table: for each width, runs directly and through a new proxy, interleaved so
+/// that both see the same machine load.
 fn measure(
     settings: &Settings,
     upstream: SocketAddr,
@@ -300,38 +317,30 @@ fn measure(
     let proxy = DelayProxy::start(upstream, settings.one_way, connect_delay);
     let mut rows = Vec::new();
     for &n in &settings.widths {
-        let reference = |addr: &str| format!("{addr}/{REPO}:n{n}");
-        // Warm up (page cache, registry), then the baseline without the proxy.
-        describe(
-            &reference(&upstream.to_string()),
-            &images[..n],
-            docker_config,
-        )?;
-        let mut direct = Vec::new();
-        for _ in 0..settings.runs {
-            direct.push(describe(
-                &reference(&upstream.to_string()),
-                &images[..n],
-                docker_config,
-            )?);
-        }
-        let mut delayed = Vec::new();
+        let children = &images[..n];
+        let direct_ref = format!("{upstream}/{REPO}:n{n}");
+        let proxy_ref = format!("{}/{REPO}:n{n}", proxy.addr());
+        // Warm up (page cache, registry) before measuring.
+        describe(settings, &direct_ref, children, docker_config)?;
+        let (mut direct, mut delayed) = (Vec::new(), Vec::new());
         let (mut connections, mut requests, mut trace) = (0, 0, Vec::new());
+        let (mut spans, mut chains) = (Vec::new(), Vec::new());
         for _ in 0..settings.runs {
+            direct.push(describe(settings, &direct_ref, children, docker_config)?);
             let before = proxy.connections();
             proxy.take_events();
-            delayed.push(describe(
-                &reference(&proxy.addr().to_string()),
-                &images[..n],
-                docker_config,
-            )?);
+            delayed.push(describe(settings, &proxy_ref, children, docker_config)?);
             connections += proxy.connections() - before;
+            // Responses are recorded when the proxy reads them, before ocx can exit.
             trace = proxy.take_events();
             requests += trace
                 .iter()
                 .filter(|e| e.kind == EventKind::Request)
                 .count();
+            spans.push(span(&trace));
+            chains.push(rounds(&trace));
         }
+        let wire = median(&mut spans);
         let (median, baseline) = (median(&mut delayed), median(&mut direct));
         let rtt = 2.0 * settings.one_way.as_secs_f64();
         let round_trips = (median.as_secs_f64() - baseline.as_secs_f64()) / rtt;
@@ -342,14 +351,26 @@ fn measure(
             round_trips: (round_trips * 10.0).round() / 10.0,
             connections_per_run: connections as f64 / settings.runs as f64,
             requests_per_run: requests as f64 / settings.runs as f64,
+            span: (wire.as_secs_f64() / rtt * 10.0).round() / 10.0,
+            rounds: {
+                chains.sort_unstable();
+                let mid = chains.len() / 2;
+                if chains.len() % 2 == 0 {
+                    (chains[mid - 1] + chains[mid]) as f64 / 2.0
+                } else {
+                    chains[mid] as f64
+                }
+            },
             trace,
         });
     }
     Ok(rows)
 }
 
-/// Runs `ocx describe REFERENCE --json` and returns its wall time.
+/// Runs `ocx describe REFERENCE --json [OCX_BENCH_ARGS]`, checks that the output names
+/// every child (the walk really reached all N) and returns its wall time.
 fn describe(
+    settings: &Settings,
     reference: &str,
     children: &[Descriptor],
     docker_config: &std::path::Path,
@@ -357,8 +378,10 @@ fn describe(
     let start = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_ocx"))
         .args(["describe", reference, "--json"])
+        .args(&settings.extra_args)
         .env("DOCKER_CONFIG", docker_config)
         .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("COSIGN_REPOSITORY")
         .env("NO_COLOR", "1")
         .output()
         .context("running ocx")?;
@@ -370,7 +393,6 @@ fn describe(
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    // The output must name every child: the walk really reached all N.
     let stdout = String::from_utf8_lossy(&output.stdout);
     if let Some(missing) = children
         .iter()
@@ -382,6 +404,50 @@ fn describe(
         );
     }
     Ok(elapsed)
+}
+
+/// Request rounds: a request is in round 1 + the highest round of the answers the client
+/// had received when it sent it (answers pair with requests in order per HTTP/1.1
+/// connection); the result is the highest round. Waiting for a free slot under ocx's
+/// request limit counts (the slot frees when an answer arrives); CPU time does not.
+fn rounds(trace: &[Event]) -> usize {
+    let mut timeline: Vec<(Instant, bool, &Event)> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Connect => None,
+            EventKind::Request => Some((e.read_at, false, e)),
+            EventKind::Response => Some((e.deliver_at, true, e)),
+        })
+        .collect();
+    // On a tie the request goes first: it cannot depend on an answer not yet delivered.
+    timeline.sort_by_key(|(at, is_response, _)| (*at, *is_response));
+    let mut pending: std::collections::HashMap<usize, std::collections::VecDeque<usize>> =
+        Default::default();
+    let (mut received, mut deepest) = (0, 0);
+    for (_, is_response, event) in timeline {
+        let queue = pending.entry(event.connection).or_default();
+        if is_response {
+            received = received.max(queue.pop_front().unwrap_or(0));
+        } else {
+            queue.push_back(received + 1);
+            deepest = deepest.max(received + 1);
+        }
+    }
+    deepest
+}
+
+/// From the first connection to the last response received.
+fn span(trace: &[Event]) -> Duration {
+    let first = trace.iter().map(|e| e.read_at).min();
+    let last = trace
+        .iter()
+        .filter(|e| e.kind == EventKind::Response)
+        .map(|e| e.deliver_at)
+        .max();
+    match (first, last) {
+        (Some(first), Some(last)) => last.saturating_duration_since(first),
+        _ => Duration::ZERO,
+    }
 }
 
 fn median(samples: &mut [Duration]) -> Duration {
@@ -397,16 +463,25 @@ fn median(samples: &mut [Duration]) -> Duration {
 fn print_table(title: &str, rows: &[Row]) {
     println!("\n{title}");
     println!(
-        "{:>3}  {:>13}  {:>13}  {:>22}  {:>9}  {:>12}",
-        "N", "median proxy", "baseline", "sequential round trips", "conns/run", "requests/run"
+        "{:>3}  {:>13}  {:>13}  {:>22}  {:>11}  {:>14}  {:>9}  {:>12}",
+        "N",
+        "median proxy",
+        "baseline",
+        "sequential round trips",
+        "wire span",
+        "request rounds",
+        "conns/run",
+        "requests/run"
     );
     for row in rows {
         println!(
-            "{:>3}  {:>10.1} ms  {:>10.1} ms  {:>22.1}  {:>9.1}  {:>12.1}",
+            "{:>3}  {:>10.1} ms  {:>10.1} ms  {:>22.1}  {:>7.1} RTT  {:>14.1}  {:>9.1}  {:>12.1}",
             row.n,
             row.median.as_secs_f64() * 1e3,
             row.baseline.as_secs_f64() * 1e3,
             row.round_trips,
+            row.span,
+            row.rounds,
             row.connections_per_run,
             row.requests_per_run
         );

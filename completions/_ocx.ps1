@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe an image, index or artifact: every platform, config, layer and build fact')
             [CompletionResult]::new('sbom', 'sbom', [CompletionResultType]::ParameterValue, 'List the packages of every SBOM attached to an image or index, by every convention')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build an image index over manifests and push it, or change an index')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an output')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and this repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -66,6 +67,76 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ocx;index' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output')
+            [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for registries that are not on loopback (loopback always uses it)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Build an image index whose entries carry each child''s artifactType and platform, and push it')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Add entries to an existing index or remove them, with the rules of `index create`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ocx;index;create' {
+            [CompletionResult]::new('--artifact-type', '--artifact-type', [CompletionResultType]::ParameterName, 'The index''s artifactType: an RFC 6838 media type without parameters')
+            [CompletionResult]::new('--annotation', '--annotation', [CompletionResultType]::ParameterName, 'Set an annotation of the index; repeatable (the last value of a key wins)')
+            [CompletionResult]::new('--child-platform', '--child-platform', [CompletionResultType]::ParameterName, 'Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Set the index''s subject: a manifest named like a SOURCE')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Also point this tag at the index; repeatable')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output')
+            [CompletionResult]::new('--copy-annotations', '--copy-annotations', [CompletionResultType]::ParameterName, 'Copy each child manifest''s annotations into its entry')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve, verify and build everything, but copy and push nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the index''s descriptor as JSON instead of REF@DIGEST')
+            [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for registries that are not on loopback (loopback always uses it)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocx;index;update' {
+            [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Append a manifest, named as a SOURCE of `index create`; repeatable')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Drop the entry with this digest, or the one whose platform key (as `ocx describe` shows it, e.g. linux/amd64) this is; repeatable')
+            [CompletionResult]::new('--artifact-type', '--artifact-type', [CompletionResultType]::ParameterName, 'The index''s artifactType: an RFC 6838 media type without parameters')
+            [CompletionResult]::new('--annotation', '--annotation', [CompletionResultType]::ParameterName, 'Set an annotation of the index; repeatable (the last value of a key wins)')
+            [CompletionResult]::new('--child-platform', '--child-platform', [CompletionResultType]::ParameterName, 'Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Set the index''s subject: a manifest named like a SOURCE')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Also point this tag at the index; repeatable')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output')
+            [CompletionResult]::new('--copy-annotations', '--copy-annotations', [CompletionResultType]::ParameterName, 'Copy each child manifest''s annotations into its entry')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve, verify and build everything, but copy and push nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the index''s descriptor as JSON instead of REF@DIGEST')
+            [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for registries that are not on loopback (loopback always uses it)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocx;index;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Build an image index whose entries carry each child''s artifactType and platform, and push it')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Add entries to an existing index or remove them, with the rules of `index create`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ocx;index;help;create' {
+            break
+        }
+        'ocx;index;help;update' {
+            break
+        }
+        'ocx;index;help;help' {
+            break
+        }
         'ocx;schema' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for registries that are not on loopback (loopback always uses it)')
@@ -89,6 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         'ocx;help' {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe an image, index or artifact: every platform, config, layer and build fact')
             [CompletionResult]::new('sbom', 'sbom', [CompletionResultType]::ParameterValue, 'List the packages of every SBOM attached to an image or index, by every convention')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build an image index over manifests and push it, or change an index')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an output')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and this repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -98,6 +170,17 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             break
         }
         'ocx;help;sbom' {
+            break
+        }
+        'ocx;help;index' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Build an image index whose entries carry each child''s artifactType and platform, and push it')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Add entries to an existing index or remove them, with the rules of `index create`')
+            break
+        }
+        'ocx;help;index;create' {
+            break
+        }
+        'ocx;help;index;update' {
             break
         }
         'ocx;help;schema' {

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
             cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
+            cand index 'Build an image index over manifests and push it, or change an index'
             cand schema 'Print the JSON Schema of an output'
             cand generate 'Write shell completions and man pages (for packagers and this repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -60,6 +61,69 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ocx;index'= {
+            cand --color 'When to use colour and box drawing in human output'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Build an image index whose entries carry each child''s artifactType and platform, and push it'
+            cand update 'Add entries to an existing index or remove them, with the rules of `index create`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocx;index;create'= {
+            cand --artifact-type 'The index''s artifactType: an RFC 6838 media type without parameters'
+            cand --annotation 'Set an annotation of the index; repeatable (the last value of a key wins)'
+            cand --child-platform 'Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable'
+            cand --subject 'Set the index''s subject: a manifest named like a SOURCE'
+            cand --tag 'Also point this tag at the index; repeatable'
+            cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
+            cand --concurrency 'How many requests may be in flight at once'
+            cand --color 'When to use colour and box drawing in human output'
+            cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
+            cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
+            cand --json 'Print the index''s descriptor as JSON instead of REF@DIGEST'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;index;update'= {
+            cand --add 'Append a manifest, named as a SOURCE of `index create`; repeatable'
+            cand --remove 'Drop the entry with this digest, or the one whose platform key (as `ocx describe` shows it, e.g. linux/amd64) this is; repeatable'
+            cand --artifact-type 'The index''s artifactType: an RFC 6838 media type without parameters'
+            cand --annotation 'Set an annotation of the index; repeatable (the last value of a key wins)'
+            cand --child-platform 'Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable'
+            cand --subject 'Set the index''s subject: a manifest named like a SOURCE'
+            cand --tag 'Also point this tag at the index; repeatable'
+            cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
+            cand --concurrency 'How many requests may be in flight at once'
+            cand --color 'When to use colour and box drawing in human output'
+            cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
+            cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
+            cand --json 'Print the index''s descriptor as JSON instead of REF@DIGEST'
+            cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;index;help'= {
+            cand create 'Build an image index whose entries carry each child''s artifactType and platform, and push it'
+            cand update 'Add entries to an existing index or remove them, with the rules of `index create`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocx;index;help;create'= {
+        }
+        &'ocx;index;help;update'= {
+        }
+        &'ocx;index;help;help'= {
+        }
         &'ocx;schema'= {
             cand --color 'When to use colour and box drawing in human output'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
@@ -81,6 +145,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;help'= {
             cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
+            cand index 'Build an image index over manifests and push it, or change an index'
             cand schema 'Print the JSON Schema of an output'
             cand generate 'Write shell completions and man pages (for packagers and this repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -88,6 +153,14 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;help;describe'= {
         }
         &'ocx;help;sbom'= {
+        }
+        &'ocx;help;index'= {
+            cand create 'Build an image index whose entries carry each child''s artifactType and platform, and push it'
+            cand update 'Add entries to an existing index or remove them, with the rules of `index create`'
+        }
+        &'ocx;help;index;create'= {
+        }
+        &'ocx;help;index;update'= {
         }
         &'ocx;help;schema'= {
         }

@@ -33,6 +33,7 @@ complete -c ocx -n "__fish_ocx_needs_command" -s h -l help -d 'Print help (see m
 complete -c ocx -n "__fish_ocx_needs_command" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "describe" -d 'Describe an image, index or artifact: every platform, config, layer and build fact'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
+complete -c ocx -n "__fish_ocx_needs_command" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "schema" -d 'Print the JSON Schema of an output'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and this repository)'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -61,6 +62,55 @@ complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plai
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l insecure -d 'Accept any TLS certificate from registries'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l artifact-type -d 'The index\'s artifactType: an RFC 6838 media type without parameters' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l annotation -d 'Set an annotation of the index; repeatable (the last value of a key wins)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l child-platform -d 'Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l subject -d 'Set the index\'s subject: a manifest named like a SOURCE' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l tag -d 'Also point this tag at the index; repeatable' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l copy-annotations -d 'Copy each child manifest\'s annotations into its entry'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l dry-run -d 'Resolve, verify and build everything, but copy and push nothing'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l json -d 'Print the index\'s descriptor as JSON instead of REF@DIGEST'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l insecure -d 'Accept any TLS certificate from registries'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l add -d 'Append a manifest, named as a SOURCE of `index create`; repeatable' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l remove -d 'Drop the entry with this digest, or the one whose platform key (as `ocx describe` shows it, e.g. linux/amd64) this is; repeatable' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l artifact-type -d 'The index\'s artifactType: an RFC 6838 media type without parameters' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l annotation -d 'Set an annotation of the index; repeatable (the last value of a key wins)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l child-platform -d 'Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l subject -d 'Set the index\'s subject: a manifest named like a SOURCE' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l tag -d 'Also point this tag at the index; repeatable' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l copy-annotations -d 'Copy each child manifest\'s annotations into its entry'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l dry-run -d 'Resolve, verify and build everything, but copy and push nothing'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l json -d 'Print the index\'s descriptor as JSON instead of REF@DIGEST'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l insecure -d 'Accept any TLS certificate from registries'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -75,8 +125,11 @@ complete -c ocx -n "__fish_ocx_using_subcommand generate" -l plain-http -d 'Use 
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom schema generate help" -f -a "describe" -d 'Describe an image, index or artifact: every platform, config, layer and build fact'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom schema generate help" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom schema generate help" -f -a "schema" -d 'Print the JSON Schema of an output'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom schema generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and this repository)'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom schema generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "describe" -d 'Describe an image, index or artifact: every platform, config, layer and build fact'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "schema" -d 'Print the JSON Schema of an output'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and this repository)'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'

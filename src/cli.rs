@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::index::{Annotation, ChildPlatform};
 use crate::platform::PlatformFilter;
 
 const REFERENCE_HELP: &str = "\
@@ -74,6 +75,9 @@ pub enum Command {
         ocx sbom ghcr.io/org/app:1.2 --platform linux/amd64 --raw > sbom.json"
     )]
     Sbom(SbomArgs),
+    /// Build an image index over manifests and push it, or change an index
+    #[command(subcommand)]
+    Index(IndexCommand),
 
     /// Print the JSON Schema of an output
     Schema(SchemaArgs),
@@ -137,6 +141,117 @@ pub struct SbomArgs {
     /// Refuse SBOM blobs larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = crate::sbom::discover::DEFAULT_MAX_SBOM_BYTES)]
     pub max_sbom_size: u64,
+}
+
+const SOURCE_HELP: &str = "\
+A manifest to list: a tag or digest in TARGET's repository or layout (1.0.0-linux-amd64, \
+sha256:…), or a full reference anywhere ocx can read: another repository or registry, or \
+oci:PATH[:TAG|@DIGEST]. Manifests from elsewhere are copied into TARGET's repository first, \
+with everything they reference, and their entry records where they came from in the \
+dev.ocx.origin annotation";
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Build an image index whose entries carry each child's artifactType and platform, and push it
+    #[command(
+        long_about = "Build an image index whose entries carry each child's artifactType and platform, and push it.\n\n\
+            Each entry is built from the child manifest itself, fetched and verified: mediaType, digest \
+            and size; artifactType from the manifest's artifactType; platform from its config when the \
+            config is an image config recording os and architecture (as `oras push --artifact-platform` \
+            writes), unless --child-platform sets it. Entries keep the order of the sources. Every \
+            source, the subject and every media type are checked before anything is written, and the \
+            same inputs always give the same bytes and digest.",
+        after_help = "Examples:\n  \
+            ocx index create registry.example/tofu/provider:1.0.0 1.0.0-linux-amd64 1.0.0-linux-arm64 \\\n      \
+            --artifact-type application/vnd.opentofu.provider \\\n      \
+            --annotation org.opencontainers.image.version=1.0.0\n  \
+            ocx index create registry.example/app:all registry.example/app/ko-build/api:1 registry.example/app/ko-build/worker:1\n  \
+            ocx index create oci:./dist:1.0.0 linux-amd64 linux-arm64 --dry-run --output -"
+    )]
+    Create(IndexCreateArgs),
+
+    /// Add entries to an existing index or remove them, with the rules of `index create`
+    #[command(after_help = "Examples:\n  \
+        ocx index update registry.example/app:1 --add registry.example/app/ko-build/api:2 --remove linux/s390x\n  \
+        ocx index update oci:./dist:1.0.0 --remove sha256:… --tag latest")]
+    Update(IndexUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexCreateArgs {
+    /// Where the index goes: a registry reference with a tag, or oci:PATH:TAG (a layout is created when missing)
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    #[arg(help = SOURCE_HELP, value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    #[command(flatten)]
+    pub options: IndexOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexUpdateArgs {
+    /// The index to change; its tag (if given) moves to the new index
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// Append a manifest, named as a SOURCE of `index create`; repeatable
+    #[arg(long = "add", value_name = "SOURCE")]
+    pub add: Vec<String>,
+
+    /// Drop the entry with this digest, or the one whose platform key (as `ocx describe` shows it, e.g. linux/amd64) this is; repeatable
+    #[arg(long = "remove", value_name = "DIGEST|KEY")]
+    pub remove: Vec<String>,
+
+    #[command(flatten)]
+    pub options: IndexOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexOptions {
+    /// The index's artifactType: an RFC 6838 media type without parameters
+    #[arg(long, value_name = "MEDIA_TYPE")]
+    pub artifact_type: Option<String>,
+
+    /// Set an annotation of the index; repeatable (the last value of a key wins)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<Annotation>,
+
+    /// Copy each child manifest's annotations into its entry
+    #[arg(long)]
+    pub copy_annotations: bool,
+
+    /// Give the entry for SOURCE (written as among the sources) this platform, whatever its config records; repeatable
+    #[arg(
+        long = "child-platform",
+        value_name = "SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]"
+    )]
+    pub child_platforms: Vec<ChildPlatform>,
+
+    /// Set the index's subject: a manifest named like a SOURCE
+    #[arg(long, value_name = "REF")]
+    pub subject: Option<String>,
+
+    /// Also point this tag at the index; repeatable
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// Resolve, verify and build everything, but copy and push nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print the index's descriptor as JSON instead of REF@DIGEST
+    #[arg(long)]
+    pub json: bool,
+
+    /// How many requests may be in flight at once
+    #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]

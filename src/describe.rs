@@ -42,6 +42,10 @@ fn described(node: &Node, sboms: Option<&Findings>) -> Described {
             is_index: is_index_media_type(media_type),
         },
         descriptor: descriptor_info(&node.descriptor),
+        origin: node
+            .descriptor
+            .annotation(annotations::OCX_ORIGIN)
+            .map(str::to_string),
         artifact_type: manifest.artifact_type().map(str::to_string),
         annotations: manifest.annotations().cloned().unwrap_or_default(),
         subject: manifest.subject().map(descriptor_info),
@@ -495,6 +499,20 @@ mod tests {
         let builder = build.builder.unwrap();
         assert_eq!(builder.value, "ko ko://example.com/cmd/app");
         assert_eq!(builder.source, BuildSource::History);
+    }
+
+    #[test]
+    fn origin_comes_from_the_entry_annotation() {
+        let origin = "r.example/app/api@sha256:00";
+        let root = index_node(vec![
+            image_node("a", linux("amd64"), &[(annotations::OCX_ORIGIN, origin)]),
+            image_node("b", linux("arm64"), &[]),
+        ]);
+        let d = describe("x", "y".into(), &root, None).manifest;
+        assert_eq!(d.origin, None);
+        let children = d.manifests.unwrap();
+        assert_eq!(children["linux/amd64"].origin.as_deref(), Some(origin));
+        assert_eq!(children["linux/arm64"].origin, None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::manifest::{Descriptor, ImageConfig, Manifest};
 use crate::platform::PlatformFilter;
-use crate::reference::{ManifestRef, Target};
+use crate::reference::Target;
 use crate::sbom::discover::Discoverer;
 use crate::sbom::Findings;
 use crate::source::{FetchedManifest, Source, Sources, MAX_CONFIG_BYTES};
@@ -144,17 +144,7 @@ async fn select_platform(
             }
         );
     };
-    let mut child = source
-        .manifest_get(&ManifestRef::Digest(chosen.digest.clone()))
-        .await?;
-    if child.descriptor.size != chosen.size {
-        bail!(
-            "size mismatch for manifest {}: the index says {} bytes, the source returned {}",
-            chosen.digest,
-            chosen.size,
-            child.descriptor.size
-        );
-    }
+    let mut child = crate::source::fetch_listed_manifest(source, chosen).await?;
     child.descriptor = Descriptor {
         media_type: child.descriptor.media_type,
         ..chosen.clone()

@@ -42,6 +42,10 @@ pub mod annotations {
     pub const DOCKER_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
     pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
     pub const IN_TOTO_PREDICATE_TYPE: &str = "in-toto.io/predicate-type";
+    /// Set by `ocx index create` on an entry it brought in from another repository,
+    /// registry or layout: where it came from, as `registry/repository@digest` or
+    /// `oci:PATH@digest`.
+    pub const OCX_ORIGIN: &str = "dev.ocx.origin";
 }
 
 pub type Annotations = BTreeMap<String, String>;
@@ -305,13 +309,15 @@ pub struct History {
 
 impl ImageConfig {
     /// The platform the config records, when it records at least os and architecture.
+    /// Empty optional fields are left out rather than copied as `""` or `[]`.
     pub fn platform(&self) -> Option<Platform> {
+        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
         Some(Platform {
-            architecture: self.architecture.clone().filter(|a| !a.is_empty())?,
-            os: self.os.clone().filter(|o| !o.is_empty())?,
-            os_version: self.os_version.clone(),
-            os_features: self.os_features.clone(),
-            variant: self.variant.clone(),
+            architecture: non_empty(&self.architecture)?,
+            os: non_empty(&self.os)?,
+            os_version: non_empty(&self.os_version),
+            os_features: self.os_features.clone().filter(|f| !f.is_empty()),
+            variant: non_empty(&self.variant),
             features: None,
         })
     }

@@ -32,6 +32,9 @@ pub struct Description {
 pub struct Described {
     pub media_type: MediaType,
     pub descriptor: DescriptorInfo,
+    /// Where `ocx index create` brought this manifest from: the `dev.ocx.origin`
+    /// annotation of the descriptor that led here.
+    pub origin: Option<String>,
     pub artifact_type: Option<String>,
     pub annotations: BTreeMap<String, String>,
     pub subject: Option<DescriptorInfo>,

@@ -35,6 +35,32 @@ impl fmt::Display for ManifestRef {
     }
 }
 
+/// Whether `tag` fits the distribution spec's tag grammar, `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+pub fn is_valid_tag(tag: &str) -> bool {
+    let mut chars = tag.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    first_ok
+        && tag.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// A tag or digest written alone (`1.0.0-linux-amd64`, `sha256:…`), which names a
+/// manifest in a repository or layout the context gives; `None` for anything that needs a
+/// repository of its own. A string shaped like a digest that is not a valid one is an
+/// error rather than a reference, so that a typo is not read as `docker.io/library/sha256`.
+pub fn bare_manifest_ref(input: &str) -> Result<Option<ManifestRef>> {
+    let looks_like_digest = input
+        .split_once(':')
+        .is_some_and(|(algorithm, _)| matches!(algorithm, "sha256" | "sha512"))
+        && !input.contains('/');
+    if looks_like_digest {
+        return Ok(Some(ManifestRef::Digest(input.parse()?)));
+    }
+    Ok(is_valid_tag(input).then(|| ManifestRef::Tag(input.to_string())))
+}
+
 /// A repository on a registry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Repository {
@@ -280,6 +306,29 @@ mod tests {
         for bad in ["", "example.com/Upper", "app@sha256:abc", "a b"] {
             assert!(Target::parse(bad).is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn bare_tags_and_digests_are_told_from_references() {
+        assert_eq!(
+            bare_manifest_ref("1.0.0-linux-amd64").unwrap(),
+            Some(ManifestRef::Tag("1.0.0-linux-amd64".into()))
+        );
+        assert_eq!(
+            bare_manifest_ref(D).unwrap(),
+            Some(ManifestRef::Digest(D.parse().unwrap()))
+        );
+        for reference in [
+            "registry/app:1",
+            "localhost:5000/app",
+            "alpine:3",
+            "oci:./dist:1",
+        ] {
+            assert_eq!(bare_manifest_ref(reference).unwrap(), None, "{reference}");
+        }
+        assert!(bare_manifest_ref("sha256:abc").is_err());
+        assert!(!is_valid_tag(".hidden") && !is_valid_tag("") && !is_valid_tag(&"a".repeat(129)));
+        assert!(is_valid_tag("_x.Y-1") && is_valid_tag(&"a".repeat(128)));
     }
 
     #[test]

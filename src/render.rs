@@ -139,32 +139,40 @@ fn image_sections(out: &mut String, m: &Described, styled: bool) {
     }
 }
 
+/// One row per child; an ORIGIN column only when some child was brought in from elsewhere.
 fn platform_table(m: &Described, styled: bool) -> String {
-    let mut table = new_table(
-        styled,
-        &[
-            "PLATFORM",
-            "DIGEST",
-            "ARTIFACT TYPE",
-            "LAYERS",
-            "SIZE",
-            "SBOM",
-        ],
-    );
-    for (key, child) in m.manifests.iter().flatten() {
+    let children = || m.manifests.iter().flatten();
+    let with_origin = children().any(|(_, child)| child.origin.is_some());
+    let mut headers = vec![
+        "PLATFORM",
+        "DIGEST",
+        "ARTIFACT TYPE",
+        "LAYERS",
+        "SIZE",
+        "SBOM",
+    ];
+    if with_origin {
+        headers.push("ORIGIN");
+    }
+    let mut table = new_table(styled, &headers);
+    for (key, child) in children() {
         let layers = match (&child.layers, &child.manifests) {
             (Some(l), _) => l.len().to_string(),
             (None, Some(children)) => format!("index of {}", children.len()),
             _ => "-".into(),
         };
-        table.add_row(vec![
+        let mut row = vec![
             short_key(key),
             short(&child.descriptor.digest),
             or_dash(child.artifact_type.as_deref()),
             layers,
             human_size(child.total_size),
             sbom_summary(child.sbom.as_deref()),
-        ]);
+        ];
+        if with_origin {
+            row.push(or_dash(child.origin.as_deref()));
+        }
+        table.add_row(row);
     }
     finish(table)
 }

@@ -118,7 +118,8 @@ fn annotations(pairs: &[(&str, &str)]) -> Option<Annotations> {
     )
 }
 
-async fn image(
+/// A ko-style OCI image for one platform; the descriptor carries that platform.
+pub async fn image(
     dest: &dyn Source,
     architecture: &str,
     variant: Option<&str>,
@@ -276,13 +277,12 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
 async fn provider(dest: &dyn Source) -> Result<Descriptor> {
     let mut children = Vec::new();
     for (os, arch) in [("linux", "amd64"), ("linux", "arm64")] {
-        let config =
-            put_json_blob(dest, OCI_CONFIG, &json!({"architecture": arch, "os": os})).await?;
+        let config = platform_config(dest, os, arch).await?;
         children.push(
             provider_target(dest, config, Some(platform(os, arch, None, None)), os, arch).await?,
         );
     }
-    let empty = put_blob(dest, OCI_EMPTY, b"{}".to_vec()).await?;
+    let empty = empty_config(dest).await?;
     children.push(provider_target(dest, empty, None, "source", "any").await?);
     let index = ImageIndex {
         schema_version: 2,
@@ -301,7 +301,30 @@ async fn provider(dest: &dyn Source) -> Result<Descriptor> {
     put_manifest(dest, OCI_INDEX, serde_json::to_vec(&index)?).await
 }
 
-async fn provider_target(
+/// The config `oras push --artifact-platform OS/ARCH` writes: an image config holding
+/// exactly `{"architecture":ARCH,"os":OS}`.
+pub async fn platform_config(
+    dest: &dyn Source,
+    os: &str,
+    architecture: &str,
+) -> Result<Descriptor> {
+    put_json_blob(
+        dest,
+        OCI_CONFIG,
+        &json!({"architecture": architecture, "os": os}),
+    )
+    .await
+}
+
+/// The OCI empty config, `{}`.
+pub async fn empty_config(dest: &dyn Source) -> Result<Descriptor> {
+    put_blob(dest, OCI_EMPTY, b"{}".to_vec()).await
+}
+
+/// One platform's provider package, as `oras push --artifact-type
+/// application/vnd.opentofu.provider-target` writes it: the given config, one zip layer.
+/// The descriptor carries `platform`, as the index over it records it.
+pub async fn provider_target(
     dest: &dyn Source,
     config: Descriptor,
     platform: Option<Platform>,
@@ -344,6 +367,20 @@ async fn nested(dest: &dyn Source, multi: &Descriptor, image: &Descriptor) -> Re
 }
 
 async fn docker(dest: &dyn Source) -> Result<Descriptor> {
+    let child = docker_image(dest).await?;
+    let list = ImageIndex {
+        schema_version: 2,
+        media_type: Some(DOCKER_MANIFEST_LIST.into()),
+        artifact_type: None,
+        manifests: vec![child],
+        subject: None,
+        annotations: None,
+    };
+    put_manifest(dest, DOCKER_MANIFEST_LIST, serde_json::to_vec(&list)?).await
+}
+
+/// A Docker v2 schema 2 image for linux/amd64; the descriptor carries that platform.
+pub async fn docker_image(dest: &dyn Source) -> Result<Descriptor> {
     let layer = put_blob(
         dest,
         DOCKER_LAYER,
@@ -372,15 +409,7 @@ async fn docker(dest: &dyn Source) -> Result<Descriptor> {
     };
     let mut child = put_manifest(dest, DOCKER_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     child.platform = Some(platform("linux", "amd64", None, None));
-    let list = ImageIndex {
-        schema_version: 2,
-        media_type: Some(DOCKER_MANIFEST_LIST.into()),
-        artifact_type: None,
-        manifests: vec![child],
-        subject: None,
-        annotations: None,
-    };
-    put_manifest(dest, DOCKER_MANIFEST_LIST, serde_json::to_vec(&list)?).await
+    Ok(child)
 }
 
 /// Attaches SBOMs to the multi-platform index and its children, one convention each.

@@ -15,8 +15,7 @@ use crate::digest::Digest;
 use crate::manifest::{
     is_image_config_media_type, is_json_media_type, Descriptor, ImageConfig, Manifest,
 };
-use crate::reference::ManifestRef;
-use crate::source::{FetchedManifest, Source, MAX_CONFIG_BYTES};
+use crate::source::{fetch_listed_manifest, FetchedManifest, Source, MAX_CONFIG_BYTES};
 
 /// How deep indexes may nest before the walk gives up.
 pub const MAX_DEPTH: usize = 8;
@@ -124,19 +123,7 @@ impl Walker {
 
     async fn fetch_manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
         let _permit = self.limiter.acquire().await?;
-        let fetched = self
-            .source
-            .manifest_get(&ManifestRef::Digest(descriptor.digest.clone()))
-            .await?;
-        if fetched.descriptor.size != descriptor.size {
-            bail!(
-                "size mismatch for manifest {}: the index says {} bytes, the source returned {}",
-                descriptor.digest,
-                descriptor.size,
-                fetched.descriptor.size
-            );
-        }
-        Ok(fetched)
+        fetch_listed_manifest(self.source.as_ref(), descriptor).await
     }
 
     async fn config(&self, descriptor: &Descriptor) -> Result<Config> {

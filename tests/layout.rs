@@ -17,18 +17,6 @@ fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
     layout.join("blobs").join(alg).join(hex)
 }
 
-fn failing(args: &[&str]) -> String {
-    let output = ocx(args);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "ocx {args:?} should fail: {}",
-        stdout(&output)
-    );
-    assert!(stdout(&output).is_empty(), "nothing half-written to stdout");
-    stderr(&output)
-}
-
 #[test]
 fn tampered_config_blob_is_a_digest_error() {
     let (_dir, layout) = sample_layout();

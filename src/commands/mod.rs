@@ -3,6 +3,7 @@
 
 mod describe;
 mod generate;
+mod index;
 mod sbom;
 
 use std::io::Write;
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, SchemaName};
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName};
 use crate::source::registry::TransportOptions;
 use crate::source::Sources;
 
@@ -21,6 +22,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
         Command::Sbom(args) => sbom::run(&cli.global, args).await,
+        Command::Index(IndexCommand::Create(args)) => index::create(&cli.global, args).await,
+        Command::Index(IndexCommand::Update(args)) => index::update(&cli.global, args).await,
         Command::Schema(args) => {
             let schema = match args.output {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,

@@ -1577,7 +1577,7 @@ mod tests {
         assert_eq!(serde_json::to_value(SbomFormat::Spdx).unwrap(), "spdx");
         assert_eq!(
             serde_json::to_value(SbomFormat::CycloneDx).unwrap(),
-            "cyclone_dx"
+            "cyclonedx"
         );
         assert_eq!(serde_json::to_value(SbomFormat::Syft).unwrap(), "syft");
     }

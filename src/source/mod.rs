@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest};
-use crate::reference::{ManifestRef, Target};
+use crate::reference::{ManifestRef, Repository, Target};
 
 /// Manifests larger than this are refused (the distribution spec's recommended floor).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -74,6 +74,10 @@ pub trait Source: Send + Sync {
     /// Stores a blob whose digest and size the descriptor gives.
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()>;
 
+    /// Links a blob that repository `from` of the same registry holds into this source
+    /// without transferring it. `true`: mounted; `false`: not mounted, the caller copies.
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool>;
+
     /// Every tag, in the order the source lists them.
     async fn tag_list(&self) -> Result<Vec<String>>;
 
@@ -91,8 +95,9 @@ pub trait Source: Send + Sync {
     /// `<alg>-<hex>` referrers tag index (the spec's fallback, as clients maintain it).
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor>;
 
-    /// The repository, for registry sources.
-    fn repository(&self) -> Option<&crate::reference::Repository> {
+    /// The repository, for registry sources (so that a copier can tell when two sources
+    /// share a registry and a blob can be mounted).
+    fn repository(&self) -> Option<&Repository> {
         None
     }
 }
@@ -183,6 +188,26 @@ pub fn verify_manifest(
         bytes,
         manifest,
     })
+}
+
+/// Fetches a manifest that an index lists, by digest, and checks its size against the
+/// index's descriptor.
+pub async fn fetch_listed_manifest(
+    source: &dyn Source,
+    descriptor: &Descriptor,
+) -> Result<FetchedManifest> {
+    let fetched = source
+        .manifest_get(&ManifestRef::Digest(descriptor.digest.clone()))
+        .await?;
+    if fetched.descriptor.size != descriptor.size {
+        bail!(
+            "size mismatch for manifest {}: the index says {} bytes, the source returned {}",
+            descriptor.digest,
+            descriptor.size,
+            fetched.descriptor.size
+        );
+    }
+    Ok(fetched)
 }
 
 /// Checks blob bytes against their descriptor.

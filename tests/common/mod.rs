@@ -43,6 +43,19 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Runs ocx, expects it to fail with status 2 and nothing on stdout, returns stderr.
+pub fn failing(args: &[&str]) -> String {
+    let output = ocx(args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "ocx {args:?} should fail: {}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).is_empty(), "nothing half-written to stdout");
+    stderr(&output)
+}
+
 /// Runs ocx, expects success, returns stdout.
 pub fn ocx_ok(args: &[&str]) -> String {
     let output = ocx(args);

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use super::LayoutSource;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
+use crate::reference::Repository;
 use crate::source::{check_blob_limit, verify_blob, NotFound, Source};
 
 pub fn get(layout: &LayoutSource, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
@@ -36,6 +37,12 @@ pub fn get(layout: &LayoutSource, descriptor: &Descriptor, limit: u64) -> Result
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     verify_blob(&location, descriptor, &bytes)?;
     Ok(Bytes::from(bytes))
+}
+
+/// Layouts share no blob store with any other source, so there is nothing to mount
+/// from: the caller copies instead.
+pub fn mount(_layout: &LayoutSource, _descriptor: &Descriptor, _from: &Repository) -> Result<bool> {
+    Ok(false)
 }
 
 pub fn head(layout: &LayoutSource, digest: &Digest) -> Result<Option<u64>> {

@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use super::{FetchedManifest, Source};
 use crate::digest::Digest;
 use crate::manifest::{annotations::REF_NAME, Descriptor, ImageIndex, OCI_INDEX};
-use crate::reference::{ManifestRef, LAYOUT_PREFIX};
+use crate::reference::{ManifestRef, Repository, LAYOUT_PREFIX};
 
 const LAYOUT_FILE: &str = "oci-layout";
 const INDEX_FILE: &str = "index.json";
@@ -51,6 +51,11 @@ impl LayoutSource {
             root: root.to_path_buf(),
             index_lock: Mutex::new(()),
         })
+    }
+
+    /// Whether a directory holds a layout (its `oci-layout` file).
+    pub fn exists(root: &Path) -> bool {
+        root.join(LAYOUT_FILE).is_file()
     }
 
     /// Opens a layout, creating an empty one when the directory holds none.
@@ -183,6 +188,10 @@ impl Source for LayoutSource {
 
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
         self.write_blob(descriptor, &bytes)
+    }
+
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {
+        blob::mount(self, descriptor, from)
     }
 
     async fn tag_list(&self) -> Result<Vec<String>> {

@@ -1,5 +1,5 @@
-//! Blob verbs: GET and HEAD /v2/NAME/blobs/DIGEST, and the two-step upload (POST then
-//! PUT with the digest).
+//! Blob verbs: GET and HEAD /v2/NAME/blobs/DIGEST, the two-step upload (POST then PUT
+//! with the digest), and the cross-repository mount (POST ?mount=DIGEST&from=NAME).
 
 use anyhow::{anyhow, Context, Result};
 use bytes::Bytes;
@@ -9,6 +9,7 @@ use super::transport::{error_from_response, read_body, Access};
 use super::RegistrySource;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
+use crate::reference::Repository;
 use crate::source::Source as _;
 use crate::source::{check_blob_limit, verify_blob};
 
@@ -88,6 +89,62 @@ pub async fn put(source: &RegistrySource, descriptor: &Descriptor, bytes: Bytes)
         return Err(error_from_response(response, &what).await);
     }
     Ok(())
+}
+
+/// Asks the registry to link a blob of `from` into this repository. 201 means mounted;
+/// 202 means the registry declined (no such blob there, no access, or no mount support)
+/// and opened an upload session instead, which is cancelled so that it does not linger.
+pub async fn mount(
+    source: &RegistrySource,
+    descriptor: &Descriptor,
+    from: &Repository,
+) -> Result<bool> {
+    let digest = &descriptor.digest;
+    let mut url = url::Url::parse(&source.url("blobs/uploads/"))?;
+    url.query_pairs_mut()
+        .append_pair("mount", &digest.to_string())
+        .append_pair("from", &from.name);
+    let access = Access::Mount {
+        from: from.name.clone(),
+    };
+    let response = source
+        .transport
+        .send(&source.repository, access, |http| {
+            http.post(url.clone()).header("Content-Length", "0")
+        })
+        .await?;
+    match response.status() {
+        StatusCode::CREATED => Ok(true),
+        StatusCode::ACCEPTED => {
+            cancel_upload(source, &url, &response).await;
+            Ok(false)
+        }
+        _ => {
+            let what = format!(
+                "mounting blob {digest} from {from} into {}",
+                source.location()
+            );
+            Err(error_from_response(response, &what).await)
+        }
+    }
+}
+
+/// Best effort: a session left open only costs the registry until it expires it.
+async fn cancel_upload(source: &RegistrySource, base: &url::Url, response: &reqwest::Response) {
+    let Some(session) = response
+        .headers()
+        .get("Location")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| base.join(location).ok())
+    else {
+        return;
+    };
+    let _ = source
+        .transport
+        .send(&source.repository, Access::Push, |http| {
+            http.delete(session.clone())
+        })
+        .await;
 }
 
 /// The session URL from `Location` (absolute or relative) with `digest=` appended.

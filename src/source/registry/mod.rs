@@ -75,6 +75,10 @@ impl Source for RegistrySource {
         blob::put(self, descriptor, bytes).await
     }
 
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {
+        blob::mount(self, descriptor, from).await
+    }
+
     async fn tag_list(&self) -> Result<Vec<String>> {
         tag::list(self).await
     }

@@ -27,6 +27,11 @@ pub struct TransportOptions {
 pub enum Access {
     Pull,
     Push,
+    /// Push to the repository, mounting a blob from `from` (a repository name on the same
+    /// registry), which needs pull there too.
+    Mount {
+        from: String,
+    },
 }
 
 const MAX_ATTEMPTS: u32 = 3;
@@ -204,11 +209,15 @@ impl Transport {
 }
 
 fn scope_for(repository: &Repository, access: &Access) -> Vec<String> {
-    let actions = match access {
-        Access::Pull => "pull",
-        Access::Push => "pull,push",
-    };
-    vec![format!("repository:{}:{actions}", repository.name)]
+    let name = &repository.name;
+    match access {
+        Access::Pull => vec![format!("repository:{name}:pull")],
+        Access::Push => vec![format!("repository:{name}:pull,push")],
+        Access::Mount { from } => vec![
+            format!("repository:{name}:pull,push"),
+            format!("repository:{from}:pull"),
+        ],
+    }
 }
 
 /// localhost, 127.0.0.0/8 and ::1 are reached over plain HTTP, as docker and crane do.
@@ -363,6 +372,27 @@ mod tests {
         ] {
             assert!(!is_loopback(host), "{host}");
         }
+    }
+
+    #[test]
+    fn a_mount_asks_for_pull_on_the_source_repository_too() {
+        let target = Repository {
+            registry: "ghcr.io".into(),
+            name: "app".into(),
+        };
+        assert_eq!(scope_for(&target, &Access::Pull), ["repository:app:pull"]);
+        assert_eq!(
+            scope_for(
+                &target,
+                &Access::Mount {
+                    from: "app/ko-build/api".into()
+                }
+            ),
+            [
+                "repository:app:pull,push",
+                "repository:app/ko-build/api:pull"
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,897 @@
+//! `ocx index create` and `ocx index update` against a real registry (CNCF distribution
+//! 2.8) and OCI layouts: the OpenTofu provider case of oras-project/oras #1670, platforms
+//! from configs, children from nested repositories (mounted) and layouts (copied), and
+//! nothing pushed when any input is wrong.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use common::registry::Registry;
+use common::*;
+use ocx::digest::Digest;
+use ocx::manifest::Descriptor;
+use ocx::reference::{ManifestRef, Repository, Target};
+use ocx::sample;
+use ocx::source::{FetchedManifest, Source, Sources};
+use serde_json::{json, Value};
+
+const PROVIDER: &str = "application/vnd.opentofu.provider";
+const PROVIDER_TARGET: &str = "application/vnd.opentofu.provider-target";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const ORIGIN: &str = "dev.ocx.origin";
+
+fn tag(source: &dyn Source, descriptor: &Descriptor, name: &str) {
+    runtime().block_on(async {
+        let bytes = source
+            .manifest_get(&ManifestRef::Digest(descriptor.digest.clone()))
+            .await
+            .unwrap()
+            .bytes;
+        source
+            .manifest_put(
+                &ManifestRef::Tag(name.into()),
+                &descriptor.media_type,
+                bytes,
+            )
+            .await
+            .unwrap();
+    });
+}
+
+/// Whether the repository or layout of `reference` holds the manifest it names.
+fn exists(reference: &str) -> bool {
+    let target = Target::parse(reference).unwrap();
+    let (source, manifest) = Sources::new(Default::default())
+        .unwrap()
+        .open(&target)
+        .unwrap();
+    runtime()
+        .block_on(source.manifest_head(&manifest))
+        .unwrap()
+        .is_some()
+}
+
+/// The digest `ocx describe` resolves a reference to.
+fn digest_of(reference: &str) -> String {
+    let described = describe_json(&[reference]);
+    described["descriptor"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The manifest bytes as stored, through `ocx describe --raw`.
+fn raw(reference: &str) -> Vec<u8> {
+    let output = ocx(&["describe", reference, "--raw"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    output.stdout
+}
+
+fn raw_json(reference: &str) -> Value {
+    serde_json::from_slice(&raw(reference)).unwrap()
+}
+
+/// `ocx ARGS`, expected to succeed; returns (stdout, stderr).
+fn succeeding(args: &[&str]) -> (String, String) {
+    let output = ocx(args);
+    assert!(
+        output.status.success(),
+        "ocx {args:?} failed:\n{}",
+        stderr(&output)
+    );
+    (stdout(&output), stderr(&output))
+}
+
+/// The `REF@DIGEST` line: its digest, checked against the stored bytes.
+fn pushed_digest(out: &str, reference: &str) -> String {
+    let line = out.trim();
+    let (pushed_ref, digest) = line.rsplit_once('@').unwrap();
+    assert_eq!(pushed_ref, reference, "{out}");
+    assert_eq!(Digest::sha256_of(&raw(reference)).to_string(), digest);
+    digest.to_string()
+}
+
+struct Providers {
+    amd64: Descriptor,
+    arm64: Descriptor,
+    /// The source package: the empty config, so no platform.
+    source: Descriptor,
+}
+
+/// Per-platform provider packages as `oras push --artifact-type
+/// application/vnd.opentofu.provider-target --artifact-platform linux/ARCH` makes them,
+/// tagged 1.0.0-linux-ARCH, and one with the empty config, untagged.
+fn push_providers(registry: &Registry, repo: &str) -> Providers {
+    let dest = open_source(&registry.reference(&format!("{repo}:x")));
+    let (amd64, arm64, source) = runtime().block_on(async {
+        let mut made = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let config = sample::platform_config(dest.as_ref(), "linux", arch)
+                .await
+                .unwrap();
+            made.push(
+                sample::provider_target(dest.as_ref(), config, None, "linux", arch)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let empty = sample::empty_config(dest.as_ref()).await.unwrap();
+        let source = sample::provider_target(dest.as_ref(), empty, None, "source", "any")
+            .await
+            .unwrap();
+        (made.remove(0), made.remove(0), source)
+    });
+    tag(dest.as_ref(), &amd64, "1.0.0-linux-amd64");
+    tag(dest.as_ref(), &arm64, "1.0.0-linux-arm64");
+    Providers {
+        amd64,
+        arm64,
+        source,
+    }
+}
+
+fn linux(arch: &str) -> Value {
+    json!({"architecture": arch, "os": "linux"})
+}
+
+#[test]
+fn opentofu_provider_index_matches_the_oras_request() {
+    let registry = Registry::start();
+    let p = push_providers(&registry, "tofu/provider");
+    let target = registry.reference("tofu/provider:1.0.0");
+    let source_digest = p.source.digest.to_string();
+    let (out, _) = succeeding(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        "1.0.0-linux-arm64",
+        &source_digest,
+        "--artifact-type",
+        PROVIDER,
+        "--annotation",
+        "org.opencontainers.image.version=1.0.0",
+    ]);
+    pushed_digest(&out, &target);
+    // The shape the ORAS issue asks for, field by field and in this order.
+    let expected = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "artifactType": PROVIDER,
+        "manifests": [
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+             "digest": p.amd64.digest.to_string(), "size": p.amd64.size, "platform": linux("amd64")},
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+             "digest": p.arm64.digest.to_string(), "size": p.arm64.size, "platform": linux("arm64")},
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+             "digest": source_digest, "size": p.source.size},
+        ],
+        "annotations": {"org.opencontainers.image.version": "1.0.0"}
+    });
+    let stored = raw(&target);
+    assert_json_eq(
+        &serde_json::from_slice(&stored).unwrap(),
+        &expected,
+        "the index",
+    );
+    assert_eq!(
+        String::from_utf8(stored).unwrap(),
+        serde_json::to_string(&expected).unwrap()
+    );
+
+    let described = describe_json(&[&target]);
+    assert_eq!(described["artifact_type"], PROVIDER);
+    let manifests = described["manifests"].as_object().unwrap();
+    assert_eq!(
+        manifests.keys().collect::<Vec<_>>(),
+        ["linux/amd64", "linux/arm64", source_digest.as_str()]
+    );
+    for child in manifests.values() {
+        assert_eq!(child["descriptor"]["artifact_type"], PROVIDER_TARGET);
+        assert!(
+            child["origin"].is_null(),
+            "children from the target's repository have no origin"
+        );
+    }
+}
+
+#[test]
+fn empty_config_children_get_a_platform_only_when_overridden() {
+    let registry = Registry::start();
+    let p = push_providers(&registry, "tofu/provider");
+    let source_digest = p.source.digest.to_string();
+    let target = registry.reference("tofu/provider:plain");
+    succeeding(&["index", "create", &target, &source_digest]);
+    let entry = &raw_json(&target)["manifests"][0];
+    assert!(
+        entry.get("platform").is_none(),
+        "no platform is invented: {entry}"
+    );
+    assert!(entry.get("annotations").is_none(), "{entry}");
+
+    let overridden = registry.reference("tofu/provider:overridden");
+    succeeding(&[
+        "index",
+        "create",
+        &overridden,
+        &source_digest,
+        "1.0.0-linux-amd64",
+        "--child-platform",
+        &format!("{source_digest}=linux/arm/v7"),
+        "--child-platform",
+        "1.0.0-linux-amd64=linux/amd64/v3",
+    ]);
+    let manifests = &raw_json(&overridden)["manifests"];
+    assert_eq!(
+        manifests[0]["platform"],
+        json!({"architecture": "arm", "os": "linux", "variant": "v7"})
+    );
+    // An override wins over what the config records.
+    assert_eq!(
+        manifests[1]["platform"],
+        json!({"architecture": "amd64", "os": "linux", "variant": "v3"})
+    );
+}
+
+#[test]
+fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
+    let registry = Registry::start();
+    let dest = open_source(&registry.reference("images:x"));
+    let (arm64, windows, docker) = runtime().block_on(async {
+        let d = dest.as_ref();
+        (
+            sample::image(d, "arm64", Some("v8"), "linux", None, "hello")
+                .await
+                .unwrap(),
+            sample::image(
+                d,
+                "amd64",
+                None,
+                "windows",
+                Some(sample::WINDOWS_OS_VERSION),
+                "hello.exe",
+            )
+            .await
+            .unwrap(),
+            sample::docker_image(d).await.unwrap(),
+        )
+    });
+    let target = registry.reference("images:all");
+    let sources = [&arm64, &windows, &docker].map(|d| d.digest.to_string());
+    succeeding(&[
+        "index",
+        "create",
+        &target,
+        &sources[0],
+        &sources[1],
+        &sources[2],
+        "--copy-annotations",
+    ]);
+    let manifests = raw_json(&target)["manifests"].as_array().unwrap().clone();
+    assert_eq!(manifests[0]["mediaType"], OCI_MANIFEST);
+    assert_eq!(
+        manifests[0]["platform"],
+        json!({"architecture": "arm64", "os": "linux", "variant": "v8"})
+    );
+    assert_eq!(
+        manifests[1]["platform"],
+        json!({"architecture": "amd64", "os": "windows", "os.version": sample::WINDOWS_OS_VERSION})
+    );
+    assert_eq!(
+        manifests[2]["mediaType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(manifests[2]["platform"], linux("amd64"));
+    for entry in &manifests {
+        assert!(
+            entry.get("artifactType").is_none(),
+            "images have no artifactType: {entry}"
+        );
+    }
+    // --copy-annotations brings the manifest's own annotations; the Docker image has none.
+    assert_eq!(
+        manifests[0]["annotations"]["org.opencontainers.image.created"],
+        "2024-05-01T12:00:00Z"
+    );
+    assert!(manifests[2].get("annotations").is_none());
+    let described = describe_json(&[&target]);
+    let keys: Vec<&String> = described["manifests"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "linux/arm64/v8",
+            "windows/amd64:10.0.20348.2113",
+            "linux/amd64"
+        ]
+    );
+}
+
+#[test]
+fn a_child_index_is_listed_with_its_artifact_type_and_no_platform() {
+    let registry = Registry::start();
+    push_samples(&registry, "samples");
+    let target = registry.reference("samples:bundle");
+    succeeding(&["index", "create", &target, "provider", "multi-platform"]);
+    let index = raw_json(&target);
+    let provider = describe_json(&[&registry.reference("samples:provider")]);
+    assert_eq!(
+        index["manifests"][0],
+        json!({"mediaType": OCI_INDEX, "artifactType": PROVIDER,
+               "digest": provider["descriptor"]["digest"], "size": provider["descriptor"]["size"]})
+    );
+    assert_eq!(index["manifests"][1]["mediaType"], OCI_INDEX);
+    assert!(index["manifests"][1].get("artifactType").is_none());
+    assert!(index["manifests"][1].get("platform").is_none());
+    let described = describe_json(&[&target]);
+    let children: Vec<&Value> = described["manifests"]
+        .as_object()
+        .unwrap()
+        .values()
+        .collect();
+    assert_eq!(children[0]["manifests"].as_object().unwrap().len(), 3);
+    assert_eq!(children[1]["attestations"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn children_from_nested_repositories_are_mounted_annotated_and_described() {
+    let registry = Registry::start();
+    push_samples(&registry, "app/ko-build/api");
+    push_samples(&registry, "app/ko-build/worker");
+    let api = registry.reference("app/ko-build/api:image");
+    let worker = registry.reference("app/ko-build/worker:multi-platform");
+    let target = registry.reference("app:all");
+    let (out, err) = succeeding(&["index", "create", &target, &api, &worker]);
+    pushed_digest(&out, &target);
+    // image: config + layer; multi-platform: 4 manifests with a config and a layer each,
+    // of which amd64 is that same image.
+    assert!(err.contains("8 blobs mounted, 0 copied"), "{err}");
+
+    let api_digest = digest_of(&api);
+    let worker_digest = digest_of(&worker);
+    let index = raw_json(&target);
+    let expected_origins = [
+        format!("{}/app/ko-build/api@{api_digest}", registry.addr),
+        format!("{}/app/ko-build/worker@{worker_digest}", registry.addr),
+    ];
+    for (entry, origin) in index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&expected_origins)
+    {
+        assert_eq!(entry["annotations"], json!({ORIGIN: origin}));
+    }
+    // The children now live in the target's repository, so the index describes there.
+    let described = describe_json(&[&target]);
+    let children = described["manifests"].as_object().unwrap();
+    assert_eq!(
+        children["linux/amd64"]["origin"],
+        expected_origins[0].as_str()
+    );
+    assert_eq!(
+        children[worker_digest.as_str()]["origin"],
+        expected_origins[1].as_str()
+    );
+    assert_eq!(
+        children[worker_digest.as_str()]["manifests"]
+            .as_object()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(described["origin"].is_null());
+    assert!(exists(&registry.reference(&format!("app@{api_digest}"))));
+    let human = ocx_ok(&["describe", &target]);
+    assert!(
+        human.contains("ORIGIN") && human.contains(&expected_origins[1]),
+        "{human}"
+    );
+    let plain = ocx_ok(&[
+        "describe",
+        &registry.reference("app/ko-build/api:multi-platform"),
+    ]);
+    assert!(
+        !plain.contains("ORIGIN"),
+        "no ORIGIN column without origins: {plain}"
+    );
+}
+
+/// A source that reads from one repository but claims to be another, so that the copier
+/// asks the registry to mount from a repository that does not hold the blobs.
+struct Elsewhere {
+    inner: Arc<dyn Source>,
+    claimed: Repository,
+}
+
+#[async_trait]
+impl Source for Elsewhere {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+    fn repository(&self) -> Option<&Repository> {
+        Some(&self.claimed)
+    }
+    async fn manifest_get(&self, reference: &ManifestRef) -> anyhow::Result<FetchedManifest> {
+        self.inner.manifest_get(reference).await
+    }
+    async fn manifest_head(&self, reference: &ManifestRef) -> anyhow::Result<Option<Descriptor>> {
+        self.inner.manifest_head(reference).await
+    }
+    async fn manifest_put(
+        &self,
+        reference: &ManifestRef,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> anyhow::Result<Digest> {
+        self.inner.manifest_put(reference, media_type, bytes).await
+    }
+    async fn blob_get(&self, descriptor: &Descriptor, limit: u64) -> anyhow::Result<Bytes> {
+        self.inner.blob_get(descriptor, limit).await
+    }
+    async fn blob_head(&self, digest: &Digest) -> anyhow::Result<Option<u64>> {
+        self.inner.blob_head(digest).await
+    }
+    async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> anyhow::Result<()> {
+        self.inner.blob_put(descriptor, bytes).await
+    }
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> anyhow::Result<bool> {
+        self.inner.blob_mount(descriptor, from).await
+    }
+    async fn tag_list(&self) -> anyhow::Result<Vec<String>> {
+        self.inner.tag_list().await
+    }
+    async fn referrers_list(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> anyhow::Result<Option<Vec<Descriptor>>> {
+        self.inner.referrers_list(subject, artifact_type).await
+    }
+    async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> anyhow::Result<Descriptor> {
+        self.inner.referrer_put(media_type, bytes).await
+    }
+}
+
+#[test]
+fn a_declined_mount_falls_back_to_a_verified_copy() {
+    let registry = Registry::start();
+    push_samples(&registry, "origin");
+    let origin = open_source(&registry.reference("origin:image"));
+    let destination = open_source(&registry.reference("destination:x"));
+    let nowhere = Repository {
+        registry: registry.addr.clone(),
+        name: "nothing/here".into(),
+    };
+    runtime().block_on(async {
+        let image = origin
+            .manifest_get(&ManifestRef::Tag("image".into()))
+            .await
+            .unwrap();
+        let ocx::manifest::Manifest::Image(manifest) = &image.manifest else {
+            panic!("an image")
+        };
+        // distribution answers 202 (an upload session) when the source lacks the blob.
+        let mounted = destination
+            .blob_mount(&manifest.config, &nowhere)
+            .await
+            .unwrap();
+        assert!(!mounted);
+        assert_eq!(
+            destination
+                .blob_head(&manifest.config.digest)
+                .await
+                .unwrap(),
+            None
+        );
+        let real = Repository {
+            name: "origin".into(),
+            ..nowhere.clone()
+        };
+        assert!(destination
+            .blob_mount(&manifest.config, &real)
+            .await
+            .unwrap());
+        assert!(destination
+            .blob_head(&manifest.config.digest)
+            .await
+            .unwrap()
+            .is_some());
+
+        let declining = Elsewhere {
+            inner: origin.clone(),
+            claimed: nowhere,
+        };
+        let copier = ocx::copy::Copier::new(
+            destination.clone(),
+            Arc::new(tokio::sync::Semaphore::new(4)),
+        );
+        copier.manifest(&declining, &image).await.unwrap();
+        let stats = copier.stats();
+        assert_eq!(
+            (
+                stats.blobs_mounted,
+                stats.blobs_copied,
+                stats.already_present
+            ),
+            (0, 1, 1)
+        );
+        assert!(destination
+            .manifest_head(&ManifestRef::Digest(image.descriptor.digest.clone()))
+            .await
+            .unwrap()
+            .is_some());
+    });
+}
+
+#[test]
+fn a_child_from_a_layout_is_copied_into_the_registry() {
+    let registry = Registry::start();
+    let (_dir, layout) = sample_layout();
+    let source = format!("oci:{}:provider", layout.display());
+    let target = registry.reference("tofu/provider:from-layout");
+    let (_, err) = succeeding(&["index", "create", &target, &source]);
+    // provider: 3 platform manifests; configs: 2 platform-only + the empty one; 3 zips.
+    assert!(
+        err.contains("4 manifests stored, 0 blobs mounted, 6 copied"),
+        "{err}"
+    );
+    let digest = digest_of(&source);
+    let entry = &raw_json(&target)["manifests"][0];
+    assert_eq!(
+        entry["annotations"][ORIGIN],
+        format!("oci:{}@{digest}", layout.display())
+    );
+    assert_eq!(entry["artifactType"], PROVIDER);
+    let described = describe_json(&[&target]);
+    let child = &described["manifests"][digest.as_str()];
+    assert_eq!(
+        child["manifests"]["linux/arm64"]["config"]["architecture"],
+        "arm64"
+    );
+    assert_eq!(
+        child["origin"],
+        format!("oci:{}@{digest}", layout.display())
+    );
+}
+
+#[test]
+fn an_index_in_a_layout_from_its_own_tags_and_from_a_registry() {
+    let (_dir, layout) = sample_layout();
+    let target = format!("oci:{}:release", layout.display());
+    let (out, _) = succeeding(&[
+        "index", "create", &target, "image", "docker", "--tag", "latest",
+    ]);
+    pushed_digest(&out, &target);
+    let index_json: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let tags: Vec<&str> = index_json["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["annotations"]["org.opencontainers.image.ref.name"].as_str())
+        .collect();
+    assert!(
+        tags.contains(&"release") && tags.contains(&"latest"),
+        "{tags:?}"
+    );
+    let described = describe_json(&[&target]);
+    assert_eq!(described["manifests"].as_object().unwrap().len(), 2);
+    assert!(described["manifests"]["linux/amd64"]["origin"].is_null());
+
+    // A layout that does not exist yet is created, with children copied from a registry.
+    let registry = Registry::start();
+    push_samples(&registry, "samples");
+    let fresh = layout.parent().unwrap().join("fresh");
+    let fresh_target = format!("oci:{}:1", fresh.display());
+    let child = registry.reference("samples:multi-platform");
+    let (_, err) = succeeding(&["index", "create", &fresh_target, &child]);
+    assert!(err.contains("0 blobs mounted, 8 copied"), "{err}");
+    let described = describe_json(&[&fresh_target]);
+    let (_, inner) = described["manifests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    assert_eq!(inner["manifests"].as_object().unwrap().len(), 3);
+    assert!(inner["origin"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{}/samples@sha256:", registry.addr)));
+}
+
+#[test]
+fn an_invalid_artifact_type_pushes_nothing() {
+    let registry = Registry::start();
+    push_samples(&registry, "elsewhere");
+    let target = registry.reference("app:1");
+    let foreign = registry.reference("elsewhere:image");
+    for bad in [
+        "application/vnd.opentofu provider",
+        "provider",
+        "application/json; charset=utf-8",
+    ] {
+        let err = failing(&["index", "create", &target, &foreign, "--artifact-type", bad]);
+        assert!(
+            err.contains("--artifact-type") && err.contains(&format!("{bad:?}")),
+            "{err}"
+        );
+        assert!(err.contains("RFC 6838"), "{err}");
+    }
+    assert!(!exists(&target), "the target tag does not exist");
+    let digest = digest_of(&foreign);
+    assert!(
+        !exists(&registry.reference(&format!("app@{digest}"))),
+        "the child was not copied"
+    );
+}
+
+#[test]
+fn a_missing_or_invalid_source_pushes_nothing_and_is_named() {
+    let registry = Registry::start();
+    let p = push_providers(&registry, "tofu/provider");
+    push_samples(&registry, "elsewhere");
+    let target = registry.reference("tofu/provider:1.0.0");
+    let foreign = registry.reference("elsewhere:image");
+    let missing_digest = format!("sha256:{}", "0".repeat(64));
+    let err = failing(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        &foreign,
+        "1.0.0-linux-s390x",
+        &missing_digest,
+    ]);
+    assert!(err.contains("nothing was pushed"), "{err}");
+    assert!(
+        err.contains(r#"source "1.0.0-linux-s390x""#) && err.contains("MANIFEST_UNKNOWN"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("source {missing_digest:?}")), "{err}");
+    assert!(
+        !err.contains(r#"source "1.0.0-linux-amd64""#),
+        "only the bad ones are named: {err}"
+    );
+    assert!(!exists(&target), "the target tag does not exist");
+    let digest = digest_of(&foreign);
+    assert!(
+        !exists(&registry.reference(&format!("tofu/provider@{digest}"))),
+        "the child was not copied"
+    );
+
+    let err = failing(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        "sha256:abc",
+    ]);
+    assert!(err.contains("sha256:abc"), "{err}");
+    let err = failing(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        "--child-platform",
+        "other=linux/amd64",
+    ]);
+    assert!(err.contains(r#"--child-platform names "other""#), "{err}");
+    let amd64 = p.amd64.digest.to_string();
+    let err = failing(&["index", "create", &target, "1.0.0-linux-amd64", &amd64]);
+    assert!(err.contains("are the same manifest"), "{err}");
+    let err = failing(&[
+        "index",
+        "create",
+        &format!("{target}@{amd64}"),
+        "1.0.0-linux-amd64",
+    ]);
+    assert!(err.contains("not a digest"), "{err}");
+    assert!(!exists(&target));
+}
+
+#[test]
+fn the_same_command_gives_the_same_bytes_and_digest() {
+    let registry = Registry::start();
+    push_providers(&registry, "tofu/provider");
+    push_samples(&registry, "tofu/provider/mirror");
+    let target = registry.reference("tofu/provider:1.0.0");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("index.json");
+    let mirror = registry.reference("tofu/provider/mirror:image");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "index",
+            "create",
+            target.as_str(),
+            "1.0.0-linux-arm64",
+            "1.0.0-linux-amd64",
+            mirror.as_str(),
+            "--artifact-type",
+            PROVIDER,
+            "--annotation",
+            "z=last",
+            "--annotation",
+            "a=first",
+        ];
+        args.extend_from_slice(extra);
+        succeeding(&args)
+    };
+    let (dry, dry_err) = run(&["--dry-run", "--output", "-"]);
+    assert!(
+        dry_err.contains("nothing was copied or pushed"),
+        "{dry_err}"
+    );
+    assert!(!exists(&target), "a dry run pushes nothing");
+    let (first, _) = run(&["--output", file.to_str().unwrap()]);
+    let (second, _) = run(&[]);
+    assert_eq!(first, second);
+    let digest = pushed_digest(&first, &target);
+    let stored = raw(&target);
+    assert_eq!(
+        dry.as_bytes(),
+        stored.as_slice(),
+        "the dry run prints exactly the pushed bytes"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), stored);
+    assert_eq!(Digest::sha256_of(dry.as_bytes()).to_string(), digest);
+    let index: Value = serde_json::from_slice(&stored).unwrap();
+    let annotations: Vec<&str> = index["annotations"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(annotations, ["a", "z"], "annotations are sorted");
+}
+
+#[test]
+fn subject_extra_tags_and_json_output() {
+    let registry = Registry::start();
+    let p = push_providers(&registry, "tofu/provider");
+    let target = registry.reference("tofu/provider:1.0.0");
+    let (out, _) = succeeding(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        "--subject",
+        "1.0.0-linux-arm64",
+        "--tag",
+        "1.0",
+        "--tag",
+        "1",
+        "--json",
+    ]);
+    let descriptor: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(descriptor["mediaType"], OCI_INDEX);
+    let digest = descriptor["digest"].as_str().unwrap();
+    let stored = raw(&target);
+    assert_eq!(Digest::sha256_of(&stored).to_string(), digest);
+    assert_eq!(descriptor["size"], stored.len());
+    for tag in ["1.0", "1"] {
+        assert_eq!(
+            raw(&registry.reference(&format!("tofu/provider:{tag}"))),
+            stored
+        );
+    }
+    let index: Value = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(
+        index["subject"],
+        json!({"mediaType": OCI_MANIFEST, "digest": p.arm64.digest.to_string(), "size": p.arm64.size})
+    );
+    let keys: Vec<&String> = index.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["schemaVersion", "mediaType", "manifests", "subject"]);
+    assert_eq!(
+        describe_json(&[&target])["subject"]["digest"],
+        p.arm64.digest.to_string()
+    );
+}
+
+#[test]
+fn index_update_adds_and_removes_entries_by_the_same_rules() {
+    let registry = Registry::start();
+    let p = push_providers(&registry, "tofu/provider");
+    let (_dir, layout) = sample_layout();
+    let target = registry.reference("tofu/provider:1.0.0");
+    succeeding(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        "1.0.0-linux-arm64",
+        "--artifact-type",
+        PROVIDER,
+    ]);
+    let image = format!("oci:{}:image", layout.display());
+    let (out, err) = succeeding(&[
+        "index",
+        "update",
+        &target,
+        "--remove",
+        "linux/arm64",
+        "--add",
+        &p.source.digest.to_string(),
+        "--add",
+        &image,
+        "--annotation",
+        "org.opencontainers.image.version=1.0.0",
+    ]);
+    pushed_digest(&out, &target);
+    assert!(err.contains("brought 1 manifest"), "{err}");
+    let index = raw_json(&target);
+    assert_eq!(index["artifactType"], PROVIDER, "kept");
+    let digests: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
+    let image_digest = digest_of(&image);
+    assert_eq!(
+        digests,
+        [
+            p.amd64.digest.to_string(),
+            p.source.digest.to_string(),
+            image_digest.clone()
+        ]
+    );
+    assert_eq!(index["manifests"][2]["platform"], linux("amd64"));
+    assert_eq!(
+        index["manifests"][2]["annotations"][ORIGIN],
+        format!("oci:{}@{image_digest}", layout.display())
+    );
+    assert_eq!(
+        index["annotations"],
+        json!({"org.opencontainers.image.version": "1.0.0"})
+    );
+
+    let before = raw(&target);
+    let err = failing(&["index", "update", &target, "--remove", "linux/s390x"]);
+    assert!(
+        err.contains("matches no entry") && err.contains("linux/amd64"),
+        "{err}"
+    );
+    let err = failing(&["index", "update", &target, "--add", "1.0.0-linux-amd64"]);
+    assert!(
+        err.contains("entry manifests[0] of the index and source \"1.0.0-linux-amd64\""),
+        "{err}"
+    );
+    let err = failing(&["index", "update", &target, "--add", "nope"]);
+    assert!(err.contains(r#"source "nope""#), "{err}");
+    let err = failing(&[
+        "index",
+        "update",
+        &registry.reference("tofu/provider:1.0.0-linux-amd64"),
+        "--add",
+        "1.0.0-linux-arm64",
+    ]);
+    assert!(err.contains("not an index"), "{err}");
+    assert_eq!(raw(&target), before, "failed updates change nothing");
+}
+
+#[test]
+fn help_lists_the_index_commands() {
+    let out = ocx_ok(&["index", "create", "--help"]);
+    for flag in [
+        "--artifact-type",
+        "--annotation",
+        "--copy-annotations",
+        "--child-platform",
+        "--subject",
+        "--tag",
+        "--dry-run",
+        "--output",
+        "--json",
+        "--concurrency",
+    ] {
+        assert!(out.contains(flag), "{flag}: {out}");
+    }
+    assert!(ocx_ok(&["index", "update", "--help"]).contains("--remove"));
+    assert!(Path::new(&repo_root().join("man/ocx-index-create.1")).is_file());
+}
