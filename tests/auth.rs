@@ -144,3 +144,83 @@ fn credential_helpers_are_run() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_no_secret(&stdout(&output));
 }
+
+mod bearer {
+    use super::*;
+    use common::token_gateway::TokenGateway;
+
+    fn config_for(dir: &std::path::Path, registry: &str, password: &str) -> String {
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
+        let config_dir = dir.join(format!("docker-{password}"));
+        std::fs::create_dir_all(&config_dir).unwrap();
+        std::fs::write(
+            config_dir.join("config.json"),
+            format!(r#"{{"auths":{{"{registry}":{{"auth":"{auth}"}}}}}}"#),
+        )
+        .unwrap();
+        config_dir.display().to_string()
+    }
+
+    /// One token per scope, fetched once, however many children are fetched at once,
+    /// and no `GET /v2/` probe in front of any request.
+    #[test]
+    fn one_token_per_scope_and_no_probes() {
+        let registry = Registry::start();
+        push_samples(&registry, "app");
+        let gateway = runtime().block_on(TokenGateway::start(&registry.addr, USER, PASSWORD));
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_for(dir.path(), &gateway.addr, PASSWORD);
+        let reference = format!("{}/app:multi-platform", gateway.addr);
+        let output = ocx_with_env(
+            &["describe", &reference, "--json"],
+            &[("DOCKER_CONFIG", &config)],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let out: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_valid_describe(&out);
+        assert_eq!(out["manifests"].as_object().unwrap().len(), 3);
+        assert_eq!(
+            out["manifests"]["linux/amd64"]["sbom"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let counts = gateway.counts();
+        assert_eq!(
+            counts.tokens.get("repository:app:pull"),
+            Some(&1),
+            "{counts:?}"
+        );
+        assert_eq!(counts.tokens.len(), 1, "{counts:?}");
+        assert_eq!(counts.version_probes, 0, "{counts:?}");
+        assert_eq!(
+            counts.challenges, 1,
+            "only the first request is challenged: {counts:?}"
+        );
+        assert!(counts.forwarded > 20, "{counts:?}");
+        assert_no_secret(&stdout(&output));
+        assert_no_secret(&stderr(&output));
+    }
+
+    #[test]
+    fn a_refused_token_is_a_clear_error_without_the_secret() {
+        let registry = Registry::start();
+        push_samples(&registry, "app");
+        let gateway = runtime().block_on(TokenGateway::start(&registry.addr, USER, PASSWORD));
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_for(dir.path(), &gateway.addr, "wrong-password-5511");
+        let output = ocx_with_env(
+            &["describe", &format!("{}/app:image", gateway.addr)],
+            &[("DOCKER_CONFIG", &config)],
+        );
+        assert_eq!(output.status.code(), Some(2));
+        let err = stderr(&output);
+        assert!(
+            err.contains("token service") && err.contains("incorrect username or password"),
+            "{err}"
+        );
+        assert!(err.contains("repository:app:pull"), "{err}");
+        assert!(!err.contains("wrong-password-5511"), "{err}");
+    }
+}

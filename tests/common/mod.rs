@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod registry;
+pub mod token_gateway;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
