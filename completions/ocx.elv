@@ -18,7 +18,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
     }
     var completions = [
         &'ocx'= {
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
             cand -h 'Print help (see more with ''--help'')'
@@ -29,14 +29,14 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
             cand index 'Build an image index over manifests and push it, or change an index'
             cand schema 'Print the JSON Schema of an output'
-            cand generate 'Write shell completions and man pages (for packagers and this repository)'
+            cand generate 'Write shell completions, man pages and the example layout (for packagers and this repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;describe'= {
             cand --platform 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the output schema as one JSON document'
             cand --raw 'Print the manifest bytes exactly as stored'
             cand --no-sbom 'Skip SBOM discovery: describe only the structure (`sbom` is then null)'
@@ -51,7 +51,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the packages as one JSON document'
             cand --raw 'Print the SBOM documents of the manifest exactly as stored'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
@@ -62,7 +62,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;index'= {
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
             cand -h 'Print help (see more with ''--help'')'
@@ -81,7 +81,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --tag 'Also point this tag at the index; repeatable'
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
             cand --concurrency 'How many requests may be in flight at once'
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
             cand --json 'Print the index''s descriptor as JSON instead of REF@DIGEST'
@@ -102,7 +102,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --tag 'Also point this tag at the index; repeatable'
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
             cand --concurrency 'How many requests may be in flight at once'
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
             cand --json 'Print the index''s descriptor as JSON instead of REF@DIGEST'
@@ -125,7 +125,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;index;help;help'= {
         }
         &'ocx;schema'= {
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
             cand -h 'Print help (see more with ''--help'')'
@@ -134,7 +134,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;generate'= {
-            cand --color 'When to use colour and box drawing in human output'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
             cand -h 'Print help (see more with ''--help'')'
@@ -147,7 +147,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
             cand index 'Build an image index over manifests and push it, or change an index'
             cand schema 'Print the JSON Schema of an output'
-            cand generate 'Write shell completions and man pages (for packagers and this repository)'
+            cand generate 'Write shell completions, man pages and the example layout (for packagers and this repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;help;describe'= {

@@ -24,7 +24,7 @@ function __fish_ocx_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c ocx -n "__fish_ocx_needs_command" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_needs_command" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_needs_command" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
@@ -35,12 +35,12 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "describe" -d 'Describe an i
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "schema" -d 'Print the JSON Schema of an output'
-complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and this repository)'
+complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l json -d 'Print the output schema as one JSON document'
@@ -53,7 +53,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Pr
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l json -d 'Print the packages as one JSON document'
@@ -62,7 +62,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plai
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
-complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
@@ -79,7 +79,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l concurrency -d 'How many requests may be in flight at once' -r
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l copy-annotations -d 'Copy each child manifest\'s annotations into its entry'
@@ -98,7 +98,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l concurrency -d 'How many requests may be in flight at once' -r
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l copy-annotations -d 'Copy each child manifest\'s annotations into its entry'
@@ -111,14 +111,14 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ocx -n "__fish_ocx_using_subcommand schema" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand schema" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s V -l version -d 'Print version'
-complete -c ocx -n "__fish_ocx_using_subcommand generate" -l color -d 'When to use colour and box drawing in human output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c ocx -n "__fish_ocx_using_subcommand generate" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
@@ -129,7 +129,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcom
 complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "schema" -d 'Print the JSON Schema of an output'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and this repository)'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'

@@ -34,15 +34,15 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Use plain HTTP for registries that are not on loopback (loopback always uses it)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub plain_http: bool,
 
     /// Accept any TLS certificate from registries
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub insecure: bool,
 
-    /// When to use colour and box drawing in human output
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    /// When to use colour and box drawing in human output (`always` wins over NO_COLOR)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Global options")]
     pub color: ColorChoice,
 }
 
@@ -59,7 +59,7 @@ pub enum Command {
     /// Describe an image, index or artifact: every platform, config, layer and build fact
     #[command(after_help = "Examples:\n  \
         ocx describe ghcr.io/org/app:1.2\n  \
-        ocx describe ghcr.io/org/app:1.2 --json | jq '.manifests | keys'\n  \
+        ocx describe ghcr.io/org/app:1.2 --json | jq '.manifests | keys_unsorted'\n  \
         ocx describe oci:examples/layout:multi-platform --platform linux/arm64\n  \
         ocx describe localhost:5000/app:1 --raw > manifest.json")]
     Describe(DescribeArgs),
@@ -71,7 +71,7 @@ pub enum Command {
         is honoured) and BuildKit attestation manifests, for the index and every platform.\n\n\
         Examples:\n  \
         ocx sbom ghcr.io/org/app:1.2\n  \
-        ocx sbom ghcr.io/org/app:1.2 --json | jq -r '.manifests[].sbom[].purl'\n  \
+        ocx sbom ghcr.io/org/app:1.2 --json | jq -r '.. | .sbom? // empty | .[].purl'\n  \
         ocx sbom ghcr.io/org/app:1.2 --platform linux/amd64 --raw > sbom.json"
     )]
     Sbom(SbomArgs),
@@ -82,7 +82,7 @@ pub enum Command {
     /// Print the JSON Schema of an output
     Schema(SchemaArgs),
 
-    /// Write shell completions and man pages (for packagers and this repository)
+    /// Write shell completions, man pages and the example layout (for packagers and this repository)
     #[command(hide = true)]
     Generate(GenerateArgs),
 }
@@ -162,17 +162,21 @@ pub enum IndexCommand {
             source, the subject and every media type are checked before anything is written, and the \
             same inputs always give the same bytes and digest.",
         after_help = "Examples:\n  \
-            ocx index create registry.example/tofu/provider:1.0.0 1.0.0-linux-amd64 1.0.0-linux-arm64 \\\n      \
+            ocx index create reg.example/tofu/provider:1.0.0 \\\n      \
+            1.0.0-linux-amd64 1.0.0-linux-arm64 \\\n      \
             --artifact-type application/vnd.opentofu.provider \\\n      \
             --annotation org.opencontainers.image.version=1.0.0\n  \
-            ocx index create registry.example/app:all registry.example/app/ko-build/api:1 registry.example/app/ko-build/worker:1\n  \
-            ocx index create oci:./dist:1.0.0 linux-amd64 linux-arm64 --dry-run --output -"
+            ocx index create reg.example/app:all \\\n      \
+            reg.example/app/ko-build/api:1 reg.example/app/ko-build/worker:1\n  \
+            ocx index create oci:./dist:1.0.0 linux-amd64 linux-arm64 \\\n      \
+            --dry-run --output -"
     )]
     Create(IndexCreateArgs),
 
     /// Add entries to an existing index or remove them, with the rules of `index create`
     #[command(after_help = "Examples:\n  \
-        ocx index update registry.example/app:1 --add registry.example/app/ko-build/api:2 --remove linux/s390x\n  \
+        ocx index update reg.example/app:1 \\\n      \
+            --add reg.example/app/ko-build/api:2 --remove linux/s390x\n  \
         ocx index update oci:./dist:1.0.0 --remove sha256:… --tag latest")]
     Update(IndexUpdateArgs),
 }
@@ -270,7 +274,7 @@ pub enum SchemaName {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Directory that receives completions/ and man/
+    /// Directory that receives completions/, man/ and examples/layout
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 }

@@ -143,38 +143,47 @@ fn history_entry(h: &History) -> HistoryEntry {
     }
 }
 
-/// The key of an index entry: its platform, or its digest when it has none.
-fn entry_key(descriptor: &Descriptor) -> String {
-    match &descriptor.platform {
-        Some(p) => platform::key(p),
-        None => descriptor.digest.to_string(),
-    }
+/// The key of each entry of an index in `manifests`: its platform key, or its digest
+/// when it has no platform; a key seen before gets `#2`, `#3`, … in index order, so no
+/// entry is lost. BuildKit attestation manifests have none (they go to `attestations`).
+pub fn entry_keys(entries: &[Descriptor]) -> Vec<Option<String>> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    entries
+        .iter()
+        .map(|entry| {
+            if entry.is_attestation_manifest() {
+                return None;
+            }
+            let base = match &entry.platform {
+                Some(p) => platform::key(p),
+                None => entry.digest.to_string(),
+            };
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            Some(if *count == 1 {
+                base
+            } else {
+                format!("{base}#{count}")
+            })
+        })
+        .collect()
 }
 
 /// Splits an index's children into the platform map and BuildKit attestations.
-///
-/// A key seen before gets the suffix `#2`, `#3`, … in index order, so no entry is lost.
 fn index_entries(
     children: &[Node],
     sboms: Option<&Findings>,
 ) -> (IndexMap<String, Described>, Vec<Attestation>) {
+    let descriptors: Vec<Descriptor> = children.iter().map(|c| c.descriptor.clone()).collect();
     let mut manifests = IndexMap::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut attestation_nodes = Vec::new();
-    for child in children {
-        if child.descriptor.is_attestation_manifest() {
-            attestation_nodes.push(child);
-            continue;
+    for (child, key) in children.iter().zip(entry_keys(&descriptors)) {
+        match key {
+            Some(key) => {
+                manifests.insert(key, described(child, sboms));
+            }
+            None => attestation_nodes.push(child),
         }
-        let base = entry_key(&child.descriptor);
-        let count = seen.entry(base.clone()).or_insert(0);
-        *count += 1;
-        let key = if *count == 1 {
-            base
-        } else {
-            format!("{base}#{count}")
-        };
-        manifests.insert(key, described(child, sboms));
     }
     let attestations = attestation_nodes
         .into_iter()

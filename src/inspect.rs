@@ -1,5 +1,6 @@
 //! Fetching for the commands that read: resolve a target (optionally to one platform),
-//! then walk its tree and discover its SBOMs concurrently, sharing one request limiter.
+//! then walk its tree and discover its SBOMs concurrently. Each has its own request
+//! limiter, so that discovery's many small requests never hold back the walk.
 
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ use crate::walk::Node;
 pub struct Resolved {
     pub source: Arc<dyn Source>,
     pub manifest: FetchedManifest,
+    /// For a platform picked out of an index: the BuildKit attestation manifests that
+    /// index lists for it.
+    pub attestations: Vec<Descriptor>,
     /// Canonical `location@digest`.
     pub canonical: String,
 }
@@ -36,13 +40,17 @@ pub async fn resolve(
 ) -> Result<Resolved> {
     let (source, reference) = sources.open(target)?;
     let mut manifest = source.manifest_get(&reference).await?;
+    let mut attestations = Vec::new();
     if let Some(filter) = platform {
+        let parent = manifest.manifest.clone();
         manifest = select_platform(source.as_ref(), target, manifest, filter).await?;
+        attestations = crate::sbom::attestations_for(&parent, &manifest.descriptor.digest);
     }
     let canonical = target.canonical(&manifest.descriptor.digest);
     Ok(Resolved {
         source,
         manifest,
+        attestations,
         canonical,
     })
 }
@@ -67,16 +75,17 @@ pub async fn inspect(
             Some(Discoverer::new(
                 Arc::clone(&resolved.source),
                 cosign,
-                Arc::clone(&limiter),
+                Arc::new(Semaphore::new(concurrency.max(1))),
                 limit,
             ))
         }
         None => None,
     };
-    let subjects = crate::sbom::subjects_of(
+    let mut subjects = crate::sbom::subjects_of(
         &resolved.manifest.descriptor.digest,
         &resolved.manifest.manifest,
     );
+    subjects[0].attestations = resolved.attestations.clone();
     let discovery = async {
         let mut findings = Findings::new();
         if let Some(d) = &discoverer {
@@ -85,7 +94,7 @@ pub async fn inspect(
         anyhow::Ok(findings)
     };
     let (tree, mut findings) = tokio::try_join!(walk, discovery)
-        .with_context(|| format!("describing {}", resolved.canonical))?;
+        .with_context(|| format!("reading {}", resolved.canonical))?;
     let sboms = match &discoverer {
         Some(d) => {
             crate::sbom::discover(d, crate::sbom::nested_subjects(&tree), &mut findings).await?;

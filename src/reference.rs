@@ -177,8 +177,9 @@ impl fmt::Display for Target {
 }
 
 fn parse_registry(input: &str) -> Result<Target> {
-    if input.is_empty() {
-        bail!("the reference is empty");
+    explain_common_mistakes(input)?;
+    if let Some(rest) = input.strip_prefix('[') {
+        return parse_bracketed_host(input, rest);
     }
     // oci-client's Reference applies docker's normalization rules and the grammar of the
     // distribution spec; the digest is then validated by ocx's own rules.
@@ -201,8 +202,68 @@ fn parse_registry(input: &str) -> Result<Target> {
     })
 }
 
+/// Names what is wrong with references that the grammar would only call "invalid".
+fn explain_common_mistakes(input: &str) -> Result<()> {
+    if input.is_empty() {
+        bail!("the reference is empty");
+    }
+    if let Some((scheme, _)) = input.split_once("://") {
+        bail!("a reference has no {scheme}:// scheme: write REGISTRY/REPOSITORY[:TAG] (and --plain-http for a plain-HTTP registry)");
+    }
+    if input.starts_with('/') || input.starts_with("./") || input.starts_with("../") || input == "."
+    {
+        bail!("this looks like a path: an OCI image layout is written oci:{input}");
+    }
+    if let Some((_, digest)) = input.rsplit_once('@') {
+        digest.parse::<Digest>()?;
+    }
+    if input.chars().any(char::is_whitespace) {
+        bail!("a reference cannot contain spaces");
+    }
+    let name = input.split('@').next().unwrap_or(input);
+    let path = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains(['.', ':']) || first == "localhost" || first.starts_with('[') =>
+        {
+            rest
+        }
+        _ => name,
+    };
+    let repository = path.rsplit_once(':').map_or(path, |(repo, _)| repo);
+    if repository.chars().any(|c| c.is_ascii_uppercase()) {
+        bail!("repository names are lowercase: {repository:?} is not");
+    }
+    Ok(())
+}
+
+/// `[::1]:5000/app:tag`: an IPv6 registry, which the reference grammar of oci-client
+/// does not accept, so the host is set aside while the rest is parsed.
+fn parse_bracketed_host(input: &str, rest: &str) -> Result<Target> {
+    let Some((address, after)) = rest.split_once(']') else {
+        bail!("unclosed '[' in the registry address");
+    };
+    let (port, path) = match after.split_once('/') {
+        Some((port, path)) => (port, path),
+        None => bail!("no repository after the registry address"),
+    };
+    let valid_port =
+        port.is_empty() || (port.starts_with(':') && port[1..].chars().all(|c| c.is_ascii_digit()));
+    if !valid_port {
+        bail!("invalid port {port:?} after the registry address");
+    }
+    address
+        .parse::<std::net::Ipv6Addr>()
+        .map_err(|_| anyhow::anyhow!("[{address}] is not an IPv6 address"))?;
+    let mut target = parse_registry(&format!("localhost/{path}"))
+        .with_context(|| format!("invalid reference {input:?}"))?;
+    if let Target::Registry { repository, .. } = &mut target {
+        repository.registry = format!("[{address}]{port}");
+    }
+    Ok(target)
+}
+
 /// Whether the last path component carries `:tag` (as opposed to a `host:port` prefix).
-fn has_explicit_tag(input: &str) -> bool {
+pub fn has_explicit_tag(input: &str) -> bool {
     let name = input.split('@').next().unwrap_or(input);
     name.rsplit('/').next().unwrap_or(name).contains(':')
 }
@@ -299,6 +360,31 @@ mod tests {
             t.manifest_ref(),
             Some(ManifestRef::Digest(D.parse().unwrap()))
         );
+    }
+
+    #[test]
+    fn ipv6_registries() {
+        assert_eq!(
+            registry("[::1]:5000/demo:image"),
+            (
+                "[::1]:5000".into(),
+                "demo".into(),
+                Some("image".into()),
+                None
+            )
+        );
+        assert!(Target::parse("[::1:5000/demo").is_err());
+        assert!(Target::parse("[zz]:5000/demo").is_err());
+    }
+
+    #[test]
+    fn common_mistakes_are_named() {
+        let message = |input: &str| format!("{:#}", Target::parse(input).unwrap_err());
+        assert!(message("http://localhost:5000/app").contains("scheme"));
+        assert!(message("./examples/layout").contains("oci:./examples/layout"));
+        assert!(message("localhost:5000/Demo:1").contains("lowercase"));
+        assert!(message("demo@sha256:abc").contains("64 lowercase hex"));
+        assert!(message("demo:bad tag").contains("spaces"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn human(d: &Description, styled: bool) -> String {
         "manifest"
     };
     let created = m.build.created.as_ref().map(|c| c.value.as_str());
-    let header = [
+    let mut header = vec![
         ("Reference", d.reference.clone()),
         ("Resolved", d.resolved.clone()),
         ("Media type", format!("{} ({kind})", m.media_type.value)),
@@ -38,10 +38,10 @@ pub fn human(d: &Description, styled: bool) -> String {
         ),
         ("Created", or_dash(created)),
     ];
-    write_pairs(&mut out, &header);
     if let Some(subject) = &m.subject {
-        write_pairs(&mut out, &[("Subject", subject.digest.clone())]);
+        header.push(("Subject", subject.digest.clone()));
     }
+    write_pairs(&mut out, &header);
 
     if let Some(manifests) = &m.manifests {
         section(
@@ -63,16 +63,13 @@ pub fn human(d: &Description, styled: bool) -> String {
                 .clone()
                 .or_else(|| a.refers_to.clone())
                 .unwrap_or_else(|| "-".into());
-            let _ = writeln!(
-                out,
-                "  {} for {target}: {}",
-                short(&a.descriptor.digest),
-                if a.predicate_types.is_empty() {
-                    "-".into()
-                } else {
-                    a.predicate_types.join(", ")
-                }
-            );
+            let predicates = if a.predicate_types.is_empty() {
+                "-".into()
+            } else {
+                a.predicate_types.join(", ")
+            };
+            let line = format!("{} for {target}: {predicates}", short(&a.descriptor.digest));
+            let _ = writeln!(out, "  {}", clean(&line));
         }
     }
     if m.config.is_some() {
@@ -172,7 +169,7 @@ fn platform_table(m: &Described, styled: bool) -> String {
         if with_origin {
             row.push(or_dash(child.origin.as_deref()));
         }
-        table.add_row(row);
+        table.add_row(cleaned(row));
     }
     finish(table)
 }
@@ -180,22 +177,34 @@ fn platform_table(m: &Described, styled: bool) -> String {
 fn layer_table(layers: &[DescriptorInfo], styled: bool) -> String {
     let mut table = new_table(styled, &["#", "DIGEST", "MEDIA TYPE", "SIZE"]);
     for (i, layer) in layers.iter().enumerate() {
-        table.add_row(vec![
+        table.add_row(cleaned(vec![
             (i + 1).to_string(),
             short(&layer.digest),
             layer.media_type.clone(),
             human_size(layer.size),
-        ]);
+        ]));
     }
     finish(table)
 }
 
+const INDENT: u16 = 2;
+const MIN_TABLE_WIDTH: u16 = 40;
+
 fn new_table(styled: bool, headers: &[&str]) -> Table {
     let mut table = Table::new();
     if styled {
+        // Tables are indented by two columns; a terminal that reports no usable width
+        // (some CI ptys say 0) gets the table at its natural width.
+        let arrangement = match table.width() {
+            Some(width) if width >= MIN_TABLE_WIDTH => {
+                table.set_width(width - INDENT);
+                ContentArrangement::Dynamic
+            }
+            _ => ContentArrangement::Disabled,
+        };
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_content_arrangement(arrangement)
             .set_header(
                 headers
                     .iter()
@@ -241,36 +250,50 @@ pub fn sbom(report: &SbomReport, styled: bool) -> String {
             ("Resolved", report.resolved.clone()),
         ],
     );
-    let root_is_index = report.subject.manifests.is_some();
-    if !root_is_index || !report.subject.sbom.is_empty() {
-        let title = if root_is_index { "index" } else { "image" };
-        sbom_section(&mut out, title, &report.subject, styled);
-    }
-    for (key, child) in report.subject.manifests.iter().flatten() {
-        sbom_section(&mut out, key, child, styled);
-    }
+    let title = if report.subject.manifests.is_some() {
+        "index"
+    } else {
+        "manifest"
+    };
+    sbom_sections(&mut out, title, &report.subject, styled);
     out
 }
 
+/// A section for the subject, then one for each child, titled by its path of keys.
+fn sbom_sections(out: &mut String, title: &str, subject: &SbomSubject, styled: bool) {
+    sbom_section(out, title, subject, styled);
+    for (key, child) in subject.manifests.iter().flatten() {
+        let path = if title == "index" {
+            short_key(key)
+        } else {
+            format!("{title} > {}", short_key(key))
+        };
+        sbom_sections(out, &path, child, styled);
+    }
+}
+
 fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bool) {
-    let heading = format!(
-        "{title} ({}): {}",
-        short(&subject.digest),
-        sbom_summary(Some(&subject.sbom))
-    );
+    let digest = short(&subject.digest);
+    let summary = sbom_summary(Some(&subject.sbom));
+    let heading = if title.ends_with(&digest) {
+        format!("{}: {summary}", clean(title))
+    } else {
+        format!("{} ({digest}): {summary}", clean(title))
+    };
     section(out, &heading, styled);
     if subject.sbom.is_empty() {
-        let looked: Vec<&str> = subject
+        let mut looked: Vec<&str> = subject
             .sbom_sources
             .iter()
             .map(|s| convention_name(s))
             .collect();
+        looked.dedup();
         let _ = writeln!(out, "  no SBOM found (looked in: {})", looked.join(", "));
     } else {
         let mut table = new_table(styled, &["TYPE", "NAMESPACE", "NAME", "VERSION", "PURL"]);
         for package in &subject.sbom {
             let p = &package.purl;
-            table.add_row(vec![
+            table.add_row(cleaned(vec![
                 or_dash(p.purl_type.as_deref()),
                 or_dash(p.namespace.as_deref()),
                 or_dash(p.name.as_deref()),
@@ -279,7 +302,7 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
                     .map(short)
                     .unwrap_or_else(|| "-".into()),
                 p.purl.clone(),
-            ]);
+            ]));
         }
         out.push_str(&finish(table));
     }
@@ -288,14 +311,14 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
         .iter()
         .filter(|s| s.outcome == Outcome::Found)
     {
-        let _ = writeln!(out, "  found in {}", found_in(source));
+        let _ = writeln!(out, "  found in {}", clean(&found_in(source)));
     }
     for package in subject.sbom.iter().filter(|p| p.purl.warning.is_some()) {
         let _ = writeln!(
             out,
             "  warning: {}: {}",
-            package.purl.purl,
-            package.purl.warning.as_deref().unwrap_or_default()
+            clean(&package.purl.purl),
+            clean(package.purl.warning.as_deref().unwrap_or_default())
         );
     }
     let without: usize = subject
@@ -304,7 +327,12 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
         .filter_map(|s| s.packages_without_purl)
         .sum();
     if without > 0 {
-        let _ = writeln!(out, "  {without} package(s) listed without a purl");
+        let noun = if without == 1 {
+            "package is"
+        } else {
+            "packages are"
+        };
+        let _ = writeln!(out, "  {without} {noun} listed without a purl");
     }
 }
 
@@ -386,22 +414,43 @@ fn section(out: &mut String, title: &str, styled: bool) {
 fn write_pairs(out: &mut String, pairs: &[(&str, String)]) {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in pairs {
-        let _ = writeln!(out, "{k:<width$}  {v}");
+        let _ = writeln!(out, "{k:<width$}  {}", clean(v));
     }
 }
 
 fn write_indented_pairs(out: &mut String, pairs: &[(&str, String)]) {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in pairs {
-        let _ = writeln!(out, "  {k:<width$}  {v}");
+        let _ = writeln!(out, "  {k:<width$}  {}", clean(v));
     }
 }
 
 fn write_map(out: &mut String, map: &BTreeMap<String, String>) {
-    let width = map.keys().map(String::len).max().unwrap_or(0);
+    let width = map.keys().map(|k| clean(k).len()).max().unwrap_or(0);
     for (k, v) in map {
-        let _ = writeln!(out, "  {k:<width$}  {v}");
+        let _ = writeln!(out, "  {:<width$}  {}", clean(k), clean(v));
     }
+}
+
+/// Content from registries is shown, never obeyed: control characters (terminal escape
+/// sequences, newlines) are printed escaped.
+fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn cleaned(cells: Vec<String>) -> Vec<String> {
+    cells.iter().map(|c| clean(c)).collect()
 }
 
 fn or_dash(value: Option<&str>) -> String {

@@ -791,6 +791,86 @@ fn subject_extra_tags_and_json_output() {
         describe_json(&[&target])["subject"]["digest"],
         p.arm64.digest.to_string()
     );
+    // distribution has no referrers API: the index is listed in the subject's
+    // referrers tag, where discovery finds it (and sees that it is not an SBOM).
+    let subject =
+        describe_json(&[&registry.reference(&format!("tofu/provider@{}", p.arm64.digest))]);
+    let listed = subject["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["convention"] == "referrers_tag")
+        .unwrap()
+        .clone();
+    assert_eq!(listed["outcome"], "not_an_sbom", "{listed}");
+    assert_eq!(listed["manifest"], digest);
+}
+
+#[test]
+fn a_bad_output_path_or_a_missing_tag_pushes_nothing() {
+    let registry = Registry::start();
+    push_providers(&registry, "tofu/provider");
+    let target = registry.reference("tofu/provider:out");
+    let output = ocx(&[
+        "index",
+        "create",
+        &target,
+        "1.0.0-linux-amd64",
+        "--output",
+        "/nonexistent-dir/index.json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("/nonexistent-dir/index.json"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!exists(&target), "nothing was pushed");
+
+    // Without a tag a registry target would mean `latest`: ocx asks for one instead.
+    let untagged = registry.reference("tofu/provider");
+    let output = ocx(&["index", "create", &untagged, "1.0.0-linux-amd64"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no tag and no --tag"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!exists(&registry.reference("tofu/provider:latest")));
+}
+
+#[test]
+fn removing_a_platform_removes_its_attestation_and_keys_match_describe() {
+    let registry = Registry::start();
+    push_samples(&registry, "app");
+    let target = registry.reference("app:multi-platform");
+    succeeding(&[
+        "index",
+        "update",
+        &target,
+        "--remove",
+        "linux/amd64",
+        "--tag",
+        "slim",
+    ]);
+    let out = describe_json(&[&registry.reference("app:slim")]);
+    assert_eq!(out["manifests"].as_object().unwrap().len(), 2);
+    assert!(
+        out["attestations"].as_array().unwrap().is_empty(),
+        "{}",
+        out["attestations"]
+    );
+    // linux/arm64 is no key, but matches linux/arm64/v8 as --platform would.
+    succeeding(&[
+        "index",
+        "update",
+        &registry.reference("app:slim"),
+        "--remove",
+        "linux/arm64",
+    ]);
+    let out = describe_json(&[&registry.reference("app:slim")]);
+    let keys: Vec<&String> = out["manifests"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["windows/amd64:10.0.20348.2113"]);
 }
 
 #[test]

@@ -228,3 +228,51 @@ fn bad_references_and_platforms_are_usage_errors() {
     let err = failing(&["describe", "alpine", "--platform", "linux"]);
     assert!(err.contains("invalid platform"), "{err}");
 }
+
+#[test]
+fn registry_text_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil");
+    let layout = LayoutSource::open_or_create(&path).unwrap();
+    let index = serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [],
+        "annotations": {"org.opencontainers.image.title": "red\u{1b}[31mRED\u{1b}[0m\nsecond line"}
+    });
+    let bytes = Bytes::from(serde_json::to_vec(&index).unwrap());
+    runtime()
+        .block_on(layout.manifest_put(&ManifestRef::Tag("x".into()), OCI_INDEX, bytes))
+        .unwrap();
+    for color in ["never", "always"] {
+        let out = ocx_ok(&[
+            "--color",
+            color,
+            "describe",
+            &format!("oci:{}:x", path.display()),
+        ]);
+        assert!(
+            !out.contains("\u{1b}[31m"),
+            "content escape printed raw: {out:?}"
+        );
+        assert!(out.contains(r"red\u{1b}[31mRED"), "{out:?}");
+        assert!(!out.contains("\nsecond line"), "{out:?}");
+    }
+}
+
+#[test]
+fn a_layout_is_never_written_into_a_directory_that_is_not_one() {
+    let (dir, layout) = sample_layout();
+    let occupied = dir.path().join("occupied");
+    std::fs::create_dir_all(&occupied).unwrap();
+    std::fs::write(occupied.join("notes.txt"), "mine").unwrap();
+    let err = failing(&[
+        "index",
+        "create",
+        &format!("oci:{}:1", occupied.display()),
+        &format!("oci:{}:image", layout.display()),
+    ]);
+    assert!(
+        err.contains("is not an OCI image layout") && err.contains("not empty"),
+        "{err}"
+    );
+    assert!(!occupied.join("index.json").exists() && !occupied.join("blobs").exists());
+}

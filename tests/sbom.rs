@@ -148,6 +148,26 @@ fn every_convention_on_a_registry_with_the_referrers_api() {
 }
 
 #[test]
+fn nested_indexes_keep_their_attestations() {
+    let (_dir, layout) = sample_layout();
+    let out = sbom_json(&[&format!("oci:{}:nested", layout.display())]);
+    let (_, inner) = out["manifests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, m)| m.get("manifests").is_some())
+        .unwrap();
+    assert_eq!(
+        found(&inner["manifests"]["linux/amd64"]),
+        ["buildkit_attestation"]
+    );
+    assert_eq!(found(inner), ["cosign_attestation_tag"]);
+    let human = ocx_ok(&["sbom", &format!("oci:{}:nested", layout.display())]);
+    assert!(human.contains("> windows/amd64:10.0.20348.2113"), "{human}");
+    assert!(human.contains("pkg:golang/stdlib@go1.22.2"), "{human}");
+}
+
+#[test]
 fn platform_filter_raw_and_no_sbom() {
     let registry = Registry::start();
     push_samples(&registry, "app");
@@ -155,6 +175,11 @@ fn platform_filter_raw_and_no_sbom() {
     let one = sbom_json(&[&reference, "--platform", "linux/arm64"]);
     assert!(one.get("manifests").is_none());
     assert_eq!(found(&one), ["cosign_sbom_tag"]);
+    // The attestation the index lists for a platform is read when that platform is
+    // picked out of it.
+    let amd64 = sbom_json(&[&reference, "--platform", "linux/amd64"]);
+    assert_eq!(found(&amd64), ["buildkit_attestation"]);
+    assert_eq!(purls(&amd64).len(), 2);
 
     let raw = ocx(&["sbom", &reference, "--platform", "linux/arm64", "--raw"]);
     assert!(raw.status.success(), "{}", stderr(&raw));
@@ -336,7 +361,7 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
     assert_eq!(source["packages_without_purl"], 1);
     let human = ocx_ok(&["sbom", &registry.reference("app:image")]);
     assert!(
-        human.contains("zlib1g") && human.contains("1 package(s) listed without a purl"),
+        human.contains("zlib1g") && human.contains("1 package is listed without a purl"),
         "{human}"
     );
 }

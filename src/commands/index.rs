@@ -27,7 +27,7 @@ use crate::source::{Source, Sources, MAX_CONFIG_BYTES};
 
 pub async fn create(global: &GlobalArgs, args: IndexCreateArgs) -> Result<ExitCode> {
     let options = &args.options;
-    let target = Target::parse(&args.target)?;
+    let target = without_implicit_tag(Target::parse(&args.target)?, &args.target);
     if let Some(ManifestRef::Digest(_)) = target.manifest_ref() {
         bail!(
             "{target}: the index's digest comes from its content, so name the target with a tag, not a digest"
@@ -36,7 +36,7 @@ pub async fn create(global: &GlobalArgs, args: IndexCreateArgs) -> Result<ExitCo
     let tags = tags_to_push(&target, &options.tags)?;
     if tags.is_empty() {
         bail!(
-            "{target} has no tag and no --tag was given: name a tag for the index (oci:PATH:TAG)"
+            "{target} has no tag and no --tag was given: name a tag for the index (REGISTRY/REPO:TAG or oci:PATH:TAG)"
         );
     }
     check_options(options, &args.sources)?;
@@ -59,7 +59,10 @@ pub async fn create(global: &GlobalArgs, args: IndexCreateArgs) -> Result<ExitCo
 
 pub async fn update(global: &GlobalArgs, args: IndexUpdateArgs) -> Result<ExitCode> {
     let options = &args.options;
-    let target = Target::parse(&args.target)?;
+    let target = without_implicit_tag(Target::parse(&args.target)?, &args.target);
+    if target.manifest_ref().is_none() {
+        bail!("{target}: name the index to update with a tag or digest ({target}:TAG)");
+    }
     let tags = tags_to_push(&target, &options.tags)?;
     check_options(options, &args.add)?;
     let workspace = Workspace::open(global, target, options.concurrency)?;
@@ -97,6 +100,21 @@ fn named_by_source(children: &[Resolved]) -> impl Iterator<Item = (String, &Dige
         let name = format!("source {:?}", r.child.source);
         (name, &r.child.fetched.descriptor.digest)
     })
+}
+
+/// A registry reference without a tag means `latest` to docker; for a command that
+/// pushes a tag, only a tag the user wrote counts.
+fn without_implicit_tag(target: Target, written: &str) -> Target {
+    match target {
+        Target::Registry {
+            repository, digest, ..
+        } if !crate::reference::has_explicit_tag(written) => Target::Registry {
+            repository,
+            tag: None,
+            digest,
+        },
+        other => other,
+    }
 }
 
 /// The tags to point at the index: the target's own, then every `--tag`, each once.
@@ -355,12 +373,16 @@ impl Workspace {
             .into_iter()
             .filter(|r| r.child.origin.is_some())
             .collect();
+        // The output file is written before anything is pushed (and put in place after),
+        // so that a bad --output path leaves the registry untouched.
+        let output_file = prepare_output(options.output.as_deref(), &bytes)?;
         if options.dry_run {
             eprintln!("dry run: nothing was copied or pushed");
         } else {
-            self.push(&descriptor, &bytes, &imports, tags).await?;
+            self.push(&descriptor, &bytes, &imports, tags, index.subject.is_some())
+                .await?;
         }
-        let stdout_taken = write_index_to(options.output.as_deref(), &bytes)?;
+        let stdout_taken = finish_output(options.output.as_deref(), output_file, &bytes)?;
         let result = if options.json {
             let mut json = serde_json::to_vec_pretty(&descriptor)?;
             json.push(b'\n');
@@ -384,6 +406,7 @@ impl Workspace {
         bytes: &Bytes,
         imports: &[Resolved],
         tags: &[String],
+        has_subject: bool,
     ) -> Result<()> {
         let writer = self.writer()?;
         if !imports.is_empty() {
@@ -400,11 +423,20 @@ impl Workspace {
             );
         }
         let media_type = &descriptor.media_type;
-        let by_digest = ManifestRef::Digest(descriptor.digest.clone());
-        writer
-            .manifest_put(&by_digest, media_type, bytes.clone())
-            .await
-            .context("pushing the index")?;
+        // With a subject, the index is a referrer: where the registry has no referrers
+        // API, referrer_put also lists it in the subject's referrers tag.
+        if has_subject {
+            writer
+                .referrer_put(media_type, bytes.clone())
+                .await
+                .context("pushing the index")?;
+        } else {
+            let by_digest = ManifestRef::Digest(descriptor.digest.clone());
+            writer
+                .manifest_put(&by_digest, media_type, bytes.clone())
+                .await
+                .context("pushing the index")?;
+        }
         for tag in tags {
             writer
                 .manifest_put(&ManifestRef::Tag(tag.clone()), media_type, bytes.clone())
@@ -433,19 +465,39 @@ impl Workspace {
     }
 }
 
-/// Writes the index bytes where `--output` says; true when that took stdout.
-fn write_index_to(output: Option<&Path>, bytes: &[u8]) -> Result<bool> {
-    match output {
-        Some(path) if path == Path::new("-") => {
+/// Writes the index bytes to a temporary file beside `--output FILE`.
+fn prepare_output(output: Option<&Path>, bytes: &[u8]) -> Result<Option<tempfile::NamedTempFile>> {
+    let Some(path) = output.filter(|p| *p != Path::new("-")) else {
+        return Ok(None);
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing the index to {}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes)
+        .with_context(|| format!("writing the index to {}", path.display()))?;
+    Ok(Some(file))
+}
+
+/// Puts `--output` in place (or prints to stdout for `-`); true when that took stdout.
+fn finish_output(
+    output: Option<&Path>,
+    file: Option<tempfile::NamedTempFile>,
+    bytes: &[u8],
+) -> Result<bool> {
+    match (output, file) {
+        (Some(path), _) if path == Path::new("-") => {
             super::write_stdout(bytes)?;
             Ok(true)
         }
-        Some(path) => {
-            std::fs::write(path, bytes)
+        (Some(path), Some(file)) => {
+            file.persist(path)
                 .with_context(|| format!("writing the index to {}", path.display()))?;
             Ok(false)
         }
-        None => Ok(false),
+        _ => Ok(false),
     }
 }
 

@@ -87,7 +87,7 @@ pub struct Attached {
 }
 
 impl Attached {
-    fn absorb(&mut self, other: Attached) {
+    pub fn absorb(&mut self, other: Attached) {
         self.documents.extend(other.documents);
         self.checks.extend(other.checks);
     }
@@ -113,6 +113,9 @@ pub struct Discoverer {
     cosign: Arc<dyn Source>,
     limiter: Arc<Semaphore>,
     max_sbom_bytes: u64,
+    /// Whether the source has the referrers API, once an answer has told: later
+    /// subjects then go straight to the tag fallback instead of asking again.
+    referrers_api: std::sync::OnceLock<bool>,
 }
 
 impl Discoverer {
@@ -127,6 +130,7 @@ impl Discoverer {
             cosign,
             limiter,
             max_sbom_bytes,
+            referrers_api: std::sync::OnceLock::new(),
         }
     }
 
@@ -141,7 +145,7 @@ impl Discoverer {
             self.referrers(subject),
             self.cosign_tag(subject, "sbom", Convention::CosignSbomTag),
             self.cosign_tag(subject, "att", Convention::CosignAttestationTag),
-            self.buildkit(attestations),
+            self.attestations(attestations),
         )
         .with_context(|| format!("looking for SBOMs of {}@{subject}", self.source.location()))?;
         let mut all = Attached::default();
@@ -152,9 +156,13 @@ impl Discoverer {
     }
 
     async fn referrers(&self, subject: &Digest) -> Result<Attached> {
-        let listed = {
+        let listed = if self.referrers_api.get() == Some(&false) {
+            None
+        } else {
             let _permit = self.limiter.acquire().await?;
-            self.source.referrers_list(subject, None).await?
+            let listed = self.source.referrers_list(subject, None).await?;
+            let _ = self.referrers_api.set(listed.is_some());
+            listed
         };
         let location = format!("referrers/{subject}");
         let mut all = Attached::default();
@@ -242,7 +250,8 @@ impl Discoverer {
         }
     }
 
-    async fn buildkit(&self, attestations: &[Descriptor]) -> Result<Attached> {
+    /// Reads BuildKit attestation manifests.
+    pub async fn attestations(&self, attestations: &[Descriptor]) -> Result<Attached> {
         let examined = attestations.iter().map(|descriptor| async move {
             let reference = ManifestRef::Digest(descriptor.digest.clone());
             let fetched = self.manifest(&self.source, &reference).await?;

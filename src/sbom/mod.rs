@@ -36,25 +36,35 @@ pub fn subjects_of(digest: &Digest, manifest: &Manifest) -> Vec<Subject> {
         attestations: vec![],
     }];
     if let Manifest::Index(index) = manifest {
-        let (attestations, children): (Vec<&Descriptor>, Vec<&Descriptor>) = index
+        for child in index
             .manifests
             .iter()
-            .partition(|d| d.is_attestation_manifest());
-        for child in children {
-            let digest = child.digest.to_string();
+            .filter(|d| !d.is_attestation_manifest())
+        {
             subjects.push(Subject {
                 digest: child.digest.clone(),
-                attestations: attestations
-                    .iter()
-                    .filter(|a| {
-                        a.annotation(annotations::DOCKER_REFERENCE_DIGEST) == Some(digest.as_str())
-                    })
-                    .map(|a| (*a).clone())
-                    .collect(),
+                attestations: attestations_for(manifest, &child.digest),
             });
         }
     }
     subjects
+}
+
+/// The BuildKit attestation manifests an index lists for one of its children.
+pub fn attestations_for(index: &Manifest, child: &Digest) -> Vec<Descriptor> {
+    let Manifest::Index(index) = index else {
+        return vec![];
+    };
+    let child = child.to_string();
+    index
+        .manifests
+        .iter()
+        .filter(|d| {
+            d.is_attestation_manifest()
+                && d.annotation(annotations::DOCKER_REFERENCE_DIGEST) == Some(child.as_str())
+        })
+        .cloned()
+        .collect()
 }
 
 /// Discovers the SBOMs of every subject concurrently, skipping those already known.
@@ -63,22 +73,62 @@ pub async fn discover(
     subjects: Vec<Subject>,
     known: &mut Findings,
 ) -> Result<()> {
-    let mut unique: Vec<Subject> = Vec::new();
-    for subject in subjects {
-        if !known.contains_key(&subject.digest)
-            && !unique.iter().any(|s| s.digest == subject.digest)
-        {
-            unique.push(subject);
-        }
-    }
+    let (fresh, seen): (Vec<Subject>, Vec<Subject>) = merge_duplicates(subjects)
+        .into_iter()
+        .partition(|s| !known.contains_key(&s.digest));
     let found = try_join_all(
-        unique
+        fresh
             .iter()
             .map(|s| discoverer.attached(&s.digest, &s.attestations)),
-    )
-    .await?;
-    known.extend(unique.into_iter().map(|s| s.digest).zip(found));
+    );
+    // A manifest met again under another index may come with attestations that index
+    // lists for it: those are read too.
+    let unread: Vec<(Digest, Vec<Descriptor>)> = seen
+        .into_iter()
+        .map(|s| {
+            let read = &known[&s.digest];
+            let new: Vec<Descriptor> = s
+                .attestations
+                .into_iter()
+                .filter(|a| {
+                    !read
+                        .checks
+                        .iter()
+                        .any(|c| c.manifest.as_ref() == Some(&a.digest))
+                })
+                .collect();
+            (s.digest, new)
+        })
+        .filter(|(_, new)| !new.is_empty())
+        .collect();
+    let more = try_join_all(unread.iter().map(|(_, atts)| discoverer.attestations(atts)));
+    let (found, more) = tokio::try_join!(found, more)?;
+    known.extend(fresh.into_iter().map(|s| s.digest).zip(found));
+    for ((digest, _), attached) in unread.into_iter().zip(more) {
+        known
+            .get_mut(&digest)
+            .expect("seen subjects are known")
+            .absorb(attached);
+    }
     Ok(())
+}
+
+/// One subject per digest, with the attestations of all its mentions.
+fn merge_duplicates(subjects: Vec<Subject>) -> Vec<Subject> {
+    let mut merged: Vec<Subject> = Vec::new();
+    for subject in subjects {
+        match merged.iter_mut().find(|s| s.digest == subject.digest) {
+            Some(existing) => {
+                for a in subject.attestations {
+                    if !existing.attestations.iter().any(|e| e.digest == a.digest) {
+                        existing.attestations.push(a);
+                    }
+                }
+            }
+            None => merged.push(subject),
+        }
+    }
+    merged
 }
 
 /// The subjects of nested indexes, which are only known once the walk has fetched them.

@@ -61,6 +61,15 @@ impl LayoutSource {
     /// Opens a layout, creating an empty one when the directory holds none.
     pub fn open_or_create(root: &Path) -> Result<LayoutSource> {
         if !root.join(LAYOUT_FILE).is_file() {
+            let occupied =
+                std::fs::read_dir(root).is_ok_and(|mut entries| entries.next().is_some());
+            if occupied {
+                bail!(
+                    "{} is not an OCI image layout (it has no {LAYOUT_FILE} file) and is not empty: \
+                     refusing to write a layout into it",
+                    root.display()
+                );
+            }
             std::fs::create_dir_all(root.join("blobs"))
                 .with_context(|| format!("creating the OCI layout {}", root.display()))?;
             write_atomically(&root.join(LAYOUT_FILE), LAYOUT_VERSION_JSON.as_bytes())?;

@@ -267,6 +267,10 @@ fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
+    // rustls says this when a plain-HTTP server answers a TLS handshake.
+    if message.contains("InvalidContentType") || message.contains("corrupt message") {
+        message.push_str(" (the registry may serve plain HTTP: try --plain-http)");
+    }
     anyhow!(message)
 }
 
