@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         }
         'ocx;describe' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the output schema as one JSON document')
@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         }
         'ocx;sbom' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the packages as one JSON document')
@@ -87,7 +87,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Set the index''s subject: a manifest named like a SOURCE')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Also point this tag at the index; repeatable')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--copy-annotations', '--copy-annotations', [CompletionResultType]::ParameterName, 'Copy each child manifest''s annotations into its entry')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve, verify and build everything, but copy and push nothing')
@@ -109,7 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Set the index''s subject: a manifest named like a SOURCE')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Also point this tag at the index; repeatable')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--copy-annotations', '--copy-annotations', [CompletionResultType]::ParameterName, 'Copy each child manifest''s annotations into its entry')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve, verify and build everything, but copy and push nothing')

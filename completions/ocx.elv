@@ -34,7 +34,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;describe'= {
             cand --platform 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
-            cand --concurrency 'How many requests may be in flight at once'
+            cand --concurrency 'How many requests may be in flight at once (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the output schema as one JSON document'
@@ -49,7 +49,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;sbom'= {
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
-            cand --concurrency 'How many requests may be in flight at once'
+            cand --concurrency 'How many requests may be in flight at once (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the packages as one JSON document'
@@ -80,7 +80,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --subject 'Set the index''s subject: a manifest named like a SOURCE'
             cand --tag 'Also point this tag at the index; repeatable'
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
-            cand --concurrency 'How many requests may be in flight at once'
+            cand --concurrency 'How many requests may be in flight at once (1-256)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
@@ -101,7 +101,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --subject 'Set the index''s subject: a manifest named like a SOURCE'
             cand --tag 'Also point this tag at the index; repeatable'
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
-            cand --concurrency 'How many requests may be in flight at once'
+            cand --concurrency 'How many requests may be in flight at once (1-256)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'

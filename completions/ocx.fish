@@ -38,7 +38,7 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "schema" -d 'Print the JSON 
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
@@ -51,7 +51,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -l insecure -d 'Accept
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
@@ -78,7 +78,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l subject -d 'Set the index\'s subject: a manifest named like a SOURCE' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -97,7 +97,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l subject -d 'Set the index\'s subject: a manifest named like a SOURCE' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l concurrency -d 'How many requests may be in flight at once' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"

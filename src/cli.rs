@@ -104,7 +104,7 @@ pub struct DescribeArgs {
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<PlatformFilter>,
 
-    /// How many requests may be in flight at once
+    /// How many requests may be in flight at once (1-256)
     #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
@@ -134,7 +134,7 @@ pub struct SbomArgs {
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<PlatformFilter>,
 
-    /// How many requests may be in flight at once
+    /// How many requests may be in flight at once (1-256)
     #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
@@ -253,7 +253,7 @@ pub struct IndexOptions {
     #[arg(long)]
     pub json: bool,
 
-    /// How many requests may be in flight at once
+    /// How many requests may be in flight at once (1-256)
     #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 }

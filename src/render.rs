@@ -120,8 +120,26 @@ fn image_sections(out: &mut String, m: &Described, styled: bool) {
         ("Cmd", or_dash(join(&config.cmd).as_deref())),
         ("User", or_dash(config.user.as_deref())),
         ("Working dir", or_dash(config.working_dir.as_deref())),
+        ("Ports", or_dash(join(&config.exposed_ports).as_deref())),
+        ("Author", or_dash(config.author.as_deref())),
+        (
+            "History",
+            config.history.as_ref().map_or_else(
+                || "-".into(),
+                |h| match h.len() {
+                    1 => "1 entry (--json has it)".to_string(),
+                    n => format!("{n} entries (--json has them)"),
+                },
+            ),
+        ),
     ];
     write_indented_pairs(out, &rows);
+    if let Some(env) = config.env.as_ref().filter(|e| !e.is_empty()) {
+        section(out, "Env", styled);
+        for variable in env {
+            let _ = writeln!(out, "  {}", clean(variable));
+        }
+    }
     if let Some(labels) = config.labels.as_ref().filter(|l| !l.is_empty()) {
         section(out, "Labels", styled);
         write_map(out, labels);

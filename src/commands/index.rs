@@ -503,10 +503,11 @@ fn finish_output(
 
 fn copy_summary(imported: usize, location: &str, stats: CopyStats) -> String {
     format!(
-        "brought {imported} manifest{} from elsewhere into {location}: {} manifests stored, \
+        "brought {imported} manifest{} from elsewhere into {location}: {} manifest{} stored, \
          {} blobs mounted, {} copied, {} already there",
         if imported == 1 { "" } else { "s" },
         stats.manifests,
+        if stats.manifests == 1 { "" } else { "s" },
         stats.blobs_mounted,
         stats.blobs_copied,
         stats.already_present

@@ -164,10 +164,10 @@ impl Discoverer {
             let _ = self.referrers_api.set(listed.is_some());
             listed
         };
-        let location = format!("referrers/{subject}");
+        let location = format!("{}@{subject}", self.source.location());
         let mut all = Attached::default();
-        let (convention, referrers) = match listed {
-            Some(list) => (Convention::ReferrersApi, list),
+        let (convention, referrers, location) = match listed {
+            Some(list) => (Convention::ReferrersApi, list, location),
             None => {
                 all.absorb(Attached::check(
                     Convention::ReferrersApi,
@@ -175,16 +175,16 @@ impl Discoverer {
                     Outcome::Absent,
                 ));
                 let tag = crate::source::fallback_tag(subject);
-                match self
-                    .manifest(&self.source, &ManifestRef::Tag(tag.clone()))
-                    .await
-                {
+                let tag_location = format!("{}:{tag}", self.source.location());
+                match self.manifest(&self.source, &ManifestRef::Tag(tag)).await {
                     Ok(fetched) => match fetched.manifest {
-                        Manifest::Index(index) => (Convention::ReferrersTag, index.manifests),
+                        Manifest::Index(index) => {
+                            (Convention::ReferrersTag, index.manifests, tag_location)
+                        }
                         Manifest::Image(_) => {
                             all.absorb(Attached::check(
                                 Convention::ReferrersTag,
-                                tag,
+                                tag_location,
                                 Outcome::NotAnSbom,
                             ));
                             return Ok(all);
@@ -193,7 +193,7 @@ impl Discoverer {
                     Err(e) if is_not_found(&e) => {
                         all.absorb(Attached::check(
                             Convention::ReferrersTag,
-                            tag,
+                            tag_location,
                             Outcome::Absent,
                         ));
                         return Ok(all);

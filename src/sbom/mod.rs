@@ -8,7 +8,7 @@ pub mod parse;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use futures_util::future::try_join_all;
 
 use crate::digest::Digest;
@@ -154,7 +154,10 @@ pub fn cosign_source(
         Ok(repository) if !repository.is_empty() && subject_source.repository().is_some() => {
             let target = crate::reference::Target::parse(&repository)
                 .map_err(|e| e.context("invalid COSIGN_REPOSITORY"))?;
-            Ok(sources.open(&target)?.0)
+            let (source, _) = sources
+                .open(&target)
+                .with_context(|| format!("opening COSIGN_REPOSITORY={repository}"))?;
+            Ok(source)
         }
         _ => Ok(Arc::clone(subject_source)),
     }
