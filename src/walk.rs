@@ -160,3 +160,111 @@ fn parse_config(descriptor: &Descriptor, bytes: &[u8]) -> Result<Option<ImageCon
     }
     Ok(parsed.ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use anyhow::bail;
+    use async_trait::async_trait;
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::manifest::{ImageIndex, OCI_INDEX};
+    use crate::reference::ManifestRef;
+
+    /// Manifests by digest, served without verification: the only way to build the
+    /// cycle that content addressing otherwise rules out.
+    struct Unverified(HashMap<Digest, ImageIndex>);
+
+    #[async_trait]
+    impl Source for Unverified {
+        fn location(&self) -> String {
+            "memory".into()
+        }
+        async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
+            let ManifestRef::Digest(digest) = reference else {
+                bail!("by digest only")
+            };
+            let index = self.0.get(digest).cloned().expect("known digest");
+            let bytes = Bytes::from(serde_json::to_vec(&index)?);
+            Ok(FetchedManifest {
+                descriptor: Descriptor::new(OCI_INDEX, digest.clone(), 100),
+                bytes,
+                manifest: Manifest::Index(index),
+            })
+        }
+        async fn manifest_head(&self, _: &ManifestRef) -> Result<Option<Descriptor>> {
+            bail!("not used by the walk")
+        }
+        async fn manifest_put(&self, _: &ManifestRef, _: &str, _: Bytes) -> Result<Digest> {
+            bail!("not used by the walk")
+        }
+        async fn blob_get(&self, _: &Descriptor, _: u64) -> Result<Bytes> {
+            bail!("not used by the walk")
+        }
+        async fn blob_head(&self, _: &Digest) -> Result<Option<u64>> {
+            bail!("not used by the walk")
+        }
+        async fn blob_put(&self, _: &Descriptor, _: Bytes) -> Result<()> {
+            bail!("not used by the walk")
+        }
+        async fn blob_mount(
+            &self,
+            _: &Descriptor,
+            _: &crate::reference::Repository,
+        ) -> Result<bool> {
+            bail!("not used by the walk")
+        }
+        async fn tag_list(&self) -> Result<Vec<String>> {
+            bail!("not used by the walk")
+        }
+        async fn referrers_list(
+            &self,
+            _: &Digest,
+            _: Option<&str>,
+        ) -> Result<Option<Vec<Descriptor>>> {
+            bail!("not used by the walk")
+        }
+        async fn referrer_put(&self, _: &str, _: Bytes) -> Result<Descriptor> {
+            bail!("not used by the walk")
+        }
+    }
+
+    fn index_listing(children: &[&Digest]) -> ImageIndex {
+        ImageIndex {
+            schema_version: 2,
+            media_type: Some(OCI_INDEX.into()),
+            artifact_type: None,
+            manifests: children
+                .iter()
+                .map(|d| Descriptor::new(OCI_INDEX, (*d).clone(), 100))
+                .collect(),
+            subject: None,
+            annotations: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cycle_is_an_error_not_a_hang() {
+        let a = Digest::sha256_of(b"a");
+        let b = Digest::sha256_of(b"b");
+        let source = Arc::new(Unverified(HashMap::from([
+            (a.clone(), index_listing(&[&b])),
+            (b.clone(), index_listing(&[&a])),
+        ])));
+        let root = source
+            .manifest_get(&ManifestRef::Digest(a.clone()))
+            .await
+            .unwrap();
+        let walked = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            walk(source, root, Arc::new(Semaphore::new(4))),
+        )
+        .await
+        .expect("the walk ends");
+        let message = format!("{:#}", walked.unwrap_err());
+        assert!(message.contains("cycle"), "{message}");
+        assert!(message.contains(&a.to_string()), "{message}");
+    }
+}

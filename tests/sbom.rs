@@ -487,3 +487,62 @@ fn truncated_sbom_in_a_layout_names_the_digest() {
     assert!(stderr(&output).contains(&document), "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
 }
+
+/// cosign 3 and GitHub's attest action: a sigstore bundle referrer whose DSSE envelope
+/// holds an SBOM statement; a provenance statement beside it is noted, not parsed.
+#[test]
+fn sigstore_bundles_and_non_sbom_attestations() {
+    use base64::Engine as _;
+    let registry = Registry::start_ferro();
+    push_samples(&registry, "app");
+    let statement = |predicate_type: &str, predicate: Value| json!({"_type": "https://in-toto.io/Statement/v1", "subject": [], "predicateType": predicate_type, "predicate": predicate});
+    let spdx = statement(
+        "https://spdx.dev/Document/v2.3",
+        json!({"spdxVersion": "SPDX-2.3", "packages": [{"name": "jq", "externalRefs": [
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:deb/debian/jq@1.6-2.1?arch=amd64"}]}]}),
+    );
+    let encode = |v: &Value| {
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(v).unwrap())
+    };
+    let bundle = json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"publicKey": {"hint": "test"}},
+        "dsseEnvelope": {"payload": encode(&spdx), "payloadType": "application/vnd.in-toto+json",
+                         "signatures": [{"sig": "c2ln", "keyid": ""}]}
+    });
+    attach_referrer(
+        &registry,
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+        serde_json::to_vec(&bundle).unwrap(),
+    );
+    let provenance = statement(
+        "https://slsa.dev/provenance/v1",
+        json!({"buildDefinition": {}}),
+    );
+    attach_referrer(
+        &registry,
+        "application/vnd.in-toto+json",
+        serde_json::to_vec(&provenance).unwrap(),
+    );
+
+    let out = sbom_json(&[&registry.reference("app:image")]);
+    assert_eq!(purls(&out), ["pkg:deb/debian/jq@1.6-2.1?arch=amd64"]);
+    let sources = out["sbom_sources"].as_array().unwrap();
+    let bundle_source = sources.iter().find(|s| s["outcome"] == "found").unwrap();
+    assert_eq!(
+        bundle_source["envelopes"],
+        json!(["sigstore-bundle", "dsse", "in-toto"])
+    );
+    assert_eq!(bundle_source["convention"], "referrers_api");
+    let skipped = sources
+        .iter()
+        .find(|s| s["outcome"] == "not_an_sbom")
+        .unwrap();
+    assert!(
+        skipped["detail"]
+            .as_str()
+            .unwrap()
+            .contains("https://slsa.dev/provenance/v1"),
+        "{skipped}"
+    );
+}
