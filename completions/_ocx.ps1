@@ -37,8 +37,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             break
         }
         'ocx;describe' {
-            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the output schema as one JSON document')
@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         }
         'ocx;sbom' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the packages as one JSON document')

@@ -101,7 +101,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__describe)
-            opts="-h -V --json --raw --platform --concurrency --no-sbom --max-sbom-size --plain-http --insecure --color --help --version"
+            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --plain-http --insecure --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

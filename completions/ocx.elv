@@ -33,8 +33,8 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;describe'= {
-            cand --platform 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
-            cand --concurrency 'How many requests may be in flight at once (1-256)'
+            cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
+            cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the output schema as one JSON document'
@@ -49,7 +49,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;sbom'= {
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
-            cand --concurrency 'How many requests may be in flight at once (1-256)'
+            cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the packages as one JSON document'

@@ -37,8 +37,8 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "index" -d 'Build an image i
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "schema" -d 'Print the JSON Schema of an output'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
@@ -51,7 +51,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -l insecure -d 'Accept
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''

@@ -100,21 +100,12 @@ pub struct DescribeArgs {
     #[arg(long)]
     pub raw: bool,
 
-    /// Describe only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<PlatformFilter>,
-
-    /// How many requests may be in flight at once (1-256)
-    #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
-
     /// Skip SBOM discovery: describe only the structure (`sbom` is then null)
     #[arg(long)]
     pub no_sbom: bool,
 
-    /// Refuse SBOM blobs larger than this many bytes
-    #[arg(long, value_name = "BYTES", default_value_t = crate::sbom::discover::DEFAULT_MAX_SBOM_BYTES)]
-    pub max_sbom_size: u64,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -130,11 +121,19 @@ pub struct SbomArgs {
     #[arg(long)]
     pub raw: bool,
 
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// How the commands that read a manifest tree read it.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
     /// Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<PlatformFilter>,
 
-    /// How many requests may be in flight at once (1-256)
+    /// How many requests may be in flight at once, for the walk and again for SBOM
+    /// discovery (1-256)
     #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 

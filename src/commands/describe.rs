@@ -11,13 +11,19 @@ use crate::reference::Target;
 pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
     let sources = super::sources(global)?;
-    let resolved = resolve(&sources, &target, args.platform.as_ref()).await?;
+    let resolved = resolve(&sources, &target, args.read.platform.as_ref()).await?;
     if args.raw {
         super::write_stdout(&resolved.manifest.bytes)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let max_sbom = (!args.no_sbom).then_some(args.max_sbom_size);
-    let inspection = inspect(&sources, resolved, usize::from(args.concurrency), max_sbom).await?;
+    let max_sbom = (!args.no_sbom).then_some(args.read.max_sbom_size);
+    let inspection = inspect(
+        &sources,
+        resolved,
+        usize::from(args.read.concurrency),
+        max_sbom,
+    )
+    .await?;
     let description = crate::describe::describe(
         &args.reference,
         inspection.resolved.canonical.clone(),

@@ -12,13 +12,13 @@ use crate::reference::Target;
 pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
     let sources = super::sources(global)?;
-    let resolved = resolve(&sources, &target, args.platform.as_ref()).await?;
+    let resolved = resolve(&sources, &target, args.read.platform.as_ref()).await?;
     let root_digest = resolved.manifest.descriptor.digest.clone();
     let inspection = inspect(
         &sources,
         resolved,
-        usize::from(args.concurrency),
-        Some(args.max_sbom_size),
+        usize::from(args.read.concurrency),
+        Some(args.read.max_sbom_size),
     )
     .await?;
     let findings = inspection.sboms.unwrap_or_default();

@@ -38,31 +38,18 @@ impl Registry {
 
     /// Starts ferro-oci-server (OCI distribution 1.1, with the referrers API).
     pub fn start_ferro() -> Registry {
-        let binary = which("ferro-oci-server").unwrap_or_else(|| {
-            panic!("ferro-oci-server is not installed: run .ci/test, or cargo install --locked ferro-oci-server")
-        });
-        for _ in 0..5 {
-            let dir = tempfile::tempdir().unwrap();
-            let addr = format!("127.0.0.1:{}", free_port());
-            let child = Command::new(&binary)
-                .env("FERRO_OCI_LISTEN", &addr)
-                .env("FERRO_OCI_STORAGE_DIR", dir.path())
-                .env("RUST_LOG", "error")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("starting ferro-oci-server");
-            let mut registry = Registry {
-                child,
-                addr,
-                _dir: dir,
-            };
-            if registry.wait_ready() {
-                return registry;
-            }
-        }
-        panic!("ferro-oci-server did not start on a loopback port in 5 tries");
+        Self::start_server(
+            "ferro-oci-server",
+            "cargo install --locked ferro-oci-server",
+            |binary, dir, addr| {
+                let mut command = Command::new(binary);
+                command
+                    .env("FERRO_OCI_LISTEN", addr)
+                    .env("FERRO_OCI_STORAGE_DIR", dir)
+                    .env("RUST_LOG", "error");
+                command
+            },
+        )
     }
 
     pub fn start_kind(kind: Kind) -> Registry {
@@ -73,32 +60,46 @@ impl Registry {
     }
 
     fn start_with_auth(htpasswd: Option<String>) -> Registry {
-        let binary = which("docker-registry").unwrap_or_else(|| {
-            panic!("docker-registry is not installed: run .ci/test, or apt-get install docker-registry")
-        });
+        Self::start_server(
+            "docker-registry",
+            "apt-get install docker-registry",
+            |binary, dir, addr| {
+                let mut yaml = config_yaml(&dir.join("data"), addr);
+                if let Some(entries) = &htpasswd {
+                    let file = dir.join("htpasswd");
+                    std::fs::write(&file, entries).unwrap();
+                    yaml.push_str(&format!(
+                        "auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n",
+                        file.display()
+                    ));
+                }
+                let config = dir.join("config.yml");
+                std::fs::write(&config, yaml).unwrap();
+                let mut command = Command::new(binary);
+                command.arg("serve").arg(&config);
+                command
+            },
+        )
+    }
+
+    /// Runs a server on a free loopback port with its storage in a temp dir, trying
+    /// again on another port when it does not come up (the port may have been taken).
+    fn start_server(
+        name: &str,
+        install: &str,
+        command: impl Fn(&Path, &Path, &str) -> Command,
+    ) -> Registry {
+        let binary = which(name)
+            .unwrap_or_else(|| panic!("{name} is not installed: run .ci/test, or {install}"));
         for _ in 0..5 {
             let dir = tempfile::tempdir().unwrap();
-            let port = free_port();
-            let addr = format!("127.0.0.1:{port}");
-            let config = dir.path().join("config.yml");
-            let mut yaml = config_yaml(&dir.path().join("data"), &addr);
-            if let Some(entries) = &htpasswd {
-                let file = dir.path().join("htpasswd");
-                std::fs::write(&file, entries).unwrap();
-                yaml.push_str(&format!(
-                    "auth:\n  htpasswd:\n    realm: ocx-test\n    path: {}\n",
-                    file.display()
-                ));
-            }
-            std::fs::write(&config, yaml).unwrap();
-            let child = Command::new(&binary)
-                .arg("serve")
-                .arg(&config)
+            let addr = format!("127.0.0.1:{}", free_port());
+            let child = command(&binary, dir.path(), &addr)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .expect("starting docker-registry");
+                .unwrap_or_else(|e| panic!("starting {name}: {e}"));
             let mut registry = Registry {
                 child,
                 addr,
@@ -108,7 +109,7 @@ impl Registry {
                 return registry;
             }
         }
-        panic!("docker-registry did not start on a loopback port in 5 tries");
+        panic!("{name} did not start on a loopback port in 5 tries");
     }
 
     fn wait_ready(&mut self) -> bool {
