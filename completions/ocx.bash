@@ -83,12 +83,16 @@ _ocx() {
 
     case "${cmd}" in
         ocx)
-            opts="-h -V --plain-http --insecure --color --help --version describe sbom index schema generate help"
+            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom index schema generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -101,7 +105,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__describe)
-            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --plain-http --insecure --color --help --version"
+            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +123,10 @@ _ocx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -131,12 +139,16 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__generate)
-            opts="-h -V --plain-http --insecure --color --help --version"
+            opts="-h -V --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -275,12 +287,16 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index)
-            opts="-h -V --plain-http --insecure --color --help --version create update help"
+            opts="-h -V --plain-http --insecure --timeout --color --help --version create update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -293,7 +309,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index__subcmd__create)
-            opts="-h -V --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --color --help --version"
+            opts="-h -V --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +340,10 @@ _ocx() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -395,7 +415,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index__subcmd__update)
-            opts="-h -V --add --remove --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --color --help --version"
+            opts="-h -V --add --remove --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +457,10 @@ _ocx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -449,7 +473,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__sbom)
-            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --plain-http --insecure --color --help --version"
+            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,6 +491,10 @@ _ocx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -479,12 +507,16 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__schema)
-            opts="-h -V --plain-http --insecure --color --help --version describe sbom"
+            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

@@ -18,6 +18,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
     }
     var completions = [
         &'ocx'= {
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
@@ -36,6 +37,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the output schema as one JSON document'
             cand --raw 'Print the manifest bytes exactly as stored'
@@ -51,6 +53,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the packages as one JSON document'
             cand --raw 'Print the SBOM documents of the manifest exactly as stored'
@@ -62,6 +65,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;index'= {
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
@@ -81,6 +85,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --tag 'Also point this tag at the index; repeatable'
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
             cand --concurrency 'How many requests may be in flight at once (1-256)'
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
@@ -102,6 +107,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --tag 'Also point this tag at the index; repeatable'
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
             cand --concurrency 'How many requests may be in flight at once (1-256)'
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
@@ -125,6 +131,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;index;help;help'= {
         }
         &'ocx;schema'= {
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'
@@ -134,6 +141,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;generate'= {
+            cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
             cand --insecure 'Accept any TLS certificate from registries'

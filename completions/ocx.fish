@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ocx_global_optspecs
-    string join \n plain-http insecure color= h/help V/version
+    string join \n plain-http insecure timeout= color= h/help V/version
 end
 
 function __fish_ocx_needs_command
@@ -24,6 +24,7 @@ function __fish_ocx_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c ocx -n "__fish_ocx_needs_command" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_needs_command" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -40,6 +41,7 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this messag
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -53,6 +55,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Pr
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -62,6 +65,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plai
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -79,6 +83,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -98,6 +103,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -111,6 +117,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocx -n "__fish_ocx_using_subcommand schema" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -118,6 +125,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand schema" -l plain-http -d 'Use pl
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand generate" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"

@@ -41,6 +41,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options")]
     pub insecure: bool,
 
+    /// Seconds a registry may leave a request without an answer before it fails (1-3600)
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=3600), help_heading = "Global options")]
+    pub timeout: u16,
+
     /// When to use colour and box drawing in human output (`always` wins over NO_COLOR)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Global options")]
     pub color: ColorChoice,

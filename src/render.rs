@@ -26,6 +26,7 @@ pub fn human(d: &Description, styled: bool) -> String {
     let mut header = vec![
         ("Reference", d.reference.clone()),
         ("Resolved", d.resolved.clone()),
+        ("Digest", m.descriptor.digest.clone()),
         ("Media type", format!("{} ({kind})", m.media_type.value)),
         ("Artifact type", or_dash(m.artifact_type.as_deref())),
         (

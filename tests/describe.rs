@@ -335,3 +335,25 @@ fn human_output_is_plain_when_piped() {
         "{styled}"
     );
 }
+
+#[test]
+fn a_registry_that_never_answers_times_out() {
+    // The kernel accepts connections into the backlog; nothing ever answers them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let started = std::time::Instant::now();
+    let output = ocx(&["--timeout", "1", "describe", &format!("{addr}/app:1")]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&addr.to_string()) && err.contains("timed out"),
+        "{err}"
+    );
+    // One second per attempt, three attempts, short pauses between them.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}

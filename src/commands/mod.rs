@@ -43,6 +43,7 @@ fn sources(global: &GlobalArgs) -> Result<Sources> {
     Sources::new(TransportOptions {
         plain_http: global.plain_http,
         insecure: global.insecure,
+        timeout: std::time::Duration::from_secs(global.timeout.into()),
     })
 }
 

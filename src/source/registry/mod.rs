@@ -14,7 +14,7 @@ use anyhow::Result;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use transport::{is_loopback, Transport, TransportOptions};
+pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
 use super::{FetchedManifest, Source};
 use crate::digest::Digest;

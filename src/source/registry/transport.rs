@@ -14,12 +14,27 @@ use tokio::sync::Mutex;
 use super::auth::{self, AuthCache, Challenge};
 use crate::reference::Repository;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TransportOptions {
     /// Use plain HTTP for every registry, not only loopback ones.
     pub plain_http: bool,
     /// Accept any TLS certificate.
     pub insecure: bool,
+    /// How long a connection may wait for its next bytes before the request fails.
+    pub timeout: Duration,
+}
+
+/// The default of `--timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            plain_http: false,
+            insecure: false,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
 }
 
 /// What a request needs to be allowed to do.
@@ -51,8 +66,8 @@ impl Transport {
         let http = reqwest::Client::builder()
             .user_agent(concat!("ocx/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(options.insecure)
-            .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(120))
+            .connect_timeout(options.timeout.min(Duration::from_secs(30)))
+            .read_timeout(options.timeout)
             .pool_max_idle_per_host(64)
             .build()
             .context("building the HTTP client")?;
