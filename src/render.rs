@@ -452,20 +452,29 @@ fn write_map(out: &mut String, map: &BTreeMap<String, String>) {
 }
 
 /// Content from registries is shown, never obeyed: control characters (terminal escape
-/// sequences, newlines) are printed escaped.
+/// sequences, newlines) and bidirectional overrides (which reorder what a line shows)
+/// are printed escaped.
 fn clean(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_unsafe) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
+            if is_unsafe(c) {
+                c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 fn cleaned(cells: Vec<String>) -> Vec<String> {

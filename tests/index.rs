@@ -807,6 +807,24 @@ fn subject_extra_tags_and_json_output() {
 }
 
 #[test]
+fn an_update_that_changes_nothing_is_refused() {
+    let (_dir, layout) = sample_layout();
+    let before = std::fs::read(layout.join("index.json")).unwrap();
+    let output = ocx(&[
+        "index",
+        "update",
+        &format!("oci:{}:multi-platform", layout.display()),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("nothing to change"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(layout.join("index.json")).unwrap(), before);
+}
+
+#[test]
 fn a_bad_output_path_or_a_missing_tag_pushes_nothing() {
     let registry = Registry::start();
     push_providers(&registry, "tofu/provider");

@@ -236,7 +236,7 @@ fn registry_text_cannot_drive_the_terminal() {
     let layout = LayoutSource::open_or_create(&path).unwrap();
     let index = serde_json::json!({
         "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [],
-        "annotations": {"org.opencontainers.image.title": "red\u{1b}[31mRED\u{1b}[0m\nsecond line"}
+        "annotations": {"org.opencontainers.image.title": "red\u{1b}[31mRED\u{1b}[0m\nsecond line \u{202e}reversed"}
     });
     let bytes = Bytes::from(serde_json::to_vec(&index).unwrap());
     runtime()
@@ -254,7 +254,14 @@ fn registry_text_cannot_drive_the_terminal() {
             "content escape printed raw: {out:?}"
         );
         assert!(out.contains(r"red\u{1b}[31mRED"), "{out:?}");
-        assert!(!out.contains("\nsecond line"), "{out:?}");
+        assert!(
+            !out.contains("\nsecond line") && out.contains(r"\u{a}second line"),
+            "{out:?}"
+        );
+        assert!(
+            !out.contains('\u{202e}') && out.contains(r"\u{202e}reversed"),
+            "{out:?}"
+        );
     }
 }
 
@@ -275,4 +282,40 @@ fn a_layout_is_never_written_into_a_directory_that_is_not_one() {
         "{err}"
     );
     assert!(!occupied.join("index.json").exists() && !occupied.join("blobs").exists());
+}
+
+#[test]
+fn a_moved_tag_keeps_its_place_in_index_json() {
+    let (_dir, layout) = sample_layout();
+    let index_json = || -> Vec<String> {
+        let index: ImageIndex =
+            serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+        index
+            .manifests
+            .iter()
+            .filter_map(|d| {
+                d.annotation(ocx::manifest::annotations::REF_NAME)
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    let before = index_json();
+    let source = LayoutSource::open(&layout).unwrap();
+    let image = runtime()
+        .block_on(source.manifest_get(&ManifestRef::Tag("image".into())))
+        .unwrap();
+    // "provider" now names the image: same place, new content.
+    runtime()
+        .block_on(source.manifest_put(
+            &ManifestRef::Tag("provider".into()),
+            &image.descriptor.media_type,
+            image.bytes.clone(),
+        ))
+        .unwrap();
+    assert_eq!(index_json(), before);
+    let out = describe_json(&[&format!("oci:{}:provider", layout.display())]);
+    assert_eq!(
+        out["descriptor"]["digest"],
+        image.descriptor.digest.to_string()
+    );
 }

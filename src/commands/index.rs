@@ -63,6 +63,18 @@ pub async fn update(global: &GlobalArgs, args: IndexUpdateArgs) -> Result<ExitCo
     if target.manifest_ref().is_none() {
         bail!("{target}: name the index to update with a tag or digest ({target}:TAG)");
     }
+    let changes_nothing = args.add.is_empty()
+        && args.remove.is_empty()
+        && options.annotations.is_empty()
+        && options.artifact_type.is_none()
+        && options.subject.is_none()
+        && options.tags.is_empty();
+    if changes_nothing && options.output.is_none() {
+        bail!(
+            "nothing to change in {target}: give --add, --remove, --annotation, --artifact-type, \
+             --subject or --tag"
+        );
+    }
     let tags = tags_to_push(&target, &options.tags)?;
     check_options(options, &args.add)?;
     let workspace = Workspace::open(global, target, options.concurrency)?;
@@ -474,8 +486,21 @@ fn prepare_output(output: Option<&Path>, bytes: &[u8]) -> Result<Option<tempfile
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("writing the index to {}", path.display()))?;
+    if !dir.is_dir() {
+        bail!(
+            "cannot write the index to {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    // The temporary file's own name would only confuse an error message.
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        anyhow!(
+            "cannot write the index to {}: {}",
+            path.display(),
+            std::io::Error::from(e.kind())
+        )
+    })?;
     std::io::Write::write_all(&mut file, bytes)
         .with_context(|| format!("writing the index to {}", path.display()))?;
     Ok(Some(file))

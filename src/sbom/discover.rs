@@ -202,6 +202,10 @@ impl Discoverer {
                 }
             }
         };
+        // Some registries list a referrer more than once.
+        let mut referrers = referrers;
+        let mut seen = std::collections::HashSet::new();
+        referrers.retain(|r| seen.insert(r.digest.clone()));
         if referrers.is_empty() {
             all.absorb(Attached::check(convention, location, Outcome::NoneFound));
             return Ok(all);

@@ -105,10 +105,19 @@ pub fn put(
         descriptor.artifact_type = fetched.manifest.artifact_type().map(str::to_string);
         descriptor.annotations = Some([(REF_NAME.to_string(), tag.clone())].into());
         let mut index = layout.read_index()?;
-        index
-            .manifests
-            .retain(|d| d.annotation(REF_NAME) != Some(tag.as_str()));
-        index.manifests.push(descriptor);
+        let tagged = |d: &Descriptor| d.annotation(REF_NAME) == Some(tag.as_str());
+        // A tag that moves keeps its place in index.json; a new one goes last.
+        match index.manifests.iter().position(tagged) {
+            Some(at) if index.manifests[at] == descriptor => return Ok(digest),
+            Some(at) => {
+                index.manifests[at] = descriptor;
+                let mut seen = false;
+                index
+                    .manifests
+                    .retain(|d| !tagged(d) || !std::mem::replace(&mut seen, true));
+            }
+            None => index.manifests.push(descriptor),
+        }
         layout.write_index(&index)?;
     }
     Ok(digest)

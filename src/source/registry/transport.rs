@@ -111,7 +111,9 @@ impl Transport {
             }
             let response = match request.send().await {
                 Ok(r) => r,
-                Err(e) if attempt < MAX_ATTEMPTS && (e.is_connect() || e.is_timeout()) => {
+                // A refused or reset connection is worth another try; a registry that let
+                // a request time out has already had --timeout to answer.
+                Err(e) if attempt < MAX_ATTEMPTS && e.is_connect() && !e.is_timeout() => {
                     tokio::time::sleep(backoff(attempt)).await;
                     continue;
                 }
