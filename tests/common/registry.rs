@@ -119,7 +119,10 @@ impl Registry {
                 return false;
             }
             if matches!(http_status(&self.addr, "/v2/"), Some(200 | 401)) {
-                return true;
+                // Another test's server may hold the port ours failed to bind: ours
+                // would have exited by now.
+                std::thread::sleep(Duration::from_millis(150));
+                return matches!(self.child.try_wait(), Ok(None));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
