@@ -230,22 +230,17 @@ fn attach_referrer(registry: &Registry, media_type: &str, document: Vec<u8>) {
 fn cyclonedx_from_cyclonedx_py() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bom.json");
-    let output = Command::new(python_tool("cyclonedx-py"))
-        .args([
-            "environment",
-            "--spec-version",
-            "1.6",
-            "--output-format",
-            "JSON",
-            "-o",
-        ])
-        .arg(&path)
-        .output()
-        .expect("running cyclonedx-py");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    run_tool(
+        Command::new(python_tool("cyclonedx-py"))
+            .args([
+                "environment",
+                "--spec-version",
+                "1.6",
+                "--output-format",
+                "JSON",
+                "-o",
+            ])
+            .arg(&path),
     );
     let document = std::fs::read(&path).unwrap();
     let bom: Value = serde_json::from_slice(&document).unwrap();
@@ -312,17 +307,12 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
     )
     .unwrap();
     let json_path = dir.path().join("doc.spdx.json");
-    let output = Command::new(python_tool("pyspdxtools"))
-        .arg("-i")
-        .arg(&tag_value)
-        .arg("-o")
-        .arg(&json_path)
-        .output()
-        .expect("running pyspdxtools");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    run_tool(
+        Command::new(python_tool("pyspdxtools"))
+            .arg("-i")
+            .arg(&tag_value)
+            .arg("-o")
+            .arg(&json_path),
     );
     let document = std::fs::read(&json_path).unwrap();
 

@@ -9,15 +9,7 @@ use common::registry::Registry;
 use common::*;
 
 fn run(program: &str, args: &[&str]) {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is required (run .ci/test to install it): {e}"));
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_tool(Command::new(program).args(args));
 }
 
 #[test]

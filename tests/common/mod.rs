@@ -211,3 +211,15 @@ pub fn strip_discovery_paths(value: &mut Value) {
         _ => {}
     }
 }
+
+/// Runs a tool the tests need, failing with its stderr when it fails.
+pub fn run_tool(command: &mut std::process::Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} is required (run .ci/test to install it): {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -82,6 +82,17 @@ pub async fn put(
     media_type: &str,
     bytes: Bytes,
 ) -> Result<Digest> {
+    let response = put_response(source, reference, media_type, bytes.clone()).await?;
+    Ok(reported_digest(&response)?.unwrap_or_else(|| Digest::sha256_of(&bytes)))
+}
+
+/// PUT /v2/NAME/manifests/REF; the successful response, for the headers callers read.
+pub async fn put_response(
+    source: &RegistrySource,
+    reference: &ManifestRef,
+    media_type: &str,
+    bytes: Bytes,
+) -> Result<reqwest::Response> {
     let url = source.url(&format!("manifests/{reference}"));
     let response = source
         .transport
@@ -95,7 +106,7 @@ pub async fn put(
         let what = format!("pushing manifest {}", reference.qualify(&source.location()));
         return Err(error_from_response(response, &what).await);
     }
-    Ok(reported_digest(&response)?.unwrap_or_else(|| Digest::sha256_of(&bytes)))
+    Ok(response)
 }
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {

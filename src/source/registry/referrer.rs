@@ -72,23 +72,8 @@ pub async fn list(
 /// (`OCI-Subject`), adds it to the subject's referrers tag index as well.
 pub async fn put(source: &RegistrySource, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
     let (descriptor, subject) = referrer_descriptor(&source.location(), media_type, &bytes)?;
-    let url = source.url(&format!("manifests/{}", descriptor.digest));
-    let response = source
-        .transport
-        .send(&source.repository, Access::Push, |http| {
-            http.put(&url)
-                .header("Content-Type", media_type)
-                .body(bytes.clone())
-        })
-        .await?;
-    if !response.status().is_success() {
-        let what = format!(
-            "pushing referrer {}@{}",
-            source.location(),
-            descriptor.digest
-        );
-        return Err(error_from_response(response, &what).await);
-    }
+    let by_digest = ManifestRef::Digest(descriptor.digest.clone());
+    let response = super::manifest::put_response(source, &by_digest, media_type, bytes).await?;
     let confirmed = response
         .headers()
         .get("OCI-Subject")
