@@ -152,6 +152,20 @@ pub struct ImageIndex {
     pub annotations: Option<Annotations>,
 }
 
+impl ImageIndex {
+    /// An OCI index with no entries.
+    pub fn empty() -> ImageIndex {
+        ImageIndex {
+            schema_version: 2,
+            media_type: Some(OCI_INDEX.into()),
+            artifact_type: None,
+            manifests: vec![],
+            subject: None,
+            annotations: None,
+        }
+    }
+}
+
 /// A parsed manifest of either kind. Few exist at once, so the size difference
 /// between the variants does not matter.
 #[allow(clippy::large_enum_variant)]

@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 
 use super::{FetchedManifest, Source};
 use crate::digest::Digest;
-use crate::manifest::{annotations::REF_NAME, Descriptor, ImageIndex, OCI_INDEX};
+use crate::manifest::{annotations::REF_NAME, Descriptor, ImageIndex};
 use crate::reference::{ManifestRef, Repository, LAYOUT_PREFIX};
 
 const LAYOUT_FILE: &str = "oci-layout";
@@ -74,15 +74,8 @@ impl LayoutSource {
                 .with_context(|| format!("creating the OCI layout {}", root.display()))?;
             write_atomically(&root.join(LAYOUT_FILE), LAYOUT_VERSION_JSON.as_bytes())?;
             if !root.join(INDEX_FILE).exists() {
-                let empty = ImageIndex {
-                    schema_version: 2,
-                    media_type: Some(OCI_INDEX.into()),
-                    artifact_type: None,
-                    manifests: vec![],
-                    subject: None,
-                    annotations: None,
-                };
-                write_atomically(&root.join(INDEX_FILE), &serde_json::to_vec(&empty)?)?;
+                let empty = serde_json::to_vec(&ImageIndex::empty())?;
+                write_atomically(&root.join(INDEX_FILE), &empty)?;
             }
         }
         Self::open(root)

@@ -99,14 +99,7 @@ async fn add_to_fallback_tag(
                 tag.qualify(&source.location())
             ),
         },
-        Err(e) if is_not_found(&e) => ImageIndex {
-            schema_version: 2,
-            media_type: Some(OCI_INDEX.into()),
-            artifact_type: None,
-            manifests: vec![],
-            subject: None,
-            annotations: None,
-        },
+        Err(e) if is_not_found(&e) => ImageIndex::empty(),
         Err(e) => return Err(e),
     };
     if index
