@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use comfy_table::{presets, Attribute, Cell, ContentArrangement, Table};
+use comfy_table::{presets, Attribute, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 
 use crate::model::{
     Build, BuildValue, Described, Description, DescriptorInfo, Package, SbomReport, SbomSource,
@@ -190,6 +190,8 @@ fn platform_table(m: &Described, styled: bool) -> String {
         }
         table.add_row(cleaned(row));
     }
+    // On a narrow terminal the other columns wrap first.
+    keep_at_least(&mut table, &[(0, 18), (1, SHORT_DIGEST_WIDTH)]);
     finish(table)
 }
 
@@ -203,6 +205,7 @@ fn layer_table(layers: &[DescriptorInfo], styled: bool) -> String {
             human_size(layer.size),
         ]));
     }
+    keep_at_least(&mut table, &[(1, SHORT_DIGEST_WIDTH)]);
     finish(table)
 }
 
@@ -237,6 +240,19 @@ fn new_table(styled: bool, headers: &[&str]) -> Table {
         // NOTHING pads cells with one space each side; trim the left edge below.
     }
     table
+}
+
+/// `sha256:` and 12 hex digits, and the padding on each side.
+const SHORT_DIGEST_WIDTH: u16 = 21;
+
+/// Gives columns a minimum width, so that digests and keys wrap only when nothing else
+/// can.
+fn keep_at_least(table: &mut Table, columns: &[(usize, u16)]) {
+    for &(index, width) in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+        }
+    }
 }
 
 fn finish(table: Table) -> String {

@@ -521,14 +521,20 @@ fn sigstore_bundles_and_non_sbom_attestations() {
         .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
         .unwrap();
     let subject = &image.descriptor.digest;
-    let all = runtime().block_on(source.referrers_list(subject, None)).unwrap().unwrap();
+    let all = runtime()
+        .block_on(source.referrers_list(subject, None))
+        .unwrap()
+        .unwrap();
     assert_eq!(all.len(), 2, "{all:?}");
     let filtered = runtime()
         .block_on(source.referrers_list(subject, Some("application/vnd.in-toto+json")))
         .unwrap()
         .unwrap();
     assert_eq!(filtered.len(), 1, "{filtered:?}");
-    assert_eq!(filtered[0].artifact_type.as_deref(), Some("application/vnd.in-toto+json"));
+    assert_eq!(
+        filtered[0].artifact_type.as_deref(),
+        Some("application/vnd.in-toto+json")
+    );
 
     let out = sbom_json(&[&registry.reference("app:image")]);
     assert_eq!(purls(&out), ["pkg:deb/debian/jq@1.6-2.1?arch=amd64"]);
