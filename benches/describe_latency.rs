@@ -320,15 +320,7 @@ async fn push_image(
         config["variant"] = json!(v);
     }
     let config = put_blob(dest, OCI_CONFIG, serde_json::to_vec(&config)?).await?;
-    let manifest = ImageManifest {
-        schema_version: 2,
-        media_type: Some(OCI_MANIFEST.into()),
-        artifact_type: None,
-        config,
-        layers: vec![layer],
-        subject: None,
-        annotations: None,
-    };
+    let manifest = ImageManifest::new(OCI_MANIFEST, config, vec![layer]);
     let bytes = serde_json::to_vec(&manifest)?;
     let mut descriptor =
         Descriptor::new(OCI_MANIFEST, Digest::sha256_of(&bytes), bytes.len() as u64);

@@ -152,6 +152,21 @@ pub struct ImageIndex {
     pub annotations: Option<Annotations>,
 }
 
+impl ImageManifest {
+    /// A schema-2 manifest of this media type with nothing but a config and layers.
+    pub fn new(media_type: &str, config: Descriptor, layers: Vec<Descriptor>) -> ImageManifest {
+        ImageManifest {
+            schema_version: 2,
+            media_type: Some(media_type.to_string()),
+            artifact_type: None,
+            config,
+            layers,
+            subject: None,
+            annotations: None,
+        }
+    }
+}
+
 impl ImageIndex {
     /// An OCI index with no entries.
     pub fn empty() -> ImageIndex {

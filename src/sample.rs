@@ -165,12 +165,6 @@ pub async fn image(
     }
     let config = put_json_blob(dest, OCI_CONFIG, &config).await?;
     let manifest = ImageManifest {
-        schema_version: 2,
-        media_type: Some(OCI_MANIFEST.into()),
-        artifact_type: None,
-        config,
-        layers: vec![layer],
-        subject: None,
         annotations: annotations(&[
             ("org.opencontainers.image.created", CREATED),
             (
@@ -178,6 +172,7 @@ pub async fn image(
                 &Digest::sha256_of(b"base image").to_string(),
             ),
         ]),
+        ..ImageManifest::new(OCI_MANIFEST, config, vec![layer])
     };
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     descriptor.platform = Some(platform(os, architecture, variant, os_version));
@@ -249,15 +244,7 @@ async fn attestation_manifest(dest: &dyn Source, subject: &Descriptor) -> Result
         &json!({"architecture": "unknown", "os": "unknown", "config": {}, "rootfs": {"type": "layers", "diff_ids": [layer.digest.to_string()]}}),
     )
     .await?;
-    let manifest = ImageManifest {
-        schema_version: 2,
-        media_type: Some(OCI_MANIFEST.into()),
-        artifact_type: None,
-        config,
-        layers: vec![layer],
-        subject: None,
-        annotations: None,
-    };
+    let manifest = ImageManifest::new(OCI_MANIFEST, config, vec![layer]);
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     descriptor.platform = Some(platform("unknown", "unknown", None, None));
     descriptor.annotations = annotations(&[
@@ -340,13 +327,9 @@ pub async fn provider_target(
     .await?;
     layer.annotations = annotations(&[("org.opencontainers.image.title", &file)]);
     let manifest = ImageManifest {
-        schema_version: 2,
-        media_type: Some(OCI_MANIFEST.into()),
         artifact_type: Some(PROVIDER_TARGET_ARTIFACT_TYPE.into()),
-        config,
-        layers: vec![layer],
-        subject: None,
         annotations: annotations(&[("org.opencontainers.image.created", CREATED)]),
+        ..ImageManifest::new(OCI_MANIFEST, config, vec![layer])
     };
     let mut descriptor = put_manifest(dest, OCI_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     descriptor.artifact_type = Some(PROVIDER_TARGET_ARTIFACT_TYPE.into());
@@ -398,15 +381,7 @@ pub async fn docker_image(dest: &dyn Source) -> Result<Descriptor> {
         }),
     )
     .await?;
-    let manifest = ImageManifest {
-        schema_version: 2,
-        media_type: Some(DOCKER_MANIFEST.into()),
-        artifact_type: None,
-        config,
-        layers: vec![layer],
-        subject: None,
-        annotations: None,
-    };
+    let manifest = ImageManifest::new(DOCKER_MANIFEST, config, vec![layer]);
     let mut child = put_manifest(dest, DOCKER_MANIFEST, serde_json::to_vec(&manifest)?).await?;
     child.platform = Some(platform("linux", "amd64", None, None));
     Ok(child)
@@ -531,13 +506,10 @@ async fn artifact_manifest(
     layer.annotations = layer_annotations;
     let subject = subject.map(|s| Descriptor::new(s.media_type.clone(), s.digest.clone(), s.size));
     let manifest = ImageManifest {
-        schema_version: 2,
-        media_type: Some(OCI_MANIFEST.into()),
         artifact_type: artifact_type.map(str::to_string),
-        config,
-        layers: vec![layer.clone()],
         subject,
         annotations: annotations(&[("org.opencontainers.image.created", CREATED)]),
+        ..ImageManifest::new(OCI_MANIFEST, config, vec![layer.clone()])
     };
     Ok((serde_json::to_vec(&manifest)?, layer))
 }

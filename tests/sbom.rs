@@ -22,6 +22,17 @@ fn purls(subject: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The first place that held an SBOM of a subject.
+fn found_source(subject: &Value) -> Value {
+    subject["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "found")
+        .unwrap_or_else(|| panic!("no SBOM found: {}", subject["sbom_sources"]))
+        .clone()
+}
+
 fn found(subject: &Value) -> Vec<String> {
     subject["sbom_sources"]
         .as_array()
@@ -61,12 +72,7 @@ fn every_convention_is_found(kind: Kind) {
         (rejected["type"].as_str(), rejected["name"].as_str()),
         (Some("oci"), Some("hello"))
     );
-    let att = out["sbom_sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["outcome"] == "found")
-        .unwrap();
+    let att = found_source(&out);
     assert_eq!(att["envelopes"], json!(["dsse", "in-toto"]));
     assert_eq!(att["predicate_type"], "https://spdx.dev/Document");
 
@@ -80,13 +86,7 @@ fn every_convention_is_found(kind: Kind) {
         ]
     );
     assert_eq!(found(&manifests["linux/arm64/v8"]), ["cosign_sbom_tag"]);
-    let arm_source = manifests["linux/arm64/v8"]["sbom_sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["outcome"] == "found")
-        .unwrap()
-        .clone();
+    let arm_source = found_source(&manifests["linux/arm64/v8"]);
     assert_eq!(
         (
             arm_source["packages"].as_u64(),
@@ -185,13 +185,7 @@ fn platform_filter_raw_and_no_sbom() {
     assert!(raw.status.success(), "{}", stderr(&raw));
     let document: Value = serde_json::from_slice(&raw.stdout).unwrap();
     assert_eq!(document["spdxVersion"], "SPDX-2.3");
-    let source = one["sbom_sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["outcome"] == "found")
-        .unwrap()
-        .clone();
+    let source = found_source(&one);
     assert_eq!(
         ocx::digest::Digest::sha256_of(&raw.stdout).to_string(),
         source["document"].as_str().unwrap()
@@ -274,13 +268,7 @@ fn cyclonedx_from_cyclonedx_py() {
         let mut want = expected.clone();
         want.retain(|p| p.starts_with("pkg:pypi/"));
         assert_eq!(got, want, "{kind:?}");
-        let source = out["sbom_sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["outcome"] == "found")
-            .unwrap()
-            .clone();
+        let source = found_source(&out);
         assert_eq!(
             (source["format"].as_str(), source["spec_version"].as_str()),
             (Some("cyclonedx"), Some("1.6"))
@@ -340,13 +328,7 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
             "pkg:deb/debian/zlib1g@1.3?arch=amd64"
         ]
     );
-    let source = out["sbom_sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["outcome"] == "found")
-        .unwrap()
-        .clone();
+    let source = found_source(&out);
     assert_eq!(source["convention"], "cosign_sbom_tag");
     assert_eq!(source["packages_without_purl"], 1);
     let human = ocx_ok(&["sbom", &registry.reference("app:image")]);
@@ -458,12 +440,7 @@ fn truncated_sbom_in_a_layout_names_the_digest() {
     let (_dir, layout) = sample_layout();
     let reference = format!("oci:{}:multi-platform", layout.display());
     let out = sbom_json(&[&reference]);
-    let document = out["manifests"]["linux/arm64/v8"]["sbom_sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["outcome"] == "found")
-        .unwrap()["document"]
+    let document = found_source(&out["manifests"]["linux/arm64/v8"])["document"]
         .as_str()
         .unwrap()
         .to_string();
