@@ -126,23 +126,28 @@ fn credential_helpers_are_run() {
     )
     .unwrap();
     std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config_dir = dir.path().join("helper-config");
-    std::fs::create_dir_all(&config_dir).unwrap();
-    std::fs::write(
-        config_dir.join("config.json"),
-        format!(r#"{{"credHelpers":{{"{}":"ocxtest"}}}}"#, registry.addr),
-    )
-    .unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let output = ocx_with_env(
-        &["describe", &registry.reference("private/app:1")],
-        &[
-            ("DOCKER_CONFIG", config_dir.to_str().unwrap()),
-            ("PATH", &path),
-        ],
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert_no_secret(&stdout(&output));
+    // The helper named for this registry (credHelpers), and the store for all (credsStore).
+    for (name, config) in [
+        (
+            "cred-helpers",
+            format!(r#"{{"credHelpers":{{"{}":"ocxtest"}}}}"#, registry.addr),
+        ),
+        ("creds-store", r#"{"credsStore":"ocxtest"}"#.to_string()),
+    ] {
+        let config_dir = dir.path().join(name);
+        std::fs::create_dir_all(&config_dir).unwrap();
+        std::fs::write(config_dir.join("config.json"), config).unwrap();
+        let output = ocx_with_env(
+            &["describe", &registry.reference("private/app:1")],
+            &[
+                ("DOCKER_CONFIG", config_dir.to_str().unwrap()),
+                ("PATH", &path),
+            ],
+        );
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        assert_no_secret(&stdout(&output));
+    }
 }
 
 mod bearer {
