@@ -42,7 +42,7 @@ pub struct GlobalArgs {
     pub insecure: bool,
 
     /// Seconds a registry may leave a request without an answer before it fails (1-3600)
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=3600), help_heading = "Global options")]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::source::registry::DEFAULT_TIMEOUT.as_secs() as u16, value_parser = clap::value_parser!(u16).range(1..=3600), help_heading = "Global options")]
     pub timeout: u16,
 
     /// When to use colour and box drawing in human output (`always` wins over NO_COLOR)
