@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ocx::cli::Cli;
+use ocx::commands::printable_error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,12 +21,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints an error with its causes, uv style: `error: …` then `  Caused by: …`.
+/// Prints an error with its causes, uv style: `error: …` then `  caused by: …`, with text
+/// from outside escaped so that it cannot move the cursor or forge a line.
 fn report(error: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {error}");
-    for cause in error.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+    let mut chain = error.chain();
+    if let Some(outermost) = chain.next() {
+        let _ = writeln!(stderr, "error: {}", printable_error(outermost));
+    }
+    for cause in chain {
+        let _ = writeln!(stderr, "  caused by: {}", printable_error(cause));
     }
     ExitCode::from(ocx::commands::EXIT_ERROR)
 }

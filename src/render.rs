@@ -332,10 +332,7 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
                 or_dash(p.purl_type.as_deref()),
                 or_dash(p.namespace.as_deref()),
                 or_dash(p.name.as_deref()),
-                p.version
-                    .as_deref()
-                    .map(short)
-                    .unwrap_or_else(|| "-".into()),
+                or_dash(p.version.as_deref()),
                 p.purl.clone(),
             ]));
         }
@@ -469,8 +466,9 @@ fn write_map(out: &mut String, map: &BTreeMap<String, String>) {
 
 /// Content from registries is shown, never obeyed: control characters (terminal escape
 /// sequences, newlines) and bidirectional overrides (which reorder what a line shows)
-/// are printed escaped.
-fn clean(text: &str) -> String {
+/// are printed escaped. Everything ocx prints that came from outside goes through here,
+/// on stdout and on stderr.
+pub fn clean(text: &str) -> String {
     if !text.chars().any(is_unsafe) {
         return text.to_string();
     }
@@ -501,10 +499,11 @@ fn or_dash(value: Option<&str>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or("-").to_string()
 }
 
-/// `sha256:0123456789ab`: enough to tell digests apart in a table.
+/// `sha256:0123456789ab`: enough to tell digests apart in a table. Cut by characters,
+/// never by bytes, as a digest string from a registry may hold anything.
 fn short(digest: &str) -> String {
     match digest.split_once(':') {
-        Some((alg, hex)) => format!("{alg}:{}", &hex[..hex.len().min(12)]),
+        Some((alg, hex)) => format!("{alg}:{}", hex.chars().take(12).collect::<String>()),
         None => digest.to_string(),
     }
 }
@@ -558,5 +557,15 @@ mod tests {
     #[test]
     fn short_digests() {
         assert_eq!(short("sha256:0123456789abcdef"), "sha256:0123456789ab");
+        assert_eq!(short("sha256:ééééééééééééé"), "sha256:éééééééééééé");
+    }
+
+    #[test]
+    fn clean_escapes_terminal_controls_and_bidi_overrides() {
+        assert_eq!(clean("plain text"), "plain text");
+        assert_eq!(
+            clean("a\u{1b}]0;title\u{7}b\rc\nerror: d\u{202e}"),
+            "a\\u{1b}]0;title\\u{7}b\\u{d}c\\u{a}error: d\\u{202e}"
+        );
     }
 }

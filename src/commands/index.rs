@@ -289,7 +289,11 @@ impl Workspace {
             .map(|e| format!("{e:#}"))
             .collect();
         if !failures.is_empty() {
-            bail!("nothing was pushed, because:\n  {}", failures.join("\n  "));
+            return Err(super::Failures {
+                heading: "nothing was pushed, because".into(),
+                items: failures,
+            }
+            .into());
         }
         let children = children.into_iter().collect::<Result<Vec<_>>>()?;
         Ok((children, subject?))
