@@ -267,6 +267,7 @@ fn env_number(name: &str, default: usize) -> Result<usize> {
 fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
     let target = Target::parse(&format!("{registry}/{REPO}:unused"))?;
     let (source, _) = Sources::new(Default::default())?.open(&target)?;
+    let source: std::sync::Arc<dyn Source> = std::sync::Arc::new(source);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -138,12 +138,22 @@ pub struct ReadArgs {
 
     /// How many requests may be in flight at once, for the walk and again for SBOM
     /// discovery (1-256)
-    #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = crate::source::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
     /// Refuse SBOM blobs larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = crate::sbom::discover::DEFAULT_MAX_SBOM_BYTES)]
     pub max_sbom_size: u64,
+}
+
+impl ReadArgs {
+    /// What a read needs; `discover_sboms` false skips SBOM discovery.
+    pub fn options(&self, discover_sboms: bool) -> crate::read::ReadOptions {
+        crate::read::ReadOptions {
+            platform: self.platform.clone(),
+            max_sbom_bytes: discover_sboms.then_some(self.max_sbom_size),
+        }
+    }
 }
 
 const SOURCE_HELP: &str = "\
@@ -257,7 +267,7 @@ pub struct IndexOptions {
     pub json: bool,
 
     /// How many requests may be in flight at once (1-256)
-    #[arg(long, default_value_t = crate::walk::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = crate::source::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 }
 

@@ -18,9 +18,9 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest};
+use crate::read::MAX_DEPTH;
 use crate::reference::{ManifestRef, Repository};
 use crate::source::{fetch_listed_manifest, FetchedManifest, Source};
-use crate::walk::MAX_DEPTH;
 
 /// Blobs pass through memory on their way, so each is capped: a larger layer is refused
 /// with this limit named rather than exhausting memory.
@@ -51,18 +51,19 @@ type Once = Arc<OnceCell<()>>;
 /// Copies into one destination, from any number of sources.
 pub struct Copier {
     to: Arc<dyn Source>,
-    /// Bounds the requests in flight; shared with whatever else the command does.
-    limiter: Arc<Semaphore>,
+    /// Bounds the blobs in flight, whose bytes pass through memory between the read and
+    /// the write (requests themselves draw on the sources' budget).
+    blobs_in_flight: Semaphore,
     blobs: Mutex<HashMap<Digest, Once>>,
     manifests: Mutex<HashMap<Digest, Once>>,
     counters: Counters,
 }
 
 impl Copier {
-    pub fn new(to: Arc<dyn Source>, limiter: Arc<Semaphore>) -> Copier {
+    pub fn new(to: Arc<dyn Source>, concurrency: usize) -> Copier {
         Copier {
             to,
-            limiter,
+            blobs_in_flight: Semaphore::new(concurrency.max(1)),
             blobs: Mutex::default(),
             manifests: Mutex::default(),
             counters: Counters::default(),
@@ -117,11 +118,7 @@ impl Copier {
     ) -> Result<()> {
         let digest = &fetched.descriptor.digest;
         let by_digest = ManifestRef::Digest(digest.clone());
-        if self
-            .limited(self.to.manifest_head(&by_digest))
-            .await?
-            .is_some()
-        {
+        if self.to.manifest_head(&by_digest).await?.is_some() {
             self.counters
                 .already_present
                 .fetch_add(1, Ordering::Relaxed);
@@ -144,11 +141,9 @@ impl Copier {
             }
         }
         let media_type = &fetched.descriptor.media_type;
-        self.limited(
-            self.to
-                .manifest_put(&by_digest, media_type, fetched.bytes.clone()),
-        )
-        .await?;
+        self.to
+            .manifest_put(&by_digest, media_type, fetched.bytes.clone())
+            .await?;
         self.counters.manifests.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -160,8 +155,7 @@ impl Copier {
         parent: &Digest,
         depth: usize,
     ) -> Result<()> {
-        let fetched = self
-            .limited(fetch_listed_manifest(from, descriptor))
+        let fetched = fetch_listed_manifest(from, descriptor)
             .await
             .with_context(|| {
                 format!(
@@ -184,7 +178,7 @@ impl Copier {
     }
 
     async fn transfer_blob(&self, from: &dyn Source, descriptor: &Descriptor) -> Result<()> {
-        let _permit = self.limiter.acquire().await?;
+        let _in_flight = self.blobs_in_flight.acquire().await?;
         if self.to.blob_head(&descriptor.digest).await?.is_some() {
             self.counters
                 .already_present
@@ -210,12 +204,6 @@ impl Copier {
         let (source, destination) = (from.repository()?, self.to.repository()?);
         (source.registry == destination.registry && source.name != destination.name)
             .then_some(source)
-    }
-
-    /// Runs one request while holding a permit.
-    async fn limited<T>(&self, request: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-        let _permit = self.limiter.acquire().await?;
-        request.await
     }
 }
 
@@ -301,7 +289,7 @@ mod tests {
             .await
             .unwrap();
 
-        let copier = Copier::new(to.clone(), Arc::new(Semaphore::new(4)));
+        let copier = Copier::new(to.clone(), 4);
         copier.manifest(&from, &nested).await.unwrap();
         let stats = copier.stats();
         // nested, multi-platform, its 3 images and the attestation; `image` is the amd64 one.
@@ -311,11 +299,11 @@ mod tests {
         // Copying onwards from `to` reads every manifest and blob of the tree there.
         let onwards: Arc<dyn Source> =
             Arc::new(LayoutSource::open_or_create(&dir.path().join("onwards")).unwrap());
-        let from_copy = Copier::new(onwards, Arc::new(Semaphore::new(4)));
+        let from_copy = Copier::new(onwards, 4);
         from_copy.manifest(to.as_ref(), &nested).await.unwrap();
         assert_eq!(from_copy.stats(), stats);
 
-        let again = Copier::new(to, Arc::new(Semaphore::new(4)));
+        let again = Copier::new(to, 4);
         again.manifest(&from, &nested).await.unwrap();
         assert_eq!(
             again.stats(),

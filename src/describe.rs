@@ -1,20 +1,23 @@
 //! Builds the output model from a walked manifest tree. Pure: no I/O.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use indexmap::IndexMap;
 
+use crate::digest::Digest;
 use crate::manifest::{
     annotations, is_image_media_type, is_index_media_type, Descriptor, History, ImageConfig,
     Manifest, Platform,
 };
 use crate::model::{
     Attestation, Build, BuildSource, BuildValue, ConfigInfo, Described, Description,
-    DescriptorInfo, HistoryEntry, MediaType, PlatformInfo, SCHEMA_VERSION,
+    DescriptorInfo, HistoryEntry, MediaType, Package, PackageSource, PlatformInfo, SbomSource,
+    SCHEMA_VERSION,
 };
 use crate::platform;
+use crate::read::walk::Node;
+use crate::sbom::discover::Attached;
 use crate::sbom::Findings;
-use crate::walk::Node;
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
 /// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
@@ -63,8 +66,8 @@ fn described(node: &Node, sboms: Option<&Findings>) -> Described {
             .get(&node.descriptor.digest)
             .cloned()
             .unwrap_or_default();
-        out.sbom = Some(crate::sbom::packages(&attached));
-        out.sbom_sources = Some(crate::sbom::sources(&attached));
+        out.sbom = Some(packages(&attached));
+        out.sbom_sources = Some(sources(&attached));
     }
     match manifest {
         Manifest::Image(image) => {
@@ -143,32 +146,6 @@ fn history_entry(h: &History) -> HistoryEntry {
     }
 }
 
-/// The key of each entry of an index in `manifests`: its platform key, or its digest
-/// when it has no platform; a key seen before gets `#2`, `#3`, … in index order, so no
-/// entry is lost. BuildKit attestation manifests have none (they go to `attestations`).
-pub fn entry_keys(entries: &[Descriptor]) -> Vec<Option<String>> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    entries
-        .iter()
-        .map(|entry| {
-            if entry.is_attestation_manifest() {
-                return None;
-            }
-            let base = match &entry.platform {
-                Some(p) => platform::key(p),
-                None => entry.digest.to_string(),
-            };
-            let count = seen.entry(base.clone()).or_insert(0);
-            *count += 1;
-            Some(if *count == 1 {
-                base
-            } else {
-                format!("{base}#{count}")
-            })
-        })
-        .collect()
-}
-
 /// Splits an index's children into the platform map and BuildKit attestations.
 fn index_entries(
     children: &[Node],
@@ -177,7 +154,7 @@ fn index_entries(
     let descriptors: Vec<Descriptor> = children.iter().map(|c| c.descriptor.clone()).collect();
     let mut manifests = IndexMap::new();
     let mut attestation_nodes = Vec::new();
-    for (child, key) in children.iter().zip(entry_keys(&descriptors)) {
+    for (child, key) in children.iter().zip(platform::entry_keys(&descriptors)) {
         match key {
             Some(key) => {
                 manifests.insert(key, described(child, sboms));
@@ -369,12 +346,67 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
     })
 }
 
+/// The packages of one subject, duplicates merged with every source kept, ordered by
+/// purl.
+fn packages(attached: &Attached) -> Vec<Package> {
+    let mut merged: BTreeMap<String, Package> = BTreeMap::new();
+    for document in &attached.documents {
+        let source = PackageSource {
+            format: document.parsed.format,
+            convention: document.convention,
+            manifest: document.manifest.to_string(),
+            document: document.layer.digest.to_string(),
+        };
+        for purl in &document.parsed.packages {
+            let entry = merged.entry(purl.purl.clone()).or_insert_with(|| Package {
+                purl: purl.clone(),
+                sources: vec![],
+            });
+            if !entry.sources.contains(&source) {
+                entry.sources.push(source.clone());
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+/// Every place looked at for one subject, with what each held.
+fn sources(attached: &Attached) -> Vec<SbomSource> {
+    attached
+        .checks
+        .iter()
+        .map(|check| {
+            let document = attached.documents.iter().find(|d| {
+                Some(&d.layer.digest) == check.document.as_ref()
+                    && Some(&d.manifest) == check.manifest.as_ref()
+            });
+            SbomSource {
+                convention: check.convention,
+                location: check.location.clone(),
+                outcome: check.outcome,
+                manifest: check.manifest.as_ref().map(Digest::to_string),
+                document: check.document.as_ref().map(Digest::to_string),
+                media_type: document.map(|d| d.layer.media_type.clone()),
+                format: document.map(|d| d.parsed.format),
+                spec_version: document.and_then(|d| d.parsed.spec_version.clone()),
+                predicate_type: document.and_then(|d| d.parsed.predicate_type.clone()),
+                envelopes: document
+                    .map(|d| d.parsed.envelopes.clone())
+                    .unwrap_or_default(),
+                packages: document.map(|d| d.parsed.packages.len()),
+                packages_without_purl: document.map(|d| d.parsed.packages_without_purl),
+                detail: check.detail.clone(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::digest::Digest;
     use crate::manifest::{ImageIndex, ImageManifest, OCI_INDEX, OCI_MANIFEST};
-    use crate::walk::Config;
+    use crate::read::config::Config;
 
     fn image_node(name: &str, platform: Option<Platform>, annotations: &[(&str, &str)]) -> Node {
         let config = Descriptor::new(

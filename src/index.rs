@@ -9,8 +9,8 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::digest::Digest;
 use crate::manifest::{
-    annotations, is_image_config_media_type, Annotations, Descriptor, ImageConfig, ImageIndex,
-    Platform, OCI_INDEX,
+    annotations, is_image_config_media_type, Annotations, Descriptor, ImageIndex, Platform,
+    OCI_INDEX,
 };
 use crate::platform::{self, PlatformFilter};
 use crate::source::FetchedManifest;
@@ -142,13 +142,6 @@ pub fn config_may_record_platform(config: &Descriptor) -> bool {
     is_image_config_media_type(&config.media_type) && !config.is_empty_json()
 }
 
-/// The platform an image config records, when it records os and architecture.
-pub fn config_platform(config: &Descriptor, bytes: &[u8]) -> Result<Option<Platform>> {
-    let parsed: ImageConfig = serde_json::from_slice(bytes)
-        .with_context(|| format!("config blob {} is not a valid image config", config.digest))?;
-    Ok(parsed.platform())
-}
-
 /// The index entry for a child: media type, digest and size of the manifest bytes, the
 /// manifest's own artifactType, the platform (`platform` when given, else the config's),
 /// the manifest's annotations when `copy_annotations`, and the origin annotation.
@@ -242,7 +235,7 @@ pub fn check_distinct(named: &[(String, &Digest)]) -> Result<()> {
 /// Removes the entries `--remove` names: a digest, or the key `ocx describe` shows
 /// (`os/architecture[/variant][:os.version]`), which must then name exactly one entry.
 pub fn remove_entries(manifests: &mut Vec<Descriptor>, removals: &[String]) -> Result<()> {
-    let keys = crate::describe::entry_keys(manifests);
+    let keys = platform::entry_keys(manifests);
     let mut doomed = std::collections::BTreeSet::new();
     for removal in removals {
         let hits = matching_entries(manifests, &keys, removal);
@@ -504,20 +497,8 @@ mod tests {
     }
 
     #[test]
-    fn config_platforms_need_os_and_architecture() {
+    fn only_image_configs_may_record_a_platform() {
         let config = Descriptor::new(OCI_CONFIG, Digest::sha256_of(b"c"), 1);
-        let oras = br#"{"architecture":"arm64","os":"linux","variant":"v8","os.version":"","os.features":["x"]}"#;
-        let p = config_platform(&config, oras).unwrap().unwrap();
-        assert_eq!(
-            (p.variant.as_deref(), p.os_version.as_deref()),
-            (Some("v8"), None)
-        );
-        assert_eq!(p.os_features, Some(vec!["x".to_string()]));
-        assert_eq!(
-            config_platform(&config, br#"{"os":"linux"}"#).unwrap(),
-            None
-        );
-        assert!(config_platform(&config, b"[]").is_err());
         let empty = Descriptor::new(
             crate::manifest::OCI_EMPTY,
             crate::manifest::EMPTY_JSON_DIGEST.parse().unwrap(),

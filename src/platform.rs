@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use anyhow::{bail, Result};
 
-use crate::manifest::Platform;
+use std::collections::HashMap;
+
+use crate::manifest::{Descriptor, Platform};
 
 /// The key a platform gets in `manifests`.
 pub fn key(platform: &Platform) -> String {
@@ -19,6 +21,32 @@ pub fn key(platform: &Platform) -> String {
         key.push_str(version);
     }
     key
+}
+
+/// The key of each entry of an index in `manifests`: its platform key, or its digest
+/// when it has no platform; a key seen before gets `#2`, `#3`, … in index order, so no
+/// entry is lost. BuildKit attestation manifests have none (they go to `attestations`).
+pub fn entry_keys(entries: &[Descriptor]) -> Vec<Option<String>> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    entries
+        .iter()
+        .map(|entry| {
+            if entry.is_attestation_manifest() {
+                return None;
+            }
+            let base = match &entry.platform {
+                Some(p) => key(p),
+                None => entry.digest.to_string(),
+            };
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            Some(if *count == 1 {
+                base
+            } else {
+                format!("{base}#{count}")
+            })
+        })
+        .collect()
 }
 
 /// What a user asks for with `--platform os/arch[/variant][:os.version]`.

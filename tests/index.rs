@@ -506,10 +506,7 @@ fn a_declined_mount_falls_back_to_a_verified_copy() {
             inner: origin.clone(),
             claimed: nowhere,
         };
-        let copier = ocx::copy::Copier::new(
-            destination.clone(),
-            Arc::new(tokio::sync::Semaphore::new(4)),
-        );
+        let copier = ocx::copy::Copier::new(destination.clone(), 4);
         copier.manifest(&declining, &image).await.unwrap();
         let stats = copier.stats();
         assert_eq!(

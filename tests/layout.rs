@@ -127,7 +127,7 @@ fn nesting_deeper_than_the_limit_is_refused() {
     };
     let mut current = put(index_over(&[]));
     let mut chain = vec![current.clone()];
-    for _ in 0..ocx::walk::MAX_DEPTH {
+    for _ in 0..ocx::read::MAX_DEPTH {
         current = put(index_over(&[current]));
         chain.push(current.clone());
     }
@@ -135,7 +135,7 @@ fn nesting_deeper_than_the_limit_is_refused() {
     let ok = format!(
         "oci:{}@{}",
         path.display(),
-        chain[ocx::walk::MAX_DEPTH - 1].digest
+        chain[ocx::read::MAX_DEPTH - 1].digest
     );
     describe_json(&[&ok]);
     let too_deep = format!("oci:{}@{}", path.display(), current.digest);

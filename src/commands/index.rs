@@ -9,10 +9,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::read::config::read_config;
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::Bytes;
 use futures_util::future::{join_all, try_join_all};
-use tokio::sync::Semaphore;
 
 use crate::cli::{GlobalArgs, IndexCreateArgs, IndexOptions, IndexUpdateArgs};
 use crate::copy::{Copier, CopyStats};
@@ -23,7 +23,7 @@ use crate::manifest::{
 };
 use crate::reference::{bare_manifest_ref, is_valid_tag, ManifestRef, Target};
 use crate::source::layout::LayoutSource;
-use crate::source::{Source, Sources, MAX_CONFIG_BYTES};
+use crate::source::{Source, Sources};
 
 pub async fn create(global: &GlobalArgs, args: IndexCreateArgs) -> Result<ExitCode> {
     let options = &args.options;
@@ -224,17 +224,16 @@ struct Workspace {
     target: Target,
     /// The target, to read from; `None` for a layout that does not exist yet.
     existing: Option<Arc<dyn Source>>,
-    /// Bounds the requests in flight, across resolving and copying.
-    limiter: Arc<Semaphore>,
+    concurrency: usize,
 }
 
 impl Workspace {
     fn open(global: &GlobalArgs, target: Target, concurrency: u16) -> Result<Workspace> {
-        let sources = super::sources(global)?;
+        let sources = super::sources(global, concurrency)?;
         let existing: Option<Arc<dyn Source>> = match &target {
-            Target::Registry { .. } => Some(sources.open(&target)?.0),
+            Target::Registry { .. } => Some(Arc::new(sources.open(&target)?.0)),
             Target::Layout { path, .. } if LayoutSource::exists(path) => {
-                Some(Arc::new(LayoutSource::open(path)?))
+                Some(sources.open_or_create_layout(path)?)
             }
             Target::Layout { .. } => None,
         };
@@ -242,7 +241,7 @@ impl Workspace {
             sources,
             target,
             existing,
-            limiter: Arc::new(Semaphore::new(usize::from(concurrency))),
+            concurrency: usize::from(concurrency),
         })
     }
 
@@ -303,7 +302,7 @@ impl Workspace {
     /// config that may record its platform.
     async fn resolve(&self, written: &str, read_platform: bool) -> Result<Resolved> {
         let (source, reference, elsewhere) = self.open_source(written)?;
-        let fetched = self.limited(source.manifest_get(&reference)).await?;
+        let fetched = source.manifest_get(&reference).await?;
         if let Some(artifact_type) = fetched.manifest.artifact_type() {
             index::check_media_type(artifact_type).context("the manifest's artifactType")?;
         }
@@ -311,10 +310,8 @@ impl Workspace {
             Manifest::Image(image)
                 if read_platform && index::config_may_record_platform(&image.config) =>
             {
-                let bytes = self
-                    .limited(source.blob_get(&image.config, MAX_CONFIG_BYTES))
-                    .await?;
-                index::config_platform(&image.config, &bytes)?
+                let config = read_config(source.as_ref(), &image.config).await?;
+                config.parsed.and_then(|c| c.platform())
             }
             _ => None,
         };
@@ -345,7 +342,7 @@ impl Workspace {
         let parsed = Target::parse(written)?;
         let (source, reference) = self.sources.open(&parsed)?;
         let elsewhere = (!self.is_target_location(&parsed)).then_some(parsed);
-        Ok((source, reference, elsewhere))
+        Ok((Arc::new(source), reference, elsewhere))
     }
 
     fn is_target_location(&self, other: &Target) -> bool {
@@ -358,11 +355,6 @@ impl Workspace {
             }
             _ => false,
         }
-    }
-
-    async fn limited<T>(&self, request: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-        let _permit = self.limiter.acquire().await?;
-        request.await
     }
 
     /// Validates and serializes the index, pushes it unless this is a dry run, and
@@ -409,7 +401,7 @@ impl Workspace {
         if stdout_taken {
             eprint!("{}", String::from_utf8_lossy(&result));
         } else {
-            super::write_stdout(&result)?;
+            crate::render::write_stdout(&result)?;
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -426,7 +418,7 @@ impl Workspace {
     ) -> Result<()> {
         let writer = self.writer()?;
         if !imports.is_empty() {
-            let copier = Copier::new(Arc::clone(&writer), Arc::clone(&self.limiter));
+            let copier = Copier::new(Arc::clone(&writer), self.concurrency);
             try_join_all(
                 imports
                     .iter()
@@ -518,7 +510,7 @@ fn finish_output(
 ) -> Result<bool> {
     match (output, file) {
         (Some(path), _) if path == Path::new("-") => {
-            super::write_stdout(bytes)?;
+            crate::render::write_stdout(bytes)?;
             Ok(true)
         }
         (Some(path), Some(file)) => {

@@ -1,17 +1,17 @@
-//! One module per subcommand: each resolves what it needs through [`crate::source`],
-//! builds the [`crate::model`] and hands it to [`crate::render`].
+//! One module per subcommand, each a thin composition: parse the reference, read through
+//! [`crate::read`] (or build through [`crate::index`]), print through [`crate::render`].
 
 mod describe;
 mod generate;
 mod index;
 mod sbom;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName};
+use crate::render::{self, Format, Printer};
 use crate::source::registry::TransportOptions;
 use crate::source::Sources;
 
@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,
                 SchemaName::Sbom => crate::schema::SBOM_V1,
             };
-            write_stdout(schema.as_bytes())?;
+            render::write_stdout(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
@@ -39,25 +39,29 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn sources(global: &GlobalArgs) -> Result<Sources> {
-    Sources::new(TransportOptions {
+fn sources(global: &GlobalArgs, concurrency: u16) -> Result<Sources> {
+    let options = TransportOptions {
         plain_http: global.plain_http,
         insecure: global.insecure,
         timeout: std::time::Duration::from_secs(global.timeout.into()),
-    })
+    };
+    Sources::with_concurrency(options, usize::from(concurrency))
 }
 
-/// Whether human output gets colour and box drawing.
-fn styled(global: &GlobalArgs) -> bool {
-    use std::io::IsTerminal;
-    match global.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
+/// How a command that prints the model prints it.
+fn printer(global: &GlobalArgs, json: bool) -> Printer {
+    let force = match global.color {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        ColorChoice::Auto => None,
+    };
+    Printer::new(if json {
+        Format::Json
+    } else {
+        Format::Human {
+            styled: render::stdout_is_styled(force),
         }
-    }
+    })
 }
 
 /// Several independent failures under one heading, each on a line of its own. Kept as
@@ -87,21 +91,5 @@ pub fn printable_error(error: &(dyn std::error::Error + 'static)) -> String {
             format!("{}:\n  {}", clean(&failures.heading), items.join("\n  "))
         }
         None => clean(&error.to_string()),
-    }
-}
-
-/// Pretty JSON with a final newline.
-fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>> {
-    let mut json = serde_json::to_vec_pretty(value)?;
-    json.push(b'\n');
-    Ok(json)
-}
-
-/// Writes all of `bytes` to stdout; a closed pipe (`| head`) is not an error.
-fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
     }
 }

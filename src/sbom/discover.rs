@@ -17,12 +17,11 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures_util::future::try_join_all;
-use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use super::parse::{is_sbom_predicate_type, parse_document, ParsedSbom};
 use crate::digest::Digest;
 use crate::manifest::{annotations, Descriptor, Manifest};
+use crate::model::{Convention, Outcome};
 use crate::reference::ManifestRef;
 use crate::source::{is_not_found, FetchedManifest, Source};
 
@@ -30,31 +29,6 @@ use crate::source::{is_not_found, FetchedManifest, Source};
 pub const MAX_REFERRERS: usize = 64;
 /// SBOM blobs larger than this are refused unless `--max-sbom-size` says otherwise.
 pub const DEFAULT_MAX_SBOM_BYTES: u64 = 64 * 1024 * 1024;
-
-/// How an SBOM was attached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Convention {
-    ReferrersApi,
-    ReferrersTag,
-    CosignSbomTag,
-    CosignAttestationTag,
-    BuildkitAttestation,
-}
-
-/// What one place that can hold SBOMs held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// An SBOM was found and parsed.
-    Found,
-    /// The place exists or was listed, and holds no SBOM.
-    NoneFound,
-    /// The place does not exist (no such tag, no referrers API).
-    Absent,
-    /// An attestation or referrer that is not an SBOM (provenance, a signature).
-    NotAnSbom,
-}
 
 /// One SBOM document, parsed.
 #[derive(Debug, Clone)]
@@ -111,7 +85,6 @@ pub struct Discoverer {
     source: Arc<dyn Source>,
     /// Where cosign's tags live: the subject's repository or `COSIGN_REPOSITORY`.
     cosign: Arc<dyn Source>,
-    limiter: Arc<Semaphore>,
     max_sbom_bytes: u64,
     /// Whether the source has the referrers API, once an answer has told: later
     /// subjects then go straight to the tag fallback instead of asking again.
@@ -119,16 +92,10 @@ pub struct Discoverer {
 }
 
 impl Discoverer {
-    pub fn new(
-        source: Arc<dyn Source>,
-        cosign: Arc<dyn Source>,
-        limiter: Arc<Semaphore>,
-        max_sbom_bytes: u64,
-    ) -> Self {
+    pub fn new(source: Arc<dyn Source>, cosign: Arc<dyn Source>, max_sbom_bytes: u64) -> Self {
         Discoverer {
             source,
             cosign,
-            limiter,
             max_sbom_bytes,
             referrers_api: std::sync::OnceLock::new(),
         }
@@ -159,7 +126,6 @@ impl Discoverer {
         let listed = if self.referrers_api.get() == Some(&false) {
             None
         } else {
-            let _permit = self.limiter.acquire().await?;
             let listed = self.source.referrers_list(subject, None).await?;
             let _ = self.referrers_api.set(listed.is_some());
             listed
@@ -283,7 +249,6 @@ impl Discoverer {
         source: &Arc<dyn Source>,
         reference: &ManifestRef,
     ) -> Result<FetchedManifest> {
-        let _permit = self.limiter.acquire().await?;
         source.manifest_get(reference).await
     }
 
@@ -328,18 +293,16 @@ impl Discoverer {
         layer: &Descriptor,
         location: String,
     ) -> Result<Attached> {
-        let bytes = {
-            let _permit = self.limiter.acquire().await?;
-            self.source_of(convention)
-                .blob_get(layer, self.max_sbom_bytes)
-                .await
-                .with_context(|| {
-                    format!(
-                        "reading SBOM blob {} of manifest {manifest} (raise the limit with --max-sbom-size)",
-                        layer.digest
-                    )
-                })?
-        };
+        let bytes = self
+            .source_of(convention)
+            .blob_get(layer, self.max_sbom_bytes)
+            .await
+            .with_context(|| {
+                format!(
+                    "reading SBOM blob {} of manifest {manifest} (raise the limit with --max-sbom-size)",
+                    layer.digest
+                )
+            })?;
         let mut check = Check {
             convention,
             location,

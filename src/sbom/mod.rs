@@ -5,7 +5,7 @@
 pub mod discover;
 pub mod parse;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -13,8 +13,8 @@ use futures_util::future::try_join_all;
 
 use crate::digest::Digest;
 use crate::manifest::{annotations, Descriptor, Manifest};
-use crate::model::{Package, PackageSource, SbomSource};
-use crate::walk::Node;
+use crate::read::walk::Node;
+use crate::source::{FetchedManifest, Limited, Source, Sources};
 use discover::{Attached, Discoverer};
 
 /// What was found, per subject digest.
@@ -46,6 +46,17 @@ pub fn subjects_of(digest: &Digest, manifest: &Manifest) -> Vec<Subject> {
                 attestations: attestations_for(manifest, &child.digest),
             });
         }
+    }
+    subjects
+}
+
+/// The subjects of a read's root; when the root was chosen from an index with
+/// `--platform`, it brings the attestation manifests that index lists for it.
+pub fn root_subjects(root: &FetchedManifest, chosen_from: Option<&Manifest>) -> Vec<Subject> {
+    let digest = &root.descriptor.digest;
+    let mut subjects = subjects_of(digest, &root.manifest);
+    if let Some(index) = chosen_from {
+        subjects[0].attestations = attestations_for(index, digest);
     }
     subjects
 }
@@ -144,12 +155,10 @@ pub fn nested_subjects(root: &Node) -> Vec<Subject> {
     subjects
 }
 
-/// Opens the source cosign's tags are read from: `COSIGN_REPOSITORY` when it is set and
-/// the subject is on a registry, else the subject's own source.
-pub fn cosign_source(
-    sources: &crate::source::Sources,
-    subject_source: &Arc<dyn crate::source::Source>,
-) -> Result<Arc<dyn crate::source::Source>> {
+/// Opens the source cosign's tags are read from, on the discovery budget:
+/// `COSIGN_REPOSITORY` when it is set and the subject is on a registry, else the
+/// subject's own source.
+pub fn cosign_source(sources: &Sources, subject_source: &Limited) -> Result<Arc<dyn Source>> {
     match std::env::var("COSIGN_REPOSITORY") {
         Ok(repository) if !repository.is_empty() && subject_source.repository().is_some() => {
             let target = crate::reference::Target::parse(&repository)
@@ -157,63 +166,8 @@ pub fn cosign_source(
             let (source, _) = sources
                 .open(&target)
                 .with_context(|| format!("opening COSIGN_REPOSITORY={repository}"))?;
-            Ok(source)
+            Ok(sources.for_discovery(&source))
         }
-        _ => Ok(Arc::clone(subject_source)),
+        _ => Ok(sources.for_discovery(subject_source)),
     }
-}
-
-/// The packages of one subject, duplicates merged with every source kept, ordered by
-/// purl.
-pub fn packages(attached: &Attached) -> Vec<Package> {
-    let mut merged: BTreeMap<String, Package> = BTreeMap::new();
-    for document in &attached.documents {
-        let source = PackageSource {
-            format: document.parsed.format,
-            convention: document.convention,
-            manifest: document.manifest.to_string(),
-            document: document.layer.digest.to_string(),
-        };
-        for purl in &document.parsed.packages {
-            let entry = merged.entry(purl.purl.clone()).or_insert_with(|| Package {
-                purl: purl.clone(),
-                sources: vec![],
-            });
-            if !entry.sources.contains(&source) {
-                entry.sources.push(source.clone());
-            }
-        }
-    }
-    merged.into_values().collect()
-}
-
-/// Every place looked at for one subject, with what each held.
-pub fn sources(attached: &Attached) -> Vec<SbomSource> {
-    attached
-        .checks
-        .iter()
-        .map(|check| {
-            let document = attached.documents.iter().find(|d| {
-                Some(&d.layer.digest) == check.document.as_ref()
-                    && Some(&d.manifest) == check.manifest.as_ref()
-            });
-            SbomSource {
-                convention: check.convention,
-                location: check.location.clone(),
-                outcome: check.outcome,
-                manifest: check.manifest.as_ref().map(Digest::to_string),
-                document: check.document.as_ref().map(Digest::to_string),
-                media_type: document.map(|d| d.layer.media_type.clone()),
-                format: document.map(|d| d.parsed.format),
-                spec_version: document.and_then(|d| d.parsed.spec_version.clone()),
-                predicate_type: document.and_then(|d| d.parsed.predicate_type.clone()),
-                envelopes: document
-                    .map(|d| d.parsed.envelopes.clone())
-                    .unwrap_or_default(),
-                packages: document.map(|d| d.parsed.packages.len()),
-                packages_without_purl: document.map(|d| d.parsed.packages_without_purl),
-                detail: check.detail.clone(),
-            }
-        })
-        .collect()
 }

@@ -11,7 +11,7 @@
 //! names a non-JSON encoding in the error. Every purl is kept: one the `packageurl` crate
 //! rejects is split by hand and carries the crate's complaint in [`Purl::warning`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use anyhow::{anyhow, bail, Result};
@@ -20,8 +20,9 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use packageurl::PackageUrl;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::model::{Purl, SbomFormat};
 
 /// in-toto predicate types that hold an SBOM, matched as prefixes.
 pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
@@ -36,51 +37,6 @@ pub const ENVELOPE_IN_TOTO: &str = "in-toto";
 
 /// How many envelopes may wrap one another before ocx gives up.
 const MAX_NESTING: usize = 8;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SbomFormat {
-    Spdx,
-    #[serde(rename = "cyclonedx")]
-    CycloneDx,
-    Syft,
-}
-
-/// One package URL, split into parts. Always keeps the raw string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Purl {
-    /// The string exactly as the SBOM holds it.
-    pub purl: String,
-    /// "pkg" when the string has the purl scheme.
-    pub scheme: Option<String>,
-    #[serde(rename = "type")]
-    pub purl_type: Option<String>,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-    pub version: Option<String>,
-    #[serde(default)]
-    pub qualifiers: BTreeMap<String, String>,
-    pub subpath: Option<String>,
-    /// Set when the packageurl crate rejected the string; the parts are then a best-effort
-    /// split by hand (or None), never invented.
-    pub warning: Option<String>,
-}
-
-impl Purl {
-    fn unsplit(raw: &str) -> Purl {
-        Purl {
-            purl: raw.to_string(),
-            scheme: None,
-            purl_type: None,
-            namespace: None,
-            name: None,
-            version: None,
-            qualifiers: BTreeMap::new(),
-            subpath: None,
-            warning: None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedSbom {

@@ -5,7 +5,10 @@
 //! live here so that both implementations apply them identically.
 
 pub mod layout;
+mod limited;
 pub mod registry;
+
+pub use limited::{budget, Budget, Limited};
 
 use std::sync::Arc;
 
@@ -102,30 +105,48 @@ pub trait Source: Send + Sync {
     }
 }
 
+/// How many requests a command has in flight at once unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
 /// Opens sources for targets, sharing one HTTP transport (connection pools and tokens)
-/// across every registry source of a command.
+/// and one request budget across every source of a command. Two reads that share a
+/// `Sources` (the two sides of a diff) share both.
 #[derive(Clone)]
 pub struct Sources {
     transport: Arc<registry::Transport>,
+    /// Manifests, configs, copies and pushes.
+    budget: Budget,
+    /// SBOM discovery's many small requests have a budget of their own, so that they
+    /// never hold back the walk.
+    discovery_budget: Budget,
 }
 
 impl Sources {
     pub fn new(options: registry::TransportOptions) -> Result<Sources> {
+        Self::with_concurrency(options, DEFAULT_CONCURRENCY)
+    }
+
+    pub fn with_concurrency(
+        options: registry::TransportOptions,
+        concurrency: usize,
+    ) -> Result<Sources> {
         Ok(Sources {
             transport: Arc::new(registry::Transport::new(options)?),
+            budget: budget(concurrency),
+            discovery_budget: budget(concurrency),
         })
     }
 
     /// Opens the source a target names and returns it with the manifest the target means.
-    pub fn open(&self, target: &Target) -> Result<(Arc<dyn Source>, ManifestRef)> {
-        match target {
+    pub fn open(&self, target: &Target) -> Result<(Limited, ManifestRef)> {
+        let (source, reference): (Arc<dyn Source>, ManifestRef) = match target {
             Target::Registry { repository, .. } => {
                 let source =
                     registry::RegistrySource::new(self.transport.clone(), repository.clone());
                 let reference = target
                     .manifest_ref()
                     .unwrap_or_else(|| ManifestRef::Tag("latest".into()));
-                Ok((Arc::new(source), reference))
+                (Arc::new(source), reference)
             }
             Target::Layout { path, .. } => {
                 let source = layout::LayoutSource::open(path)?;
@@ -133,14 +154,25 @@ impl Sources {
                     Some(r) => r,
                     None => source.sole_manifest()?,
                 };
-                Ok((Arc::new(source), reference))
+                (Arc::new(source), reference)
             }
-        }
+        };
+        Ok((self.limited(source), reference))
     }
 
     /// Opens a layout for writing, creating it when it does not exist yet.
     pub fn open_or_create_layout(&self, path: &std::path::Path) -> Result<Arc<dyn Source>> {
-        Ok(Arc::new(layout::LayoutSource::open_or_create(path)?))
+        let layout = Arc::new(layout::LayoutSource::open_or_create(path)?);
+        Ok(Arc::new(self.limited(layout)))
+    }
+
+    /// The same source, drawing on the discovery budget.
+    pub fn for_discovery(&self, source: &Limited) -> Arc<dyn Source> {
+        source.with_budget(Arc::clone(&self.discovery_budget))
+    }
+
+    fn limited(&self, source: Arc<dyn Source>) -> Limited {
+        Limited::new(source, Arc::clone(&self.budget))
     }
 }
 

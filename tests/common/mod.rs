@@ -154,7 +154,7 @@ pub fn push_samples(registry: &registry::Registry, repo: &str) {
 pub fn open_source(reference: &str) -> std::sync::Arc<dyn ocx::source::Source> {
     let target = ocx::reference::Target::parse(reference).unwrap();
     let sources = ocx::source::Sources::new(Default::default()).unwrap();
-    sources.open(&target).unwrap().0
+    std::sync::Arc::new(sources.open(&target).unwrap().0)
 }
 
 /// Asserts two JSON values are equal, naming every path where they differ.

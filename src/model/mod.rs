@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::sbom::discover::{Convention, Outcome};
-use crate::sbom::parse::{Purl, SbomFormat};
+mod sbom;
+
+pub use sbom::*;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -55,63 +56,6 @@ pub struct Described {
     pub sbom: Option<Vec<Package>>,
     /// Every place looked at for SBOMs and what it held; null when discovery was skipped.
     pub sbom_sources: Option<Vec<SbomSource>>,
-}
-
-/// `ocx sbom --json`: the SBOM packages of a manifest and of every manifest below it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SbomReport {
-    pub schema_version: u32,
-    pub reference: String,
-    pub resolved: String,
-    #[serde(flatten)]
-    pub subject: SbomSubject,
-}
-
-/// One manifest's SBOM packages, and for an index its children's, keyed as in describe.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SbomSubject {
-    pub digest: String,
-    pub media_type: String,
-    pub sbom: Vec<Package>,
-    pub sbom_sources: Vec<SbomSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifests: Option<IndexMap<String, SbomSubject>>,
-}
-
-/// A package URL from an SBOM and every document it was found in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Package {
-    #[serde(flatten)]
-    pub purl: Purl,
-    pub sources: Vec<PackageSource>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PackageSource {
-    pub format: SbomFormat,
-    pub convention: Convention,
-    /// The manifest that carries the SBOM (referrer, cosign tag, attestation manifest).
-    pub manifest: String,
-    /// The SBOM blob.
-    pub document: String,
-}
-
-/// One place that can hold SBOMs, and what it held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SbomSource {
-    pub convention: Convention,
-    pub location: String,
-    pub outcome: Outcome,
-    pub manifest: Option<String>,
-    pub document: Option<String>,
-    pub media_type: Option<String>,
-    pub format: Option<SbomFormat>,
-    pub spec_version: Option<String>,
-    pub predicate_type: Option<String>,
-    pub envelopes: Vec<String>,
-    pub packages: Option<usize>,
-    pub packages_without_purl: Option<usize>,
-    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

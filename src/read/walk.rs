@@ -9,17 +9,14 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use futures_util::future::{try_join_all, BoxFuture};
 use futures_util::FutureExt;
-use tokio::sync::Semaphore;
 
+use super::config::{read_config, Config};
 use crate::digest::Digest;
-use crate::manifest::{
-    is_image_config_media_type, is_json_media_type, Descriptor, ImageConfig, Manifest,
-};
-use crate::source::{fetch_listed_manifest, FetchedManifest, Source, MAX_CONFIG_BYTES};
+use crate::manifest::{Descriptor, Manifest};
+use crate::source::{fetch_listed_manifest, FetchedManifest, Source};
 
 /// How deep indexes may nest before the walk gives up.
 pub const MAX_DEPTH: usize = 8;
-pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// A manifest and everything below it that the walk fetched.
 #[derive(Debug, Clone)]
@@ -34,25 +31,23 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub descriptor: Descriptor,
-    pub parsed: Option<ImageConfig>,
-}
-
 struct Walker {
     source: Arc<dyn Source>,
-    /// Bounds the requests in flight, shared with whatever runs beside the walk.
-    limiter: Arc<Semaphore>,
+    /// The root's config when it was already read (to choose a platform).
+    root_config: Option<Config>,
 }
 
-/// Walks the tree under a fetched manifest.
+/// Walks the tree under a fetched manifest; `root_config` spares reading the root
+/// image's config again.
 pub async fn walk(
     source: Arc<dyn Source>,
     root: FetchedManifest,
-    limiter: Arc<Semaphore>,
+    root_config: Option<Config>,
 ) -> Result<Node> {
-    let walker = Walker { source, limiter };
+    let walker = Walker {
+        source,
+        root_config,
+    };
     walker
         .node(root.descriptor, root.manifest, Vec::new())
         .await
@@ -68,7 +63,12 @@ impl Walker {
         async move {
             match &manifest {
                 Manifest::Image(image) => {
-                    let config = self.config(&image.config).await?;
+                    let config = match &self.root_config {
+                        Some(known) if ancestors.is_empty() && known.descriptor == image.config => {
+                            known.clone()
+                        }
+                        _ => read_config(self.source.as_ref(), &image.config).await?,
+                    };
                     Ok(Node {
                         descriptor,
                         manifest,
@@ -122,43 +122,8 @@ impl Walker {
     }
 
     async fn fetch_manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
-        let _permit = self.limiter.acquire().await?;
         fetch_listed_manifest(self.source.as_ref(), descriptor).await
     }
-
-    async fn config(&self, descriptor: &Descriptor) -> Result<Config> {
-        let parsed = if descriptor.is_empty_json() {
-            Some(ImageConfig::default())
-        } else if is_image_config_media_type(&descriptor.media_type)
-            || is_json_media_type(&descriptor.media_type)
-        {
-            let bytes = {
-                let _permit = self.limiter.acquire().await?;
-                self.source.blob_get(descriptor, MAX_CONFIG_BYTES).await?
-            };
-            parse_config(descriptor, &bytes)?
-        } else {
-            None
-        };
-        Ok(Config {
-            descriptor: descriptor.clone(),
-            parsed,
-        })
-    }
-}
-
-/// Image configs must parse; any other JSON config is read for what it offers.
-fn parse_config(descriptor: &Descriptor, bytes: &[u8]) -> Result<Option<ImageConfig>> {
-    let parsed = serde_json::from_slice::<ImageConfig>(bytes);
-    if is_image_config_media_type(&descriptor.media_type) {
-        return parsed.map(Some).with_context(|| {
-            format!(
-                "config blob {} is not a valid image config",
-                descriptor.digest
-            )
-        });
-    }
-    Ok(parsed.ok())
 }
 
 #[cfg(test)]
@@ -257,12 +222,10 @@ mod tests {
             .manifest_get(&ManifestRef::Digest(a.clone()))
             .await
             .unwrap();
-        let walked = tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            walk(source, root, Arc::new(Semaphore::new(4))),
-        )
-        .await
-        .expect("the walk ends");
+        let walked =
+            tokio::time::timeout(std::time::Duration::from_secs(10), walk(source, root, None))
+                .await
+                .expect("the walk ends");
         let message = format!("{:#}", walked.unwrap_err());
         assert!(message.contains("cycle"), "{message}");
         assert!(message.contains(&a.to_string()), "{message}");

@@ -1,0 +1,166 @@
+//! The SBOM part of the schema: packages as purls, where each was found, and the
+//! `ocx sbom --json` report.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::{Described, Description, SCHEMA_VERSION};
+
+/// `ocx sbom --json`: the SBOM packages of a manifest and of every manifest below it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SbomReport {
+    pub schema_version: u32,
+    pub reference: String,
+    pub resolved: String,
+    #[serde(flatten)]
+    pub subject: SbomSubject,
+}
+
+/// One manifest's SBOM packages, and for an index its children's, keyed as in describe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SbomSubject {
+    pub digest: String,
+    pub media_type: String,
+    pub sbom: Vec<Package>,
+    pub sbom_sources: Vec<SbomSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<IndexMap<String, SbomSubject>>,
+}
+
+/// A package URL from an SBOM and every document it was found in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    #[serde(flatten)]
+    pub purl: Purl,
+    pub sources: Vec<PackageSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageSource {
+    pub format: SbomFormat,
+    pub convention: Convention,
+    /// The manifest that carries the SBOM (referrer, cosign tag, attestation manifest).
+    pub manifest: String,
+    /// The SBOM blob.
+    pub document: String,
+}
+
+/// One place that can hold SBOMs, and what it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SbomSource {
+    pub convention: Convention,
+    pub location: String,
+    pub outcome: Outcome,
+    pub manifest: Option<String>,
+    pub document: Option<String>,
+    pub media_type: Option<String>,
+    pub format: Option<SbomFormat>,
+    pub spec_version: Option<String>,
+    pub predicate_type: Option<String>,
+    pub envelopes: Vec<String>,
+    pub packages: Option<usize>,
+    pub packages_without_purl: Option<usize>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SbomFormat {
+    Spdx,
+    #[serde(rename = "cyclonedx")]
+    CycloneDx,
+    Syft,
+}
+
+/// One package URL, split into parts. Always keeps the raw string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purl {
+    /// The string exactly as the SBOM holds it.
+    pub purl: String,
+    /// "pkg" when the string has the purl scheme.
+    pub scheme: Option<String>,
+    #[serde(rename = "type")]
+    pub purl_type: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    #[serde(default)]
+    pub qualifiers: BTreeMap<String, String>,
+    pub subpath: Option<String>,
+    /// Set when the packageurl crate rejected the string; the parts are then a best-effort
+    /// split by hand (or None), never invented.
+    pub warning: Option<String>,
+}
+
+impl Purl {
+    /// A purl string that could not be split at all: only the raw string is known.
+    pub fn unsplit(raw: &str) -> Purl {
+        Purl {
+            purl: raw.to_string(),
+            scheme: None,
+            purl_type: None,
+            namespace: None,
+            name: None,
+            version: None,
+            qualifiers: BTreeMap::new(),
+            subpath: None,
+            warning: None,
+        }
+    }
+}
+
+/// How an SBOM was attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convention {
+    ReferrersApi,
+    ReferrersTag,
+    CosignSbomTag,
+    CosignAttestationTag,
+    BuildkitAttestation,
+}
+
+/// What one place that can hold SBOMs held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// An SBOM was found and parsed.
+    Found,
+    /// The place exists or was listed, and holds no SBOM.
+    NoneFound,
+    /// The place does not exist (no such tag, no referrers API).
+    Absent,
+    /// An attestation or referrer that is not an SBOM (provenance, a signature).
+    NotAnSbom,
+}
+
+impl SbomReport {
+    /// The SBOM view of a description: each manifest's packages and sources, nothing else.
+    pub fn from_description(description: Description) -> SbomReport {
+        SbomReport {
+            schema_version: SCHEMA_VERSION,
+            subject: SbomSubject::from_described(&description.manifest),
+            reference: description.reference,
+            resolved: description.resolved,
+        }
+    }
+}
+
+impl SbomSubject {
+    fn from_described(described: &Described) -> SbomSubject {
+        SbomSubject {
+            digest: described.descriptor.digest.clone(),
+            media_type: described.media_type.value.clone(),
+            sbom: described.sbom.clone().unwrap_or_default(),
+            sbom_sources: described.sbom_sources.clone().unwrap_or_default(),
+            manifests: described.manifests.as_ref().map(|children| {
+                children
+                    .iter()
+                    .map(|(k, v)| (k.clone(), SbomSubject::from_described(v)))
+                    .collect()
+            }),
+        }
+    }
+}

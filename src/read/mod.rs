@@ -1,0 +1,140 @@
+//! Reading what a reference names: resolve it (to one platform with `--platform`), then
+//! walk its tree and discover its SBOMs concurrently. Every command that reads goes
+//! through [`read`]; two reads that share a [`Sources`] share its connections, tokens
+//! and request budget.
+
+pub mod config;
+mod select;
+pub mod walk;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::manifest::Manifest;
+use crate::model::Description;
+use crate::platform::PlatformFilter;
+use crate::reference::Target;
+use crate::sbom::discover::Discoverer;
+use crate::sbom::Findings;
+use crate::source::{FetchedManifest, Limited, Source as _, Sources};
+use config::Config;
+use walk::Node;
+
+pub use walk::MAX_DEPTH;
+
+/// What a read needs besides the target.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Read only the child of an index for this platform.
+    pub platform: Option<PlatformFilter>,
+    /// Discover SBOMs, refusing documents larger than this; `None` skips discovery.
+    pub max_sbom_bytes: Option<u64>,
+}
+
+/// The manifest a target means, fetched and verified.
+pub struct ResolvedTarget {
+    pub source: Limited,
+    pub manifest: FetchedManifest,
+    /// The index the manifest was chosen from with `--platform`.
+    pub chosen_from: Option<Manifest>,
+    /// The root image's config when choosing its platform already read it.
+    pub config: Option<Config>,
+    /// Canonical `location@digest`.
+    pub canonical: String,
+}
+
+/// A read: the resolved target, its tree, and what SBOM discovery found.
+pub struct Read {
+    pub resolved: ResolvedTarget,
+    pub tree: Node,
+    /// None when SBOM discovery was not asked for.
+    pub sboms: Option<Findings>,
+}
+
+impl Read {
+    /// The output model of the read; `reference` is what the user typed.
+    pub fn describe(&self, reference: &str) -> Description {
+        crate::describe::describe(
+            reference,
+            self.resolved.canonical.clone(),
+            &self.tree,
+            self.sboms.as_ref(),
+        )
+    }
+}
+
+/// Resolves, walks and discovers.
+pub async fn read(sources: &Sources, target: &Target, options: &ReadOptions) -> Result<Read> {
+    let resolved = resolve(sources, target, options.platform.as_ref()).await?;
+    read_resolved(sources, resolved, options.max_sbom_bytes).await
+}
+
+/// Resolves a target to its manifest, or to the child for `platform` of an index.
+pub async fn resolve(
+    sources: &Sources,
+    target: &Target,
+    platform: Option<&PlatformFilter>,
+) -> Result<ResolvedTarget> {
+    let (source, reference) = sources.open(target)?;
+    let manifest = source.manifest_get(&reference).await?;
+    let (manifest, chosen_from, config) = match platform {
+        Some(filter) => {
+            let chosen = select::platform(&source, target, manifest, filter).await?;
+            (chosen.manifest, chosen.index, chosen.config)
+        }
+        None => (manifest, None, None),
+    };
+    let canonical = target.canonical(&manifest.descriptor.digest);
+    Ok(ResolvedTarget {
+        source,
+        manifest,
+        chosen_from,
+        config,
+        canonical,
+    })
+}
+
+/// Walks the resolved manifest and, when `max_sbom_bytes` is given, discovers the SBOMs
+/// of it and of every manifest below it, concurrently with the walk.
+pub async fn read_resolved(
+    sources: &Sources,
+    resolved: ResolvedTarget,
+    max_sbom_bytes: Option<u64>,
+) -> Result<Read> {
+    let walk = walk::walk(
+        Arc::new(resolved.source.clone()),
+        resolved.manifest.clone(),
+        resolved.config.clone(),
+    );
+    let discoverer = match max_sbom_bytes {
+        Some(limit) => Some(Discoverer::new(
+            sources.for_discovery(&resolved.source),
+            crate::sbom::cosign_source(sources, &resolved.source)?,
+            limit,
+        )),
+        None => None,
+    };
+    let subjects = crate::sbom::root_subjects(&resolved.manifest, resolved.chosen_from.as_ref());
+    let discovery = async {
+        let mut findings = Findings::new();
+        if let Some(d) = &discoverer {
+            crate::sbom::discover(d, subjects, &mut findings).await?;
+        }
+        anyhow::Ok(findings)
+    };
+    let (tree, mut findings) = tokio::try_join!(walk, discovery)
+        .with_context(|| format!("reading {}", resolved.canonical))?;
+    let sboms = match &discoverer {
+        Some(d) => {
+            crate::sbom::discover(d, crate::sbom::nested_subjects(&tree), &mut findings).await?;
+            Some(findings)
+        }
+        None => None,
+    };
+    Ok(Read {
+        resolved,
+        tree,
+        sboms,
+    })
+}

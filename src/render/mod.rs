@@ -1,0 +1,75 @@
+//! Output, in one place: JSON or human text of the model, written to stdout. Rendering
+//! takes the model only and never fetches; [`text`] escapes whatever came from outside.
+
+mod describe;
+mod sbom;
+pub mod text;
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::model::{Description, SbomReport};
+
+pub use text::{clean, human_size};
+
+/// How a command's result is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    /// Text for people; `styled` adds colour and box drawing (a terminal, no NO_COLOR).
+    Human {
+        styled: bool,
+    },
+}
+
+pub struct Printer {
+    format: Format,
+}
+
+impl Printer {
+    pub fn new(format: Format) -> Printer {
+        Printer { format }
+    }
+
+    pub fn describe(&self, description: &Description) -> Result<()> {
+        self.print(description, describe::describe)
+    }
+
+    pub fn sbom(&self, report: &SbomReport) -> Result<()> {
+        self.print(report, sbom::sbom)
+    }
+
+    fn print<T: Serialize>(&self, value: &T, human: fn(&T, bool) -> String) -> Result<()> {
+        match self.format {
+            Format::Json => write_stdout(&to_json(value)?),
+            Format::Human { styled } => write_stdout(human(value, styled).as_bytes()),
+        }
+    }
+}
+
+/// Whether human output on stdout gets colour and box drawing: `force` when the user
+/// chose, else a terminal without NO_COLOR.
+pub fn stdout_is_styled(force: Option<bool>) -> bool {
+    use std::io::IsTerminal;
+    force.unwrap_or_else(|| {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    })
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json(value: &impl Serialize) -> Result<Vec<u8>> {
+    let mut json = serde_json::to_vec_pretty(value).context("serializing the output")?;
+    json.push(b'\n');
+    Ok(json)
+}
+
+/// Writes all of `bytes` to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

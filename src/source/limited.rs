@@ -1,0 +1,113 @@
+//! A [`Source`] that holds a permit of a request budget for every request it makes, so
+//! that no caller can forget to: every source a command opens through
+//! [`Sources`](super::Sources) is one.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+
+use super::{FetchedManifest, Source};
+use crate::digest::Digest;
+use crate::manifest::Descriptor;
+use crate::reference::{ManifestRef, Repository};
+
+/// How many requests may be in flight at once, shared by every source that holds it.
+pub type Budget = Arc<Semaphore>;
+
+pub fn budget(concurrency: usize) -> Budget {
+    Arc::new(Semaphore::new(concurrency.max(1)))
+}
+
+#[derive(Clone)]
+pub struct Limited {
+    inner: Arc<dyn Source>,
+    budget: Budget,
+}
+
+impl Limited {
+    pub fn new(inner: Arc<dyn Source>, budget: Budget) -> Limited {
+        Limited { inner, budget }
+    }
+
+    /// The same source, drawing on another budget.
+    pub fn with_budget(&self, budget: Budget) -> Arc<dyn Source> {
+        Arc::new(Limited::new(Arc::clone(&self.inner), budget))
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        Ok(self.budget.acquire().await?)
+    }
+}
+
+#[async_trait]
+impl Source for Limited {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+
+    async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
+        let _permit = self.permit().await?;
+        self.inner.manifest_get(reference).await
+    }
+
+    async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>> {
+        let _permit = self.permit().await?;
+        self.inner.manifest_head(reference).await
+    }
+
+    async fn manifest_put(
+        &self,
+        reference: &ManifestRef,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> Result<Digest> {
+        let _permit = self.permit().await?;
+        self.inner.manifest_put(reference, media_type, bytes).await
+    }
+
+    async fn blob_get(&self, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
+        let _permit = self.permit().await?;
+        self.inner.blob_get(descriptor, limit).await
+    }
+
+    async fn blob_head(&self, digest: &Digest) -> Result<Option<u64>> {
+        let _permit = self.permit().await?;
+        self.inner.blob_head(digest).await
+    }
+
+    async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
+        let _permit = self.permit().await?;
+        self.inner.blob_put(descriptor, bytes).await
+    }
+
+    async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {
+        let _permit = self.permit().await?;
+        self.inner.blob_mount(descriptor, from).await
+    }
+
+    async fn tag_list(&self) -> Result<Vec<String>> {
+        let _permit = self.permit().await?;
+        self.inner.tag_list().await
+    }
+
+    async fn referrers_list(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        let _permit = self.permit().await?;
+        self.inner.referrers_list(subject, artifact_type).await
+    }
+
+    async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
+        let _permit = self.permit().await?;
+        self.inner.referrer_put(media_type, bytes).await
+    }
+
+    fn repository(&self) -> Option<&Repository> {
+        self.inner.repository()
+    }
+}
