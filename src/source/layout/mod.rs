@@ -7,7 +7,6 @@ mod manifest;
 mod referrer;
 mod tag;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -145,15 +144,7 @@ impl LayoutSource {
 
 /// Writes through a temporary file in the same directory, so readers never see half a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    file.write_all(bytes)
-        .and_then(|_| file.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    crate::atomic_file::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 #[async_trait]
