@@ -2,7 +2,7 @@
 //!
 //! New files get `0666 & !umask`, as skopeo and oras give them; a replaced file keeps its
 //! mode. Temporary files are named `.ocx-tmp-*`, so that the ones a killed ocx leaves
-//! behind are recognizably ours: the next write into the same directory removes those
+//! behind are recognizably ours: the next [`write`] into the same directory removes those
 //! older than [`STALE_AFTER`].
 
 use std::collections::HashSet;
@@ -22,6 +22,7 @@ pub const STALE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the new one.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    remove_stale_temp_files_once(directory_of(path));
     let mut file = temp_file_beside(path)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
@@ -30,9 +31,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// A temporary file in `path`'s directory, to be [`persist`]ed as `path`.
+///
+/// Cleaning stale ones is left to [`write`], whose temporary files live for seconds: one
+/// from here may be held for as long as a push takes, and so look stale to another ocx.
 pub fn temp_file_beside(path: &Path) -> io::Result<NamedTempFile> {
     let dir = directory_of(path);
-    remove_stale_temp_files_once(dir);
     tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         // open(2) applies the umask to this, which is the point: reading the umask
