@@ -124,6 +124,26 @@ fn a_fifo_index_json_is_refused_without_hanging() {
 }
 
 #[test]
+fn a_fifo_or_invalid_oci_layout_file_is_refused_by_name() {
+    let (_dir, layout) = sample_layout();
+    let marker = layout.join("oci-layout");
+    make_fifo(&marker);
+    let err = refused(&["describe", &reference(&layout, "image")]);
+    assert!(
+        err.contains(&marker.display().to_string())
+            && err.contains("is a FIFO, not a regular file"),
+        "{err}"
+    );
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::write(&marker, b"{}").unwrap();
+    let err = refused(&["index", "create", &reference(&layout, "release"), "image"]);
+    assert!(
+        err.contains(&marker.display().to_string()) && err.contains("imageLayoutVersion"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_fifo_manifest_of_another_tag_is_refused_by_the_referrer_scan() {
     let (_dir, layout) = sample_layout();
     let other = blob_path(&layout, &tagged_digest(&layout, "provider"));
