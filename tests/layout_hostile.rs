@@ -29,6 +29,9 @@ fn ocx_bounded(umask: &str, args: &[&str]) -> Output {
         .env("DOCKER_CONFIG", "/nonexistent-ocx-test-docker-config")
         .env_remove("REGISTRY_AUTH_FILE")
         .env("NO_COLOR", "1")
+        // glibc reserves 64 MiB of address space per malloc arena, up to 8 per core: on a
+        // many-core machine that alone could reach the cap.
+        .env("MALLOC_ARENA_MAX", "2")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
