@@ -6,6 +6,7 @@
 //! [`render`] (human output), and [`cli`] (the command line). Writing content: [`index`]
 //! (building image indexes) and [`copy`] (bringing manifests from one source to another).
 
+pub mod atomic_file;
 pub mod cli;
 pub mod commands;
 pub mod copy;

@@ -490,7 +490,7 @@ fn prepare_output(output: Option<&Path>, bytes: &[u8]) -> Result<Option<tempfile
         );
     }
     // The temporary file's own name would only confuse an error message.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+    let mut file = crate::atomic_file::temp_file_beside(path).map_err(|e| {
         anyhow!(
             "cannot write the index to {}: {}",
             path.display(),
@@ -514,7 +514,7 @@ fn finish_output(
             Ok(true)
         }
         (Some(path), Some(file)) => {
-            file.persist(path)
+            crate::atomic_file::persist(file, path)
                 .with_context(|| format!("writing the index to {}", path.display()))?;
             Ok(false)
         }

@@ -1,6 +1,6 @@
 //! Blobs in a layout: `blobs/<alg>/<hex>`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use bytes::Bytes;
 
 use super::LayoutSource;
@@ -13,28 +13,30 @@ pub fn get(layout: &LayoutSource, descriptor: &Descriptor, limit: u64) -> Result
     let location = layout.location();
     check_blob_limit(&location, descriptor, limit)?;
     let path = layout.blob_path(&descriptor.digest);
-    let size = match std::fs::metadata(&path) {
-        Ok(m) => m.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(NotFound(format!(
-                "blob {location}@{} not found: no file {}",
-                descriptor.digest,
-                path.display()
-            ))
-            .into())
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    let shown = layout.files.shown(&path);
+    // Never more than the descriptor's size and one byte, so a tampered, huge file is
+    // never loaded.
+    let Some(bytes) = layout.files.read_at_most(&path, descriptor.size)? else {
+        return Err(NotFound(format!(
+            "blob {location}@{} not found: no file {}",
+            descriptor.digest,
+            shown.display()
+        ))
+        .into());
     };
-    // Checked before reading, so a tampered, huge file is never loaded.
-    if size != descriptor.size {
+    if bytes.len() as u64 != descriptor.size {
         bail!(
-            "size mismatch for blob {location}@{}: the descriptor says {} bytes, {} has {size}",
+            "size mismatch for blob {location}@{}: the descriptor says {} bytes, {} has {}",
             descriptor.digest,
             descriptor.size,
-            path.display()
+            shown.display(),
+            if bytes.len() as u64 > descriptor.size {
+                "more".to_string()
+            } else {
+                bytes.len().to_string()
+            }
         );
     }
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     verify_blob(&location, descriptor, &bytes)?;
     Ok(Bytes::from(bytes))
 }
@@ -46,9 +48,5 @@ pub fn mount(_layout: &LayoutSource, _descriptor: &Descriptor, _from: &Repositor
 }
 
 pub fn head(layout: &LayoutSource, digest: &Digest) -> Result<Option<u64>> {
-    match std::fs::metadata(layout.blob_path(digest)) {
-        Ok(m) => Ok(Some(m.len())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    layout.files.size(&layout.blob_path(digest))
 }

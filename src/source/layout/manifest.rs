@@ -1,6 +1,6 @@
 //! Manifests in a layout: blobs, named by index.json entries when tagged.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use bytes::Bytes;
 
 use super::LayoutSource;
@@ -24,26 +24,21 @@ pub fn get(layout: &LayoutSource, reference: &ManifestRef) -> Result<FetchedMani
         }
     };
     let path = layout.blob_path(&digest);
-    let size = match std::fs::metadata(&path) {
-        Ok(m) => m.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(NotFound(format!(
-                "manifest {} not found: no blob {}",
-                reference.qualify(&layout.location()),
-                path.display()
-            ))
-            .into())
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    let Some(bytes) = layout.files.read_at_most(&path, MAX_MANIFEST_BYTES)? else {
+        return Err(NotFound(format!(
+            "manifest {} not found: no blob {}",
+            reference.qualify(&layout.location()),
+            layout.files.shown(&path).display()
+        ))
+        .into());
     };
-    if size > MAX_MANIFEST_BYTES {
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
         bail!(
-            "manifest {} is {size} bytes, over the {MAX_MANIFEST_BYTES}-byte limit for manifests",
+            "manifest {} is over the {MAX_MANIFEST_BYTES}-byte limit for manifests",
             reference.qualify(&layout.location())
         );
     }
-    let bytes =
-        Bytes::from(std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?);
+    let bytes = Bytes::from(bytes);
     let as_digest = ManifestRef::Digest(digest);
     let mut fetched = verify_manifest(
         &layout.location(),
@@ -75,7 +70,7 @@ pub fn head(layout: &LayoutSource, reference: &ManifestRef) -> Result<Option<Des
     }
     match reference {
         ManifestRef::Tag(_) => Ok(None),
-        ManifestRef::Digest(d) if layout.blob_path(d).is_file() => {
+        ManifestRef::Digest(d) if layout.files.size(&layout.blob_path(d))?.is_some() => {
             Ok(Some(get(layout, reference)?.descriptor))
         }
         ManifestRef::Digest(_) => Ok(None),

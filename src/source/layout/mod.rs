@@ -3,14 +3,14 @@
 //! scheme/ocidir. Tags are `org.opencontainers.image.ref.name` annotations in index.json.
 
 mod blob;
+mod files;
 mod manifest;
 mod referrer;
 mod tag;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Mutex;
@@ -19,14 +19,17 @@ use super::{FetchedManifest, Source};
 use crate::digest::Digest;
 use crate::manifest::{annotations::REF_NAME, Descriptor, ImageIndex};
 use crate::reference::{ManifestRef, Repository, LAYOUT_PREFIX};
+use files::LayoutFiles;
 
 const LAYOUT_FILE: &str = "oci-layout";
 const INDEX_FILE: &str = "index.json";
 const LAYOUT_VERSION_JSON: &str = r#"{"imageLayoutVersion":"1.0.0"}"#;
 const MAX_INDEX_JSON_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_LAYOUT_FILE_BYTES: u64 = 4 * 1024;
 
 pub struct LayoutSource {
     root: PathBuf,
+    files: LayoutFiles,
     /// Serializes read-modify-write cycles of index.json within this process.
     index_lock: Mutex<()>,
 }
@@ -34,33 +37,31 @@ pub struct LayoutSource {
 impl LayoutSource {
     /// Opens an existing layout.
     pub fn open(root: &Path) -> Result<LayoutSource> {
-        let marker = root.join(LAYOUT_FILE);
-        if !marker.is_file() {
-            if !root.exists() {
-                bail!(
-                    "no OCI layout at {}: the directory does not exist",
-                    root.display()
-                );
-            }
-            bail!(
-                "{} is not an OCI image layout: it has no {LAYOUT_FILE} file",
+        let files = match LayoutFiles::new(root) {
+            Ok(files) => files,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "no OCI layout at {}: the directory does not exist",
                 root.display()
-            );
-        }
+            ),
+            Err(e) => return Err(e).with_context(|| format!("opening {}", root.display())),
+        };
+        check_layout_file(root, &files)?;
         Ok(LayoutSource {
             root: root.to_path_buf(),
+            files,
             index_lock: Mutex::new(()),
         })
     }
 
-    /// Whether a directory holds a layout (its `oci-layout` file).
+    /// Whether a directory holds a layout: anything named `oci-layout`, so that a layout
+    /// with a bad one is refused by [`LayoutSource::open`] rather than written over.
     pub fn exists(root: &Path) -> bool {
-        root.join(LAYOUT_FILE).is_file()
+        root.join(LAYOUT_FILE).symlink_metadata().is_ok()
     }
 
     /// Opens a layout, creating an empty one when the directory holds none.
     pub fn open_or_create(root: &Path) -> Result<LayoutSource> {
-        if !root.join(LAYOUT_FILE).is_file() {
+        if !Self::exists(root) {
             let occupied =
                 std::fs::read_dir(root).is_ok_and(|mut entries| entries.next().is_some());
             if occupied {
@@ -72,10 +73,12 @@ impl LayoutSource {
             }
             std::fs::create_dir_all(root.join("blobs"))
                 .with_context(|| format!("creating the OCI layout {}", root.display()))?;
-            write_atomically(&root.join(LAYOUT_FILE), LAYOUT_VERSION_JSON.as_bytes())?;
-            if !root.join(INDEX_FILE).exists() {
+            let files = LayoutFiles::new(root)
+                .with_context(|| format!("creating the OCI layout {}", root.display()))?;
+            files.write(Path::new(LAYOUT_FILE), LAYOUT_VERSION_JSON.as_bytes())?;
+            if !files.is_present(Path::new(INDEX_FILE)) {
                 let empty = serde_json::to_vec(&ImageIndex::empty())?;
-                write_atomically(&root.join(INDEX_FILE), &empty)?;
+                files.write(Path::new(INDEX_FILE), &empty)?;
             }
         }
         Self::open(root)
@@ -100,59 +103,67 @@ impl LayoutSource {
         }
     }
 
+    /// `blobs/<alg>/<hex>`, inside the layout.
     fn blob_path(&self, digest: &Digest) -> PathBuf {
         // Safe: a Digest's algorithm and hex were validated when it was parsed.
-        self.root
-            .join("blobs")
+        Path::new("blobs")
             .join(digest.algorithm().name())
             .join(digest.hex())
     }
 
     fn read_index(&self) -> Result<ImageIndex> {
-        let path = self.root.join(INDEX_FILE);
-        let size = std::fs::metadata(&path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .len();
-        if size > MAX_INDEX_JSON_BYTES {
+        let path = Path::new(INDEX_FILE);
+        let shown = self.files.shown(path);
+        let bytes = self
+            .files
+            .read_at_most(path, MAX_INDEX_JSON_BYTES)?
+            .ok_or_else(|| anyhow!("reading {}: it does not exist", shown.display()))?;
+        if bytes.len() as u64 > MAX_INDEX_JSON_BYTES {
             bail!(
-                "{} is {size} bytes, over the {MAX_INDEX_JSON_BYTES}-byte limit",
-                path.display()
+                "{} is over the {MAX_INDEX_JSON_BYTES}-byte limit",
+                shown.display()
             );
         }
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a valid image index", path.display()))
+            .with_context(|| format!("{} is not a valid image index", shown.display()))
     }
 
     fn write_index(&self, index: &ImageIndex) -> Result<()> {
         let mut bytes = serde_json::to_vec(index)?;
         bytes.push(b'\n');
-        write_atomically(&self.root.join(INDEX_FILE), &bytes)
+        self.files.write(Path::new(INDEX_FILE), &bytes)
     }
 
     /// Writes a blob unless it is already there, verifying it first.
     fn write_blob(&self, descriptor: &Descriptor, bytes: &[u8]) -> Result<()> {
         super::verify_blob(&self.location(), descriptor, bytes)?;
         let path = self.blob_path(&descriptor.digest);
-        if path.is_file() {
+        if self.files.size(&path)?.is_some() {
             return Ok(());
         }
-        let dir = path.parent().expect("blob paths have a parent");
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_atomically(&path, bytes)
+        self.files.write(&path, bytes)
     }
 }
 
-/// Writes through a temporary file in the same directory, so readers never see half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    file.write_all(bytes)
-        .and_then(|_| file.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+/// Refuses a directory whose `oci-layout` is missing or not the JSON the spec asks for.
+fn check_layout_file(root: &Path, files: &LayoutFiles) -> Result<()> {
+    let path = Path::new(LAYOUT_FILE);
+    let shown = files.shown(path);
+    let Some(bytes) = files.read_at_most(path, MAX_LAYOUT_FILE_BYTES)? else {
+        bail!(
+            "{} is not an OCI image layout: it has no {LAYOUT_FILE} file",
+            root.display()
+        );
+    };
+    let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("imageLayoutVersion")?.as_str().map(str::to_string));
+    if version.is_none() {
+        bail!(
+            "{} is not a valid {LAYOUT_FILE} file: it needs an imageLayoutVersion",
+            shown.display()
+        );
+    }
     Ok(())
 }
 
