@@ -4,4 +4,5 @@
 //! package as added, removed, upgraded, downgraded, changed or unchanged. Both are pure:
 //! no I/O, no async, nothing but the inputs.
 
+pub mod packages;
 pub mod version;
