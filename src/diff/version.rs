@@ -6,16 +6,16 @@
 //! can hold for two different strings — PEP 440 `1.0` and `1.0.0`, Debian `1.0` and
 //! `0:1.0`, semver `1.0.0+a` and `1.0.0+b` — and the caller decides what that means.
 //!
-//! | purl type       | rules                                                   | by        |
-//! |-----------------|---------------------------------------------------------|-----------|
-//! | `deb`           | Debian policy 5.6.12 (dpkg): epoch, upstream, revision  | hand      |
-//! | `rpm`           | rpmvercmp on epoch, version, release; `~` and `^`       | hand      |
-//! | `apk`           | apk-tools: digits, letter, `_suffix`, `-rN`             | hand      |
-//! | `npm`, `cargo`  | semver 2.0 precedence (build metadata ignored)          | `semver`  |
-//! | `golang`        | semver with the `v` prefix; pseudo-versions, `+incompatible` | `semver` |
-//! | `pypi`          | PEP 440                                                 | `pep440_rs` |
-//! | `maven`         | Maven 3 `ComparableVersion` (see [`compare_maven`])     | hand      |
-//! | anything else   | semver precedence when both are semver, else `None`     | `semver`  |
+//! | purl type      | rules                                                         | by          |
+//! |----------------|---------------------------------------------------------------|-------------|
+//! | `deb`          | Debian policy 5.6.12 (dpkg): epoch, upstream, revision        | hand        |
+//! | `rpm`          | rpmvercmp on epoch, version, release, with `~` and `^`        | hand        |
+//! | `apk`          | apk-tools: digits, letter, `_suffix`, `-rN` (not `~hash`)     | hand        |
+//! | `npm`, `cargo` | semver 2.0 precedence, build metadata ignored                 | `semver`    |
+//! | `golang`       | semver after `v` (`go` for the stdlib): pseudo-versions, `+incompatible` | `semver` |
+//! | `pypi`         | PEP 440                                                       | `pep440_rs` |
+//! | `maven`        | Maven 3.9 `ComparableVersion` (see `compare_maven`)           | hand        |
+//! | anything else  | semver precedence when both parse as semver, else `None`      | `semver`    |
 //!
 //! Identical strings are `Some(Equal)` for every type. For types ocx has no rules for,
 //! semver is the one reading that cannot mislead: a string that parses as strict semver
@@ -26,8 +26,8 @@
 //! dependency tree. `pep440_rs` is the PEP 440 implementation uv and maturin build on,
 //! and its dependencies are small (serde and unicode-width were already here). dpkg,
 //! rpmvercmp, apk and Maven's `ComparableVersion` are written here from their documented
-//! algorithms: each is well under 100 lines, while the crates for them cost more build
-//! than that (`debversion` pulls in regex, chrono and num-bigint).
+//! algorithms: each is a page of code, while crates for them cost more build than that
+//! (`debversion` pulls in regex, chrono and num-bigint) or are not widely used.
 
 use std::cmp::Ordering;
 use std::str::FromStr;
@@ -436,8 +436,11 @@ const MAVEN_QUALIFIERS: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapsh
 /// `-` or a switch opens a nested list; trailing zeros and release qualifiers (`ga`,
 /// `final`, `release`) are dropped; numbers beat lists beat qualifiers; `alpha` <
 /// `beta` < `milestone` < `rc` = `cr` < `snapshot` < release < `sp` < other qualifiers;
-/// `a1`, `b1`, `m1` are `alpha-1`, `beta-1`, `milestone-1`. This is the algorithm of
-/// Maven 3.0–3.8; 3.9 reads `1.0.a` like `1.0-a` and `a-1` like `a1`, which this does not.
+/// `a1`, `b1`, `m1` are `alpha-1`, `beta-1`, `milestone-1`; a trailing `.qualifier` is a
+/// `-qualifier` (Maven 3.9). Maven 3.9 also reads a qualifier with a number (`alpha1`,
+/// `alpha-1`) as one combined item; here it is a qualifier followed by a nested number,
+/// as in Maven 3.0–3.8, which orders the examples of Maven's POM reference and of its
+/// `ComparableVersion` tests alike.
 fn compare_maven(old: &str, new: &str) -> Option<Ordering> {
     let old = parse_maven(old.trim());
     let new = parse_maven(new.trim());
@@ -479,6 +482,10 @@ fn parse_maven(version: &str) -> MavenItem {
         }
     }
     if version.len() > start {
+        // Since Maven 3.9 a trailing `.qualifier` reads like `-qualifier`: `1.foo` = `1-foo`.
+        if !in_digits && lists.last().is_some_and(|list| !list.is_empty()) {
+            lists.push(Vec::new());
+        }
         let current = lists.last_mut().expect("at least one list");
         current.push(maven_item(in_digits, &version[start..], false));
     }
@@ -835,7 +842,7 @@ mod tests {
 
     #[test]
     fn maven_follows_comparable_version() {
-        // Maven's ComparableVersion tests: qualifiers, then numbers (3.0-3.8 behaviour).
+        // Maven's ComparableVersion tests: qualifiers, then numbers.
         check_ascending(
             "maven",
             &[
@@ -866,9 +873,9 @@ mod tests {
         check_ascending(
             "maven",
             &[
-                "2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b",
-                "2.1-c", "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11",
-                "11.m2", "11.m11", "11", "11.a", "11b", "11c", "11m",
+                "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c",
+                "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2",
+                "11.m11", "11", "11.a", "11b", "11c", "11m",
             ],
         );
         check_cases(
@@ -887,8 +894,30 @@ mod tests {
                 ("1.0-SNAPSHOT", Less, "1.0"),
                 ("1.0-milestone-1", Less, "1.0-rc-1"),
                 ("1-foo2", Less, "1-foo10"),
+                ("2.0.a", Equal, "2.0.0.a"),
+                ("2.0.a", Equal, "2-a"),
+            ],
+        );
+        // The POM reference's "Version Order Specification" examples.
+        check_cases(
+            "maven",
+            &[
+                ("1-foo2", Less, "1-foo10"),
+                ("1.foo", Equal, "1-foo"),
+                ("1-foo", Less, "1-1"),
+                ("1-1", Less, "1.1"),
+                ("1.ga", Equal, "1-ga"),
+                ("1-ga", Equal, "1-0"),
+                ("1-0", Equal, "1.0"),
+                ("1.0", Equal, "1"),
                 ("1-sp", Greater, "1-ga"),
                 ("1-sp.1", Greater, "1-ga.1"),
+                ("1-sp-1", Less, "1-ga-1"),
+                ("1-a1", Equal, "1-alpha-1"),
+                ("1.0-alpha1", Equal, "1.0-ALPHA1"),
+                ("1.7", Greater, "1.K"),
+                ("5.zebra", Greater, "5.aardvark"),
+                ("1.\u{3b1}", Greater, "1.b"),
             ],
         );
     }
