@@ -14,7 +14,7 @@
 //! | `npm`, `cargo` | semver 2.0 precedence, build metadata ignored                 | `semver`    |
 //! | `golang`       | semver after `v` (`go` for the stdlib): pseudo-versions, `+incompatible` | `semver` |
 //! | `pypi`         | PEP 440                                                       | `pep440_rs` |
-//! | `maven`        | Maven 3.9 `ComparableVersion` (see `compare_maven`)           | hand        |
+//! | `maven`        | Maven 3.8 `ComparableVersion` (see `compare_maven`)           | hand        |
 //! | anything else  | semver precedence when both parse as semver, else `None`      | `semver`    |
 //!
 //! Identical strings are `Some(Equal)` for every type. For types ocx has no rules for,
@@ -147,29 +147,22 @@ fn digit_run(s: &[u8], from: usize) -> &[u8] {
 
 // ---- rpm ----
 
-/// `[epoch:]version[-release]`; a release missing on either side is not compared, as
-/// rpm does when a dependency names no release.
+/// `[epoch:]version[-release]`; a missing release is an empty one, which sorts before any
+/// other, as rpm's own EVR comparison (`rpm.ver` in rpm 4.18) has it.
 fn compare_rpm(old: &str, new: &str) -> Option<Ordering> {
     let (old_epoch, old_version, old_release) = split_rpm(old)?;
     let (new_epoch, new_version, new_release) = split_rpm(new)?;
-    let release_order = match (old_release, new_release) {
-        (Some(old), Some(new)) => rpmvercmp(old, new),
-        _ => Ordering::Equal,
-    };
     Some(
         old_epoch
             .cmp(&new_epoch)
             .then_with(|| rpmvercmp(old_version, new_version))
-            .then(release_order),
+            .then_with(|| rpmvercmp(old_release, new_release)),
     )
 }
 
-fn split_rpm(evr: &str) -> Option<(u64, &str, Option<&str>)> {
+fn split_rpm(evr: &str) -> Option<(u64, &str, &str)> {
     let (epoch, rest) = split_epoch(evr.trim())?;
-    let (version, release) = match rest.rsplit_once('-') {
-        Some((version, release)) => (version, Some(release)),
-        None => (rest, None),
-    };
+    let (version, release) = rest.rsplit_once('-').unwrap_or((rest, ""));
     (!version.is_empty()).then_some((epoch, version, release))
 }
 
@@ -432,15 +425,14 @@ enum MavenItem {
 /// after all of these, among themselves by their text.
 const MAVEN_QUALIFIERS: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
 
-/// Maven 3's `ComparableVersion`: items split at `.`, `-` and digit/letter switches; a
-/// `-` or a switch opens a nested list; trailing zeros and release qualifiers (`ga`,
-/// `final`, `release`) are dropped; numbers beat lists beat qualifiers; `alpha` <
-/// `beta` < `milestone` < `rc` = `cr` < `snapshot` < release < `sp` < other qualifiers;
-/// `a1`, `b1`, `m1` are `alpha-1`, `beta-1`, `milestone-1`; a trailing `.qualifier` is a
-/// `-qualifier` (Maven 3.9). Maven 3.9 also reads a qualifier with a number (`alpha1`,
-/// `alpha-1`) as one combined item; here it is a qualifier followed by a nested number,
-/// as in Maven 3.0–3.8, which orders the examples of Maven's POM reference and of its
-/// `ComparableVersion` tests alike.
+/// Maven's `ComparableVersion` as Maven 3.8 has it: items split at `.`, `-` and
+/// digit/letter switches; a `-`, a switch, a trailing `.qualifier` and a qualifier joined
+/// to a number (`1.x1`) open a nested list; zeros and release qualifiers (`ga`, `final`,
+/// `release`) are dropped from the end of each list; numbers beat lists beat qualifiers;
+/// `alpha` < `beta` < `milestone` < `rc` = `cr` < `snapshot` < release < `sp` < other
+/// qualifiers by name; `a1`, `b1`, `m1` are `alpha-1`, `beta-1`, `milestone-1`. Checked
+/// against maven-artifact 3.8.7 on random versions; Maven 3.9 reads a qualifier joined to
+/// a number as one item, which may order some such versions differently.
 fn compare_maven(old: &str, new: &str) -> Option<Ordering> {
     let old = parse_maven(old.trim());
     let new = parse_maven(new.trim());
@@ -465,6 +457,11 @@ fn parse_maven(version: &str) -> MavenItem {
             }
             _ if c.is_ascii_digit() => {
                 if !in_digits && i > start {
+                    // `1.x1` reads like `1-x-1`: the qualifier opens a list of its own.
+                    if !current.is_empty() {
+                        lists.push(Vec::new());
+                    }
+                    let current = lists.last_mut().expect("at least one list");
                     current.push(maven_item(false, &version[start..i], true));
                     start = i;
                     lists.push(Vec::new());
@@ -482,7 +479,7 @@ fn parse_maven(version: &str) -> MavenItem {
         }
     }
     if version.len() > start {
-        // Since Maven 3.9 a trailing `.qualifier` reads like `-qualifier`: `1.foo` = `1-foo`.
+        // A trailing `.qualifier` reads like `-qualifier`: `1.foo` = `1-foo`.
         if !in_digits && lists.last().is_some_and(|list| !list.is_empty()) {
             lists.push(Vec::new());
         }
@@ -556,7 +553,11 @@ fn compare_maven_items(a: Option<&MavenItem>, b: Option<&MavenItem>) -> Ordering
         (Some(Number(n)), None) if n.is_empty() => Ordering::Equal,
         (Some(Number(_)), None) => Ordering::Greater,
         (Some(Qualifier(q)), None) => maven_qualifier_rank(q).cmp(&release_rank),
-        (Some(List(items)), None) => compare_maven_items(items.first(), None),
+        (Some(List(items)), None) => items
+            .iter()
+            .map(|item| compare_maven_items(Some(item), None))
+            .find(|order| order.is_ne())
+            .unwrap_or(Ordering::Equal),
         (Some(Number(x)), Some(Number(y))) => compare_digit_runs(x.as_bytes(), y.as_bytes()),
         (Some(Qualifier(x)), Some(Qualifier(y))) => {
             maven_qualifier_rank(x).cmp(&maven_qualifier_rank(y))
@@ -695,7 +696,7 @@ mod tests {
                 ("0:1.0-1", Equal, "1.0-1"),
                 ("1.0-2.el9", Greater, "1.0-1.el9"),
                 ("1.0-1.el9", Less, "1.0-1.el9_1"),
-                ("1.0", Equal, "1.0-5"),
+                ("1.0", Less, "1.0-5"),
                 ("3.0.7-24.el9", Less, "1:3.0.7-24.el9"),
             ],
         );
