@@ -899,6 +899,20 @@ mod tests {
                 ("2.0.a", Equal, "2-a"),
             ],
         );
+        // Corners where readings of the algorithm part, as maven-artifact 3.8.7 orders them.
+        check_cases(
+            "maven",
+            &[
+                ("1.x1", Equal, "1-x-1"),
+                ("1.x", Equal, "1.x0"),
+                ("1-ga-1", Less, "1-1"),
+                ("1-Final.11.0m1", Greater, "1-Final"),
+                ("10", Less, "10-0.mb10.release"),
+                ("2.0.a", Greater, "2.0.a0"),
+                ("5.6.15.Final", Equal, "5.6.15"),
+                ("2.0.0.M1", Less, "2.0.0"),
+            ],
+        );
         // The POM reference's "Version Order Specification" examples.
         check_cases(
             "maven",
