@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod copy;
 pub mod describe;
+pub mod diff;
 pub mod digest;
 pub mod index;
 pub mod manifest;
