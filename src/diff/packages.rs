@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::diff::version;
 use crate::model::Package;
-use crate::sbom::parse::{parse_purl, Purl, SbomFormat};
+use crate::model::{Purl, SbomFormat};
+use crate::sbom::parse::parse_purl;
 
 /// One package as the diff reads it, borrowed from whatever holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
