@@ -32,7 +32,7 @@ use ocx::manifest::{
     Descriptor, ImageIndex, ImageManifest, Platform, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST,
 };
 use ocx::reference::{ManifestRef, Target};
-use ocx::source::{Source, Sources};
+use ocx::source::{Session, Source};
 
 const REPO: &str = "bench";
 const MAX_N: usize = 16;
@@ -266,7 +266,7 @@ fn env_number(name: &str, default: usize) -> Result<usize> {
 /// first N of them; returns the images' descriptors.
 fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
     let target = Target::parse(&format!("{registry}/{REPO}:unused"))?;
-    let (source, _) = Sources::new(Default::default())?.open(&target)?;
+    let (source, _) = Session::new(Default::default())?.open(&target)?;
     let source: std::sync::Arc<dyn Source> = std::sync::Arc::new(source);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -10,8 +10,8 @@ use crate::manifest::{
     Manifest, Platform,
 };
 use crate::model::{
-    Attestation, Build, BuildSource, BuildValue, ConfigInfo, Described, Description,
-    DescriptorInfo, HistoryEntry, MediaType, Package, PackageSource, PlatformInfo, SbomSource,
+    Attestation, Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo,
+    HistoryEntry, ManifestInfo, MediaType, Package, PackageSource, PlatformInfo, SbomSource,
     SCHEMA_VERSION,
 };
 use crate::platform;
@@ -35,10 +35,10 @@ pub fn describe(
     }
 }
 
-fn described(node: &Node, sboms: Option<&Findings>) -> Described {
+fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
     let media_type = &node.descriptor.media_type;
     let manifest = &node.manifest;
-    let mut out = Described {
+    let mut out = ManifestInfo {
         media_type: MediaType {
             value: media_type.clone(),
             is_image: is_image_media_type(media_type),
@@ -150,7 +150,7 @@ fn history_entry(h: &History) -> HistoryEntry {
 fn index_entries(
     children: &[Node],
     sboms: Option<&Findings>,
-) -> (IndexMap<String, Described>, Vec<Attestation>) {
+) -> (IndexMap<String, ManifestInfo>, Vec<Attestation>) {
     let descriptors: Vec<Descriptor> = children.iter().map(|c| c.descriptor.clone()).collect();
     let mut manifests = IndexMap::new();
     let mut attestation_nodes = Vec::new();
@@ -169,7 +169,7 @@ fn index_entries(
     (manifests, attestations)
 }
 
-fn attestation(node: &Node, manifests: &IndexMap<String, Described>) -> Attestation {
+fn attestation(node: &Node, manifests: &IndexMap<String, ManifestInfo>) -> Attestation {
     let refers_to = node
         .descriptor
         .annotation(annotations::DOCKER_REFERENCE_DIGEST)
@@ -249,7 +249,7 @@ const BUILD_KEYS: [(&str, BuildField); 13] = [
 
 /// Annotations first, then config labels, then the config's `created` and history. An
 /// index falls back, field by field, to its first platform child that has a value.
-fn build_info(node: &Node, out: &Described) -> Build {
+fn build_info(node: &Node, out: &ManifestInfo) -> Build {
     let mut build = Build::default();
     let manifest_digest = node.descriptor.digest.to_string();
     fill_from_map(

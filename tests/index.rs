@@ -16,7 +16,7 @@ use ocx::digest::Digest;
 use ocx::manifest::Descriptor;
 use ocx::reference::{ManifestRef, Repository, Target};
 use ocx::sample;
-use ocx::source::{FetchedManifest, Source, Sources};
+use ocx::source::{FetchedManifest, Session, Source};
 use serde_json::{json, Value};
 
 const PROVIDER: &str = "application/vnd.opentofu.provider";
@@ -46,7 +46,7 @@ fn tag(source: &dyn Source, descriptor: &Descriptor, name: &str) {
 /// Whether the repository or layout of `reference` holds the manifest it names.
 fn exists(reference: &str) -> bool {
     let target = Target::parse(reference).unwrap();
-    let (source, manifest) = Sources::new(Default::default())
+    let (source, manifest) = Session::new(Default::default())
         .unwrap()
         .open(&target)
         .unwrap();

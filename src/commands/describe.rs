@@ -11,13 +11,13 @@ use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
-    let sources = super::sources(global, args.read.concurrency)?;
+    let session = super::session(global, args.read.concurrency)?;
     if args.raw {
-        let resolved = resolve(&sources, &target, args.read.platform.as_ref()).await?;
+        let resolved = resolve(&session, &target, args.read.platform.as_ref()).await?;
         write_stdout(&resolved.manifest.bytes)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let read = read(&sources, &target, &args.read.options(!args.no_sbom)).await?;
+    let read = read(&session, &target, &args.read.options(!args.no_sbom)).await?;
     super::printer(global, args.json).describe(&read.describe(&args.reference))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,7 @@ use crate::manifest::{
 };
 use crate::reference::{bare_manifest_ref, is_valid_tag, ManifestRef, Target};
 use crate::source::layout::LayoutSource;
-use crate::source::{Source, Sources};
+use crate::source::{Session, Source};
 
 pub async fn create(global: &GlobalArgs, args: IndexCreateArgs) -> Result<ExitCode> {
     let options = &args.options;
@@ -220,7 +220,7 @@ struct Resolved {
 
 /// Where the index goes, and how everything it lists is read.
 struct Workspace {
-    sources: Sources,
+    session: Session,
     target: Target,
     /// The target, to read from; `None` for a layout that does not exist yet.
     existing: Option<Arc<dyn Source>>,
@@ -229,16 +229,16 @@ struct Workspace {
 
 impl Workspace {
     fn open(global: &GlobalArgs, target: Target, concurrency: u16) -> Result<Workspace> {
-        let sources = super::sources(global, concurrency)?;
+        let session = super::session(global, concurrency)?;
         let existing: Option<Arc<dyn Source>> = match &target {
-            Target::Registry { .. } => Some(Arc::new(sources.open(&target)?.0)),
+            Target::Registry { .. } => Some(Arc::new(session.open(&target)?.0)),
             Target::Layout { path, .. } if LayoutSource::exists(path) => {
-                Some(sources.open_or_create_layout(path)?)
+                Some(session.open_or_create_layout(path)?)
             }
             Target::Layout { .. } => None,
         };
         Ok(Workspace {
-            sources,
+            session,
             target,
             existing,
             concurrency: usize::from(concurrency),
@@ -247,7 +247,7 @@ impl Workspace {
 
     /// The index `update` changes.
     async fn current_index(&self) -> Result<ImageIndex> {
-        let (source, reference) = self.sources.open(&self.target)?;
+        let (source, reference) = self.session.open(&self.target)?;
         let fetched = source.manifest_get(&reference).await?;
         match fetched.manifest {
             Manifest::Index(index) => Ok(index),
@@ -340,7 +340,7 @@ impl Workspace {
             return Ok((source, reference, None));
         }
         let parsed = Target::parse(written)?;
-        let (source, reference) = self.sources.open(&parsed)?;
+        let (source, reference) = self.session.open(&parsed)?;
         let elsewhere = (!self.is_target_location(&parsed)).then_some(parsed);
         Ok((Arc::new(source), reference, elsewhere))
     }
@@ -457,7 +457,7 @@ impl Workspace {
     /// The target to write to; a missing layout is created only now, after every check.
     fn writer(&self) -> Result<Arc<dyn Source>> {
         match (&self.existing, &self.target) {
-            (None, Target::Layout { path, .. }) => self.sources.open_or_create_layout(path),
+            (None, Target::Layout { path, .. }) => self.session.open_or_create_layout(path),
             (existing, _) => existing
                 .clone()
                 .ok_or_else(|| anyhow!("{} cannot be opened for writing", self.target.location())),

@@ -13,7 +13,7 @@ use anyhow::Result;
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName};
 use crate::render::{self, Format, Printer};
 use crate::source::registry::TransportOptions;
-use crate::source::Sources;
+use crate::source::Session;
 
 /// Exit status for any error (1 is kept for "differences found", as diff(1) does).
 pub const EXIT_ERROR: u8 = 2;
@@ -39,13 +39,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn sources(global: &GlobalArgs, concurrency: u16) -> Result<Sources> {
+fn session(global: &GlobalArgs, concurrency: u16) -> Result<Session> {
     let options = TransportOptions {
         plain_http: global.plain_http,
         insecure: global.insecure,
         timeout: std::time::Duration::from_secs(global.timeout.into()),
     };
-    Sources::with_concurrency(options, usize::from(concurrency))
+    Session::with_concurrency(options, usize::from(concurrency))
 }
 
 /// How a command that prints the model prints it.

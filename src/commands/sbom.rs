@@ -12,8 +12,8 @@ use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
-    let sources = super::sources(global, args.read.concurrency)?;
-    let read = read(&sources, &target, &args.read.options(true)).await?;
+    let session = super::session(global, args.read.concurrency)?;
+    let read = read(&session, &target, &args.read.options(true)).await?;
     if args.raw {
         write_stdout(&raw_documents(&read)?)?;
         return Ok(ExitCode::SUCCESS);

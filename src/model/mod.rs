@@ -25,12 +25,12 @@ pub struct Description {
     /// Canonical `location@digest` of what was described.
     pub resolved: String,
     #[serde(flatten)]
-    pub manifest: Described,
+    pub manifest: ManifestInfo,
 }
 
 /// One manifest (image or index) and what the walk found under it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Described {
+pub struct ManifestInfo {
     pub media_type: MediaType,
     pub descriptor: DescriptorInfo,
     /// Where `ocx index create` brought this manifest from: the `dev.ocx.origin`
@@ -45,7 +45,7 @@ pub struct Described {
     pub layers: Option<Vec<DescriptorInfo>>,
     /// Platform key (`os/architecture[/variant][:os.version]`) to child, in index order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifests: Option<IndexMap<String, Described>>,
+    pub manifests: Option<IndexMap<String, ManifestInfo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestations: Option<Vec<Attestation>>,
     /// Bytes of all distinct content: manifests, configs and layers, each counted once.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::{Described, Description, SCHEMA_VERSION};
+use super::{Description, ManifestInfo, SCHEMA_VERSION};
 
 /// `ocx sbom --json`: the SBOM packages of a manifest and of every manifest below it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +149,7 @@ impl SbomReport {
 }
 
 impl SbomSubject {
-    fn from_described(described: &Described) -> SbomSubject {
+    fn from_described(described: &ManifestInfo) -> SbomSubject {
         SbomSubject {
             digest: described.descriptor.digest.clone(),
             media_type: described.media_type.value.clone(),

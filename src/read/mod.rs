@@ -1,6 +1,6 @@
 //! Reading what a reference names: resolve it (to one platform with `--platform`), then
 //! walk its tree and discover its SBOMs concurrently. Every command that reads goes
-//! through [`read`]; two reads that share a [`Sources`] share its connections, tokens
+//! through [`read`]; two reads that share a [`Session`] share its connections, tokens
 //! and request budget.
 
 pub mod config;
@@ -17,7 +17,7 @@ use crate::platform::PlatformFilter;
 use crate::reference::Target;
 use crate::sbom::discover::Discoverer;
 use crate::sbom::Findings;
-use crate::source::{FetchedManifest, Limited, Source as _, Sources};
+use crate::source::{FetchedManifest, Limited, Session, Source as _};
 use config::Config;
 use walk::Node;
 
@@ -65,18 +65,18 @@ impl Read {
 }
 
 /// Resolves, walks and discovers.
-pub async fn read(sources: &Sources, target: &Target, options: &ReadOptions) -> Result<Read> {
-    let resolved = resolve(sources, target, options.platform.as_ref()).await?;
-    read_resolved(sources, resolved, options.max_sbom_bytes).await
+pub async fn read(session: &Session, target: &Target, options: &ReadOptions) -> Result<Read> {
+    let resolved = resolve(session, target, options.platform.as_ref()).await?;
+    read_resolved(session, resolved, options.max_sbom_bytes).await
 }
 
 /// Resolves a target to its manifest, or to the child for `platform` of an index.
 pub async fn resolve(
-    sources: &Sources,
+    session: &Session,
     target: &Target,
     platform: Option<&PlatformFilter>,
 ) -> Result<ResolvedTarget> {
-    let (source, reference) = sources.open(target)?;
+    let (source, reference) = session.open(target)?;
     let manifest = source.manifest_get(&reference).await?;
     let (manifest, chosen_from, config) = match platform {
         Some(filter) => {
@@ -98,7 +98,7 @@ pub async fn resolve(
 /// Walks the resolved manifest and, when `max_sbom_bytes` is given, discovers the SBOMs
 /// of it and of every manifest below it, concurrently with the walk.
 pub async fn read_resolved(
-    sources: &Sources,
+    session: &Session,
     resolved: ResolvedTarget,
     max_sbom_bytes: Option<u64>,
 ) -> Result<Read> {
@@ -109,8 +109,8 @@ pub async fn read_resolved(
     );
     let discoverer = match max_sbom_bytes {
         Some(limit) => Some(Discoverer::new(
-            sources.for_discovery(&resolved.source),
-            crate::sbom::cosign_source(sources, &resolved.source)?,
+            session.for_discovery(&resolved.source),
+            crate::sbom::cosign_source(session, &resolved.source)?,
             limit,
         )),
         None => None,

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::text::*;
-use crate::model::{Build, BuildValue, Described, Description, DescriptorInfo};
+use crate::model::{Build, BuildValue, Description, DescriptorInfo, ManifestInfo};
 
 pub fn describe(d: &Description, styled: bool) -> String {
     let m = &d.manifest;
@@ -92,7 +92,7 @@ pub fn describe(d: &Description, styled: bool) -> String {
     out
 }
 
-fn image_sections(out: &mut String, m: &Described, styled: bool) {
+fn image_sections(out: &mut String, m: &ManifestInfo, styled: bool) {
     let Some(config) = &m.config else { return };
     section(out, "Config", styled);
     let platform = match (&config.os, &config.architecture) {
@@ -150,7 +150,7 @@ fn image_sections(out: &mut String, m: &Described, styled: bool) {
 }
 
 /// One row per child; an ORIGIN column only when some child was brought in from elsewhere.
-fn platform_table(m: &Described, styled: bool) -> String {
+fn platform_table(m: &ManifestInfo, styled: bool) -> String {
     let children = || m.manifests.iter().flatten();
     let with_origin = children().any(|(_, child)| child.origin.is_some());
     let mut headers = vec![

@@ -14,7 +14,7 @@ use futures_util::future::try_join_all;
 use crate::digest::Digest;
 use crate::manifest::{annotations, Descriptor, Manifest};
 use crate::read::walk::Node;
-use crate::source::{FetchedManifest, Limited, Source, Sources};
+use crate::source::{FetchedManifest, Limited, Session, Source};
 use discover::{Attached, Discoverer};
 
 /// What was found, per subject digest.
@@ -158,16 +158,16 @@ pub fn nested_subjects(root: &Node) -> Vec<Subject> {
 /// Opens the source cosign's tags are read from, on the discovery budget:
 /// `COSIGN_REPOSITORY` when it is set and the subject is on a registry, else the
 /// subject's own source.
-pub fn cosign_source(sources: &Sources, subject_source: &Limited) -> Result<Arc<dyn Source>> {
+pub fn cosign_source(session: &Session, subject_source: &Limited) -> Result<Arc<dyn Source>> {
     match std::env::var("COSIGN_REPOSITORY") {
         Ok(repository) if !repository.is_empty() && subject_source.repository().is_some() => {
             let target = crate::reference::Target::parse(&repository)
                 .map_err(|e| e.context("invalid COSIGN_REPOSITORY"))?;
-            let (source, _) = sources
+            let (source, _) = session
                 .open(&target)
                 .with_context(|| format!("opening COSIGN_REPOSITORY={repository}"))?;
-            Ok(sources.for_discovery(&source))
+            Ok(session.for_discovery(&source))
         }
-        _ => Ok(sources.for_discovery(subject_source)),
+        _ => Ok(session.for_discovery(subject_source)),
     }
 }

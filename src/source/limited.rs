@@ -1,6 +1,6 @@
 //! A [`Source`] that holds a permit of a request budget for every request it makes, so
 //! that no caller can forget to: every source a command opens through
-//! [`Sources`](super::Sources) is one.
+//! [`Session`](super::Session) is one.
 
 use std::sync::Arc;
 

@@ -108,11 +108,11 @@ pub trait Source: Send + Sync {
 /// How many requests a command has in flight at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
-/// Opens sources for targets, sharing one HTTP transport (connection pools and tokens)
-/// and one request budget across every source of a command. Two reads that share a
-/// `Sources` (the two sides of a diff) share both.
+/// What a command shares across every source it opens: one HTTP transport (connection
+/// pools and tokens) and one request budget. Two reads in one session (the two sides of
+/// a diff) share both.
 #[derive(Clone)]
-pub struct Sources {
+pub struct Session {
     transport: Arc<registry::Transport>,
     /// Manifests, configs, copies and pushes.
     budget: Budget,
@@ -121,16 +121,16 @@ pub struct Sources {
     discovery_budget: Budget,
 }
 
-impl Sources {
-    pub fn new(options: registry::TransportOptions) -> Result<Sources> {
+impl Session {
+    pub fn new(options: registry::TransportOptions) -> Result<Session> {
         Self::with_concurrency(options, DEFAULT_CONCURRENCY)
     }
 
     pub fn with_concurrency(
         options: registry::TransportOptions,
         concurrency: usize,
-    ) -> Result<Sources> {
-        Ok(Sources {
+    ) -> Result<Session> {
+        Ok(Session {
             transport: Arc::new(registry::Transport::new(options)?),
             budget: budget(concurrency),
             discovery_budget: budget(concurrency),

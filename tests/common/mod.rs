@@ -153,8 +153,8 @@ pub fn push_samples(registry: &registry::Registry, repo: &str) {
 /// A registry or layout source through ocx's own library.
 pub fn open_source(reference: &str) -> std::sync::Arc<dyn ocx::source::Source> {
     let target = ocx::reference::Target::parse(reference).unwrap();
-    let sources = ocx::source::Sources::new(Default::default()).unwrap();
-    std::sync::Arc::new(sources.open(&target).unwrap().0)
+    let session = ocx::source::Session::new(Default::default()).unwrap();
+    std::sync::Arc::new(session.open(&target).unwrap().0)
 }
 
 /// Asserts two JSON values are equal, naming every path where they differ.
