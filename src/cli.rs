@@ -1,11 +1,14 @@
 //! The command line: clap definitions only. Completions and man pages are generated from
 //! these by `ocx generate`.
 
+use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 
+use anyhow::{anyhow, bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::index::{Annotation, ChildPlatform};
+use crate::manifest::Platform;
 use crate::platform::PlatformFilter;
 
 const REFERENCE_HELP: &str = "\
@@ -290,4 +293,87 @@ pub struct GenerateArgs {
     /// Directory that receives completions/, man/ and examples/layout
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+}
+
+/// `--child-platform SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]`: the platform an index entry
+/// gets, whatever its config records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildPlatform {
+    /// The source exactly as written among the command's sources.
+    pub source: String,
+    pub platform: Platform,
+}
+
+impl FromStr for ChildPlatform {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        // A platform never contains '=', a layout path might: split at the last one.
+        let (source, platform) = s
+            .rsplit_once('=')
+            .filter(|(source, _)| !source.is_empty())
+            .ok_or_else(|| anyhow!("invalid --child-platform {s:?}: expected SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]"))?;
+        let filter: PlatformFilter = platform.parse()?;
+        Ok(ChildPlatform {
+            source: source.to_string(),
+            platform: Platform {
+                architecture: filter.architecture,
+                os: filter.os,
+                os_version: filter.os_version,
+                variant: filter.variant,
+                ..Platform::default()
+            },
+        })
+    }
+}
+
+/// `--annotation KEY=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub key: String,
+    pub value: String,
+}
+
+impl FromStr for Annotation {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok(Annotation {
+                key: key.to_string(),
+                value: value.to_string(),
+            }),
+            _ => bail!("invalid annotation {s:?}: expected KEY=VALUE with a non-empty KEY"),
+        }
+    }
+}
+
+impl fmt::Display for Annotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.key, self.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_platform_and_annotation_flags_parse() {
+        let c: ChildPlatform = "oci:./dist=x:1.0=linux/arm64/v8".parse().unwrap();
+        assert_eq!(c.source, "oci:./dist=x:1.0");
+        assert_eq!(crate::platform::key(&c.platform), "linux/arm64/v8");
+        let w: ChildPlatform = "sha256:abc=windows/amd64:10.0.1".parse().unwrap();
+        assert_eq!(w.platform.os_version.as_deref(), Some("10.0.1"));
+        for bad in ["linux/amd64", "=linux/amd64", "src=linux", "src="] {
+            assert!(bad.parse::<ChildPlatform>().is_err(), "{bad}");
+        }
+        let a: Annotation = "org.opencontainers.image.version=1.0=rc".parse().unwrap();
+        assert_eq!(
+            (a.key.as_str(), a.value.as_str()),
+            ("org.opencontainers.image.version", "1.0=rc")
+        );
+        assert_eq!("k=".parse::<Annotation>().unwrap().value, "");
+        assert!("=v".parse::<Annotation>().is_err() && "k".parse::<Annotation>().is_err());
+    }
 }

@@ -2,6 +2,7 @@
 //! takes the model only and never fetches; [`text`] escapes whatever came from outside.
 
 mod describe;
+pub mod index;
 mod sbom;
 pub mod text;
 
@@ -56,6 +57,11 @@ pub fn stdout_is_styled(force: Option<bool>) -> bool {
     force.unwrap_or_else(|| {
         std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
     })
+}
+
+/// A line about progress or a choice made, on stderr.
+pub fn status(message: &str) {
+    eprintln!("{}", clean(message));
 }
 
 /// Pretty JSON with a final newline.

@@ -1,9 +1,6 @@
-//! Building image indexes for `ocx index create` and `update`: one descriptor per child,
-//! built from the child manifest itself, media types checked against RFC 6838, and a
-//! serialization that gives the same bytes (and digest) for the same inputs. Pure: no I/O.
-
-use std::fmt;
-use std::str::FromStr;
+//! Building an image index: one descriptor per child, built from the child manifest
+//! itself, media types checked against RFC 6838, and a serialization that gives the same
+//! bytes (and digest) for the same inputs. Pure: no I/O.
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -12,7 +9,6 @@ use crate::manifest::{
     annotations, is_image_config_media_type, Annotations, Descriptor, ImageIndex, Platform,
     OCI_INDEX,
 };
-use crate::platform::{self, PlatformFilter};
 use crate::source::FetchedManifest;
 
 /// RFC 6838 §4.2: a type or subtype name is at most 127 characters.
@@ -61,65 +57,6 @@ fn restricted_name_problem(name: &str) -> Option<String> {
     name.chars()
         .find(|c| !allowed(*c))
         .map(|c| format!("contains {c:?}, which RFC 6838 does not allow"))
-}
-
-/// `--child-platform SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]`: the platform an index entry
-/// gets, whatever its config records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChildPlatform {
-    /// The source exactly as written among the command's sources.
-    pub source: String,
-    pub platform: Platform,
-}
-
-impl FromStr for ChildPlatform {
-    type Err = anyhow::Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        // A platform never contains '=', a layout path might: split at the last one.
-        let (source, platform) = s
-            .rsplit_once('=')
-            .filter(|(source, _)| !source.is_empty())
-            .ok_or_else(|| anyhow!("invalid --child-platform {s:?}: expected SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]"))?;
-        let filter: PlatformFilter = platform.parse()?;
-        Ok(ChildPlatform {
-            source: source.to_string(),
-            platform: Platform {
-                architecture: filter.architecture,
-                os: filter.os,
-                os_version: filter.os_version,
-                variant: filter.variant,
-                ..Platform::default()
-            },
-        })
-    }
-}
-
-/// `--annotation KEY=VALUE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Annotation {
-    pub key: String,
-    pub value: String,
-}
-
-impl FromStr for Annotation {
-    type Err = anyhow::Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.split_once('=') {
-            Some((key, value)) if !key.is_empty() => Ok(Annotation {
-                key: key.to_string(),
-                value: value.to_string(),
-            }),
-            _ => bail!("invalid annotation {s:?}: expected KEY=VALUE with a non-empty KEY"),
-        }
-    }
-}
-
-impl fmt::Display for Annotation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.key, self.value)
-    }
 }
 
 /// A child manifest, fetched and verified, with what its index entry needs.
@@ -232,99 +169,6 @@ pub fn check_distinct(named: &[(String, &Digest)]) -> Result<()> {
     Ok(())
 }
 
-/// Removes the entries `--remove` names: a digest, or the key `ocx describe` shows
-/// (`os/architecture[/variant][:os.version]`), which must then name exactly one entry.
-pub fn remove_entries(manifests: &mut Vec<Descriptor>, removals: &[String]) -> Result<()> {
-    let keys = platform::entry_keys(manifests);
-    let mut doomed = std::collections::BTreeSet::new();
-    for removal in removals {
-        let hits = matching_entries(manifests, &keys, removal);
-        match hits.as_slice() {
-            [] => bail!(
-                "--remove {removal:?} matches no entry of the index (entries: {})",
-                entry_names(manifests, &keys).join(", ")
-            ),
-            [one] => {
-                doomed.insert(*one);
-            }
-            many => bail!(
-                "--remove {removal:?} matches {} entries ({}): name the one to remove by its key or digest",
-                many.len(),
-                many.iter()
-                    .map(|&i| entry_name(&manifests[i], &keys[i]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
-    // A BuildKit attestation of a removed manifest would attest to nothing: it goes too.
-    let removed: Vec<String> = doomed
-        .iter()
-        .map(|&i| manifests[i].digest.to_string())
-        .collect();
-    let mut index = 0;
-    manifests.retain(|d| {
-        let orphaned = d.is_attestation_manifest()
-            && d.annotation(crate::manifest::annotations::DOCKER_REFERENCE_DIGEST)
-                .is_some_and(|r| removed.iter().any(|x| x == r));
-        let keep = !doomed.contains(&index) && !orphaned;
-        index += 1;
-        keep
-    });
-    Ok(())
-}
-
-/// Entries a `--remove` names: by digest, by the exact key `ocx describe` shows
-/// (`linux/amd64#2` included), or else by platform as `--platform` matches them.
-fn matching_entries(
-    manifests: &[Descriptor],
-    keys: &[Option<String>],
-    removal: &str,
-) -> Vec<usize> {
-    if let Ok(digest) = removal.parse::<Digest>() {
-        return (0..manifests.len())
-            .filter(|&i| manifests[i].digest == digest)
-            .collect();
-    }
-    let exact: Vec<usize> = (0..manifests.len())
-        .filter(|&i| keys[i].as_deref() == Some(removal))
-        .collect();
-    if !exact.is_empty() {
-        return exact;
-    }
-    let Ok(filter) = removal.parse::<platform::PlatformFilter>() else {
-        return vec![];
-    };
-    (0..manifests.len())
-        .filter(|&i| {
-            keys[i].is_some()
-                && manifests[i]
-                    .platform
-                    .as_ref()
-                    .is_some_and(|p| filter.matches(p))
-        })
-        .collect()
-}
-
-/// How `--remove` can name each entry: its key, with its digest.
-fn entry_names(manifests: &[Descriptor], keys: &[Option<String>]) -> Vec<String> {
-    manifests
-        .iter()
-        .zip(keys)
-        .filter(|(_, key)| key.is_some())
-        .map(|(d, key)| entry_name(d, key))
-        .collect()
-}
-
-fn entry_name(descriptor: &Descriptor, key: &Option<String>) -> String {
-    match key {
-        Some(key) if *key != descriptor.digest.to_string() => {
-            format!("{key} ({})", descriptor.digest)
-        }
-        _ => descriptor.digest.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,25 +206,6 @@ mod tests {
             assert!(err.contains(says), "{bad:?}: {err}");
             assert!(err.contains(&format!("{bad:?}")), "names the value: {err}");
         }
-    }
-
-    #[test]
-    fn child_platform_and_annotation_flags_parse() {
-        let c: ChildPlatform = "oci:./dist=x:1.0=linux/arm64/v8".parse().unwrap();
-        assert_eq!(c.source, "oci:./dist=x:1.0");
-        assert_eq!(platform::key(&c.platform), "linux/arm64/v8");
-        let w: ChildPlatform = "sha256:abc=windows/amd64:10.0.1".parse().unwrap();
-        assert_eq!(w.platform.os_version.as_deref(), Some("10.0.1"));
-        for bad in ["linux/amd64", "=linux/amd64", "src=linux", "src="] {
-            assert!(bad.parse::<ChildPlatform>().is_err(), "{bad}");
-        }
-        let a: Annotation = "org.opencontainers.image.version=1.0=rc".parse().unwrap();
-        assert_eq!(
-            (a.key.as_str(), a.value.as_str()),
-            ("org.opencontainers.image.version", "1.0=rc")
-        );
-        assert_eq!("k=".parse::<Annotation>().unwrap().value, "");
-        assert!("=v".parse::<Annotation>().is_err() && "k".parse::<Annotation>().is_err());
     }
 
     fn child(
@@ -545,62 +370,6 @@ mod tests {
         let err = check_distinct(&twice).unwrap_err().to_string();
         assert!(
             err.contains(r#"source "x" and source "z" are the same manifest sha256:"#),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn removal_by_digest_or_platform_key() {
-        let a = child_descriptor(&child(None, Some(linux_amd64()), None), None, false);
-        let mut b = Descriptor::new(OCI_MANIFEST, Digest::sha256_of(b"b"), 1);
-        b.platform = Some(Platform {
-            architecture: "arm64".into(),
-            ..linux_amd64()
-        });
-        let mut manifests = vec![a.clone(), b.clone()];
-        remove_entries(&mut manifests, &["linux/arm64".into()]).unwrap();
-        assert_eq!(manifests, vec![a.clone()]);
-        remove_entries(&mut manifests, &[a.digest.to_string()]).unwrap();
-        assert!(manifests.is_empty());
-        let mut twice = vec![
-            a.clone(),
-            Descriptor {
-                digest: Digest::sha256_of(b"c"),
-                ..a.clone()
-            },
-        ];
-        // Keys are describe's: the second linux/amd64 is linux/amd64#2.
-        let mut second = twice.clone();
-        remove_entries(&mut second, &["linux/amd64#2".into()]).unwrap();
-        assert_eq!(second, vec![a.clone()]);
-        let mut first = twice.clone();
-        remove_entries(&mut first, &["linux/amd64".into()]).unwrap();
-        assert_eq!(first, vec![twice[1].clone()]);
-        // A platform that is no key matches as --platform does, and must be unambiguous.
-        let variants: Vec<Descriptor> = ["v7", "v6"]
-            .iter()
-            .map(|v| Descriptor {
-                digest: Digest::sha256_of(v.as_bytes()),
-                platform: Some(Platform {
-                    architecture: "arm".into(),
-                    variant: Some(v.to_string()),
-                    ..linux_amd64()
-                }),
-                ..a.clone()
-            })
-            .collect();
-        let err = remove_entries(&mut variants.clone(), &["linux/arm".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("matches 2 entries"), "{err}");
-        let mut one = variants.clone();
-        remove_entries(&mut one, &["linux/arm/v6".into()]).unwrap();
-        assert_eq!(one, vec![variants[0].clone()]);
-        let err = remove_entries(&mut twice, &["linux/s390x".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("matches no entry") && err.contains("linux/amd64 (sha256:"),
             "{err}"
         );
     }
