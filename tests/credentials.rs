@@ -228,3 +228,46 @@ fn a_redirect_targets_challenge_is_not_answered_with_the_registrys_credentials()
     let err = stderr(&output);
     assert!(err.contains(&storage.addr) && err.contains("401"), "{err}");
 }
+
+/// 0.0.0.0 is not loopback by name, but Linux routes it to the token server on
+/// 127.0.0.1, so no byte leaves the machine while ocx must treat it as remote.
+fn plain_http_realm_registry(image: &Arc<Image>) -> (Hostile, Hostile, String) {
+    let realm = server(|request| {
+        if request.authorization.as_deref() == Some(basic(USER, PASSWORD).as_str()) {
+            token_reply("good")
+        } else {
+            token_reply("anonymous")
+        }
+    });
+    let realm_url = format!("http://0.0.0.0:{}/token", realm.port());
+    let challenge = format!(r#"Bearer realm="{realm_url}",service="hostile""#);
+    let registry = registry(image, &challenge, "Bearer good".into(), |_| None);
+    (registry, realm, realm_url)
+}
+
+#[test]
+fn credentials_are_not_sent_in_clear_to_a_token_realm_off_loopback() {
+    let image = image();
+    let (registry, realm, realm_url) = plain_http_realm_registry(&image);
+    let output = describe(&registry, &image, &[]);
+    assert!(
+        realm.credentialed().is_empty(),
+        "the plain-HTTP realm received credentials: {:?}",
+        realm.credentialed()
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&realm_url) && err.contains("--plain-http"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plain_http_allows_a_token_realm_over_plain_http() {
+    let image = image();
+    let (registry, realm, _) = plain_http_realm_registry(&image);
+    let output = describe(&registry, &image, &["--plain-http"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(realm.credentialed().len(), 1, "{:?}", realm.requests());
+}

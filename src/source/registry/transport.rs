@@ -252,6 +252,9 @@ impl Transport {
         let header = match challenge {
             Challenge::Basic => credential.as_ref().and_then(|c| c.basic_header()),
             Challenge::Bearer { realm, service } => {
+                if credential.is_some() {
+                    auth::check_realm_for_credentials(&realm, self.options.plain_http)?;
+                }
                 let token = auth::fetch_token(
                     &self.http,
                     &realm,
