@@ -271,3 +271,22 @@ fn plain_http_allows_a_token_realm_over_plain_http() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(realm.credentialed().len(), 1, "{:?}", realm.requests());
 }
+
+#[test]
+fn references_cannot_carry_credentials() {
+    for input in [
+        "alice:pw-9931@registry.example/app:1",
+        "alice@registry.example/app:1",
+        "https://alice:pw-9931@registry.example/app",
+        "alice:pw-9931@registry.example/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        for command in ["describe", "sbom"] {
+            let err = failing(&[command, input]);
+            assert!(err.contains("cannot carry credentials"), "{input}: {err}");
+            assert!(!err.contains("digest"), "{input}: {err}");
+            for secret in ["pw-9931", "alice:", "alice@"] {
+                assert!(!err.contains(secret), "{input}: {secret} echoed: {err}");
+            }
+        }
+    }
+}
