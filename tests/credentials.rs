@@ -290,3 +290,52 @@ fn references_cannot_carry_credentials() {
         }
     }
 }
+
+const TOKEN_LIMIT: &str = "1048576";
+const HUGE: u64 = 64 * 1024 * 1024;
+
+fn registry_with_realm(image: &Arc<Image>, realm: &Hostile) -> Hostile {
+    let challenge = format!(r#"Bearer realm="{}/token",service="hostile""#, realm.url());
+    registry(image, &challenge, "Bearer good".into(), |_| None)
+}
+
+#[test]
+fn a_huge_token_answer_is_refused_at_the_limit() {
+    let image = image();
+    let realm = server(|_| Reply::streamed("200 OK", r#"{"token":""#, HUGE));
+    let registry = registry_with_realm(&image, &realm);
+    let output = describe(&registry, &image, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&realm.url()) && err.contains(TOKEN_LIMIT),
+        "{err}"
+    );
+    assert!(
+        realm.streamed_bytes() < HUGE / 2,
+        "ocx read {} bytes of the token answer",
+        realm.streamed_bytes()
+    );
+}
+
+#[test]
+fn a_huge_token_refusal_is_not_read_whole() {
+    let image = image();
+    let realm = server(|_| {
+        Reply::streamed(
+            "401 Unauthorized",
+            r#"{"errors":[{"code":"DENIED","message":""#,
+            HUGE,
+        )
+    });
+    let registry = registry_with_realm(&image, &realm);
+    let output = describe(&registry, &image, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(err.contains(&realm.url()) && err.contains("401"), "{err}");
+    assert!(
+        realm.streamed_bytes() < HUGE / 2,
+        "ocx read {} bytes of the refusal",
+        realm.streamed_bytes()
+    );
+}

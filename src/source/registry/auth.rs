@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
 use serde::Deserialize;
 
-use super::transport::is_loopback;
+use super::transport::{describe_error_body, is_loopback, read_body, MAX_ERROR_BODY};
 
 /// What a registry accepts, learnt from its first 401.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +165,9 @@ pub fn check_realm_for_credentials(realm: &str, plain_http: bool) -> Result<()> 
     }
 }
 
+/// Tokens are a few KiB at most; the answer is read in memory, so it is bounded.
+const MAX_TOKEN_BODY: u64 = 1024 * 1024;
+
 #[derive(Deserialize)]
 struct TokenResponse {
     token: Option<String>,
@@ -222,8 +225,10 @@ pub async fn fetch_token(
         .await
         .with_context(|| format!("requesting a token from {realm}"))?;
     let status = response.status();
-    let body = response.bytes().await.unwrap_or_default();
     if !status.is_success() {
+        let body = read_body(response, MAX_ERROR_BODY, "the token service's error")
+            .await
+            .unwrap_or_default();
         bail!(
             "the token service {realm} refused {} for {}: {}",
             if credential.is_some() {
@@ -232,9 +237,11 @@ pub async fn fetch_token(
                 "an anonymous token"
             },
             scopes.join(" "),
-            super::transport::describe_error_body(status, &body)
+            describe_error_body(status, &body)
         );
     }
+    let what = format!("the answer of the token service {realm}");
+    let body = read_body(response, MAX_TOKEN_BODY, &what).await?;
     let parsed: TokenResponse = serde_json::from_slice(&body)
         .with_context(|| format!("the token service {realm} sent an unreadable answer"))?;
     parsed

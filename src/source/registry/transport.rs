@@ -52,7 +52,7 @@ pub enum Access {
 
 const MAX_ATTEMPTS: u32 = 3;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
-const MAX_ERROR_BODY: u64 = 64 * 1024;
+pub const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 pub struct Transport {
     http: reqwest::Client,
