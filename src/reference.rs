@@ -110,6 +110,10 @@ impl Target {
             return parse_layout(rest)
                 .with_context(|| format!("invalid layout reference {input:?}"));
         }
+        if let Some(without) = without_user_info(input) {
+            // Named without the user info, which may hold a password.
+            bail!("invalid reference {without:?}: a reference cannot carry credentials (user@ or user:password@ before the registry); log in with `docker login` or `podman login` instead");
+        }
         parse_registry(input).with_context(|| format!("invalid reference {input:?}"))
     }
 
@@ -200,6 +204,18 @@ fn parse_registry(input: &str) -> Result<Target> {
         tag,
         digest,
     })
+}
+
+/// The reference with the `user[:password]@` before its registry taken out, when it has
+/// one: an `@` before the first `/` that has a `/` after it, which no `name@digest` has.
+fn without_user_info(input: &str) -> Option<String> {
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (&input[..scheme.len() + 3], rest),
+        None => ("", input),
+    };
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    let (_, host) = authority.rsplit_once('@')?;
+    Some(format!("{scheme}{host}{path}"))
 }
 
 /// Names what is wrong with references that the grammar would only call "invalid".
@@ -385,6 +401,31 @@ mod tests {
         assert!(message("localhost:5000/Demo:1").contains("lowercase"));
         assert!(message("demo@sha256:abc").contains("64 lowercase hex"));
         assert!(message("demo:bad tag").contains("spaces"));
+    }
+
+    #[test]
+    fn user_info_is_named_without_repeating_it() {
+        for (input, without) in [
+            ("alice:pw@registry.example/app:1", "registry.example/app:1"),
+            ("alice@registry.example/app", "registry.example/app"),
+            ("https://alice:pw@host:5000/app", "https://host:5000/app"),
+            ("a@b:c@host/app@sha256:x", "host/app@sha256:x"),
+        ] {
+            assert_eq!(
+                without_user_info(input).as_deref(),
+                Some(without),
+                "{input}"
+            );
+            let message = format!("{:#}", Target::parse(input).unwrap_err());
+            assert!(message.contains("cannot carry credentials"), "{message}");
+            assert!(
+                !message.contains("alice") && !message.contains("pw"),
+                "{message}"
+            );
+        }
+        for input in ["app@sha256:abc", "localhost:5000/app@sha256:abc", "app:1"] {
+            assert_eq!(without_user_info(input), None, "{input}");
+        }
     }
 
     #[test]

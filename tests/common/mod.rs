@@ -2,6 +2,7 @@
 //! the JSON Schema check every describe output goes through.
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod registry;
 pub mod token_gateway;
 

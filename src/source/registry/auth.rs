@@ -12,6 +12,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
 use serde::Deserialize;
 
+use super::transport::{describe_error_body, is_loopback, read_body, MAX_ERROR_BODY};
+
 /// What a registry accepts, learnt from its first 401.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
@@ -149,6 +151,23 @@ fn lookup_in_file(path: &std::path::Path, keys: &[String]) -> Result<Option<Cred
     Ok(None)
 }
 
+/// Refuses a token realm that credentials would reach in clear: plain HTTP to a host
+/// that is not loopback, unless the user asked for plain HTTP with `--plain-http`.
+pub fn check_realm_for_credentials(realm: &str, plain_http: bool) -> Result<()> {
+    let url = url::Url::parse(realm).with_context(|| format!("invalid token realm {realm:?}"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if plain_http || url.host_str().is_some_and(is_loopback) => Ok(()),
+        "http" => bail!(
+            "the token realm {realm} is plain HTTP on a host that is not loopback: ocx does not send credentials there in clear (pass --plain-http to allow it)"
+        ),
+        other => bail!("the token realm {realm} has the scheme {other}: only https and http are spoken"),
+    }
+}
+
+/// Tokens are a few KiB at most; the answer is read in memory, so it is bounded.
+const MAX_TOKEN_BODY: u64 = 1024 * 1024;
+
 #[derive(Deserialize)]
 struct TokenResponse {
     token: Option<String>,
@@ -206,8 +225,10 @@ pub async fn fetch_token(
         .await
         .with_context(|| format!("requesting a token from {realm}"))?;
     let status = response.status();
-    let body = response.bytes().await.unwrap_or_default();
     if !status.is_success() {
+        let body = read_body(response, MAX_ERROR_BODY, "the token service's error")
+            .await
+            .unwrap_or_default();
         bail!(
             "the token service {realm} refused {} for {}: {}",
             if credential.is_some() {
@@ -216,9 +237,11 @@ pub async fn fetch_token(
                 "an anonymous token"
             },
             scopes.join(" "),
-            super::transport::describe_error_body(status, &body)
+            describe_error_body(status, &body)
         );
     }
+    let what = format!("the answer of the token service {realm}");
+    let body = read_body(response, MAX_TOKEN_BODY, &what).await?;
     let parsed: TokenResponse = serde_json::from_slice(&body)
         .with_context(|| format!("the token service {realm} sent an unreadable answer"))?;
     parsed
@@ -257,6 +280,29 @@ mod tests {
             Some(Challenge::Basic)
         );
         assert_eq!(Challenge::parse("Negotiate"), None);
+    }
+
+    #[test]
+    fn credentials_reach_a_token_realm_only_over_tls_or_loopback() {
+        for realm in [
+            "https://auth.example/token",
+            "http://127.0.0.1:5000/token",
+            "http://localhost/token",
+            "http://[::1]:8080/token",
+        ] {
+            assert!(check_realm_for_credentials(realm, false).is_ok(), "{realm}");
+        }
+        for realm in [
+            "http://auth.example/token",
+            "http://0.0.0.0:5000/token",
+            "http://10.0.0.1/token",
+        ] {
+            let err = check_realm_for_credentials(realm, false).unwrap_err();
+            assert!(format!("{err}").contains(realm), "{err}");
+            assert!(check_realm_for_credentials(realm, true).is_ok(), "{realm}");
+        }
+        assert!(check_realm_for_credentials("ftp://auth.example/token", true).is_err());
+        assert!(check_realm_for_credentials("not a url", false).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -51,7 +52,7 @@ pub enum Access {
 
 const MAX_ATTEMPTS: u32 = 3;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
-const MAX_ERROR_BODY: u64 = 64 * 1024;
+pub const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 pub struct Transport {
     http: reqwest::Client,
@@ -89,9 +90,19 @@ impl Transport {
         format!("{scheme}://{host}/v2/{}/", repository.name)
     }
 
+    /// The origin (scheme, host, port) a repository's credentials and tokens are bound to.
+    fn registry_origin(&self, repository: &Repository) -> Result<url::Origin> {
+        let url = self.repository_url(repository);
+        Ok(url::Url::parse(&url)
+            .with_context(|| format!("invalid registry address {url:?}"))?
+            .origin())
+    }
+
     /// Sends a request built by `build`, answering an authentication challenge once.
     ///
     /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`).
+    /// Only requests to the registry's own origin carry its credentials or tokens: a
+    /// `Link` page or redirect target elsewhere gets none, and cannot ask for them.
     pub async fn send(
         &self,
         repository: &Repository,
@@ -99,17 +110,22 @@ impl Transport {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response> {
         let registry = repository.api_host();
+        let registry_origin = self.registry_origin(repository)?;
         let scope = scope_for(repository, &access);
-        let mut authorization = self.cached_or_proactive_header(registry, &scope).await?;
+        let to_registry = build(&self.http)
+            .build()
+            .is_ok_and(|r| r.url().origin() == registry_origin);
+        let mut authorization = if to_registry {
+            self.cached_or_proactive_header(registry, &scope).await?
+        } else {
+            None
+        };
         let mut answered_challenge = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = build(&self.http);
-            if let Some(header) = &authorization {
-                request = request.header(reqwest::header::AUTHORIZATION, header);
-            }
-            let response = match request.send().await {
+            let request = self.request_for(registry, &registry_origin, &build, &authorization)?;
+            let response = match self.http.execute(request).await {
                 Ok(r) => r,
                 // A refused or reset connection is worth another try; a registry that let
                 // a request time out has already had --timeout to answer.
@@ -120,6 +136,14 @@ impl Transport {
                 Err(e) => return Err(transport_error(registry, e)),
             };
             match response.status() {
+                // reqwest follows redirects itself: the final URL may be another host.
+                StatusCode::UNAUTHORIZED if response.url().origin() != registry_origin => {
+                    return Err(challenge_from_another_origin(
+                        registry,
+                        &registry_origin,
+                        response.url(),
+                    ));
+                }
                 StatusCode::UNAUTHORIZED if !answered_challenge => {
                     answered_challenge = true;
                     let challenge = response
@@ -144,6 +168,30 @@ impl Transport {
                 _ => return Ok(response),
             }
         }
+    }
+
+    /// The request `build` makes, with `authorization` only when it goes to the
+    /// registry's origin: the one place credentials are attached.
+    fn request_for(
+        &self,
+        registry: &str,
+        registry_origin: &url::Origin,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        authorization: &Option<String>,
+    ) -> Result<reqwest::Request> {
+        let mut request = build(&self.http)
+            .build()
+            .map_err(|e| transport_error(registry, e))?;
+        if let Some(header) = authorization {
+            if request.url().origin() == *registry_origin {
+                let mut value = HeaderValue::from_str(header).map_err(|_| {
+                    anyhow!("the credentials for {registry} are not a valid HTTP header value")
+                })?;
+                value.set_sensitive(true);
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+        }
+        Ok(request)
     }
 
     /// The header cached for this scope, or one fetched now when the registry's challenge
@@ -204,6 +252,9 @@ impl Transport {
         let header = match challenge {
             Challenge::Basic => credential.as_ref().and_then(|c| c.basic_header()),
             Challenge::Bearer { realm, service } => {
+                if credential.is_some() {
+                    auth::check_realm_for_credentials(&realm, self.options.plain_http)?;
+                }
                 let token = auth::fetch_token(
                     &self.http,
                     &realm,
@@ -274,6 +325,20 @@ fn retry_after(response: &Response) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
+}
+
+/// A 401 from an origin that is not the registry's (a `Link` page or a redirect target):
+/// answering it with the registry's credentials would hand them to that host.
+fn challenge_from_another_origin(
+    registry: &str,
+    registry_origin: &url::Origin,
+    url: &url::Url,
+) -> anyhow::Error {
+    anyhow!(
+        "{} (reached through a redirect or Link of registry {registry}) asks for credentials (401 Unauthorized); ocx sends credentials only to the registry's own origin {}",
+        url.origin().ascii_serialization(),
+        registry_origin.ascii_serialization()
+    )
 }
 
 fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
@@ -392,6 +457,45 @@ mod tests {
             "[2001:db8::1]:5000",
         ] {
             assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    fn authorization_sent_to(transport: &Transport, registry: &str, url: &str) -> Option<String> {
+        let repository = Repository {
+            registry: registry.into(),
+            name: "app".into(),
+        };
+        let origin = transport.registry_origin(&repository).unwrap();
+        let request = transport
+            .request_for(
+                registry,
+                &origin,
+                &|http: &reqwest::Client| http.get(url),
+                &Some("Basic c2VjcmV0".into()),
+            )
+            .unwrap();
+        request
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_registrys_origin() {
+        let transport = Transport::new(TransportOptions::default()).unwrap();
+        let sent = |registry: &str, url: &str| authorization_sent_to(&transport, registry, url);
+        assert!(sent("ghcr.io", "https://ghcr.io/v2/app/tags/list?n=1").is_some());
+        assert!(sent("ghcr.io", "https://GHCR.io:443/v2/app/referrers/x").is_some());
+        assert!(sent("127.0.0.1:5000", "http://127.0.0.1:5000/v2/app/").is_some());
+        for (registry, url) in [
+            ("ghcr.io", "http://ghcr.io/v2/app/tags/list"),
+            ("ghcr.io", "https://ghcr.io:8443/v2/app/tags/list"),
+            ("ghcr.io", "https://other.example/v2/app/tags/list"),
+            ("ghcr.io", "https://ghcr.io.other.example/v2/"),
+            ("127.0.0.1:5000", "http://127.0.0.1:5001/v2/app/"),
+            ("127.0.0.1:5000", "http://localhost:5000/v2/app/"),
+        ] {
+            assert_eq!(sent(registry, url), None, "{registry} -> {url}");
         }
     }
 

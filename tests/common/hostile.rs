@@ -1,0 +1,258 @@
+//! A registry that misbehaves on purpose: each test routes requests to the replies it
+//! wants (401 challenges, `Link` pages and 307 redirects to other servers, endless
+//! bodies), and every request's method, path and Authorization header is recorded, so
+//! tests can assert who received what. Hand-rolled HTTP/1.1 on 127.0.0.1, as in
+//! token_gateway.rs.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// The request target: path and query.
+    pub path: String,
+    pub authorization: Option<String>,
+}
+
+enum Body {
+    Fixed(Vec<u8>),
+    /// `prefix`, then filler bytes up to `total`, without a Content-Length, written until
+    /// the client hangs up.
+    Streamed {
+        prefix: Vec<u8>,
+        total: u64,
+    },
+}
+
+pub struct Reply {
+    status: String,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+impl Reply {
+    pub fn new(status: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status: status.to_string(),
+            headers: Vec::new(),
+            body: Body::Fixed(body.into()),
+        }
+    }
+
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply::new("200 OK", body).header("Content-Type", content_type)
+    }
+
+    pub fn not_found() -> Reply {
+        Reply::new(
+            "404 Not Found",
+            r#"{"errors":[{"code":"NOT_FOUND","message":"not here"}]}"#,
+        )
+        .header("Content-Type", "application/json")
+    }
+
+    /// 401 with this `WWW-Authenticate` value.
+    pub fn challenge(www_authenticate: &str) -> Reply {
+        Reply::new(
+            "401 Unauthorized",
+            r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+        )
+        .header("Content-Type", "application/json")
+        .header("WWW-Authenticate", www_authenticate)
+    }
+
+    pub fn redirect(location: &str) -> Reply {
+        Reply::new("307 Temporary Redirect", "").header("Location", location)
+    }
+
+    /// A body of `total` bytes that is never held in memory: `prefix`, then filler.
+    pub fn streamed(status: &str, prefix: &str, total: u64) -> Reply {
+        Reply {
+            status: status.to_string(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: Body::Streamed {
+                prefix: prefix.as_bytes().to_vec(),
+                total,
+            },
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+type Route = dyn Fn(&Recorded) -> Reply + Send + Sync;
+
+pub struct Hostile {
+    /// host:port
+    pub addr: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    streamed: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Shared {
+    route: Box<Route>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    streamed: Arc<AtomicU64>,
+}
+
+impl Hostile {
+    /// Starts a server on 127.0.0.1 that answers every request with `route`'s reply.
+    pub async fn start(route: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Hostile {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let streamed = Arc::new(AtomicU64::new(0));
+        let shared = Arc::new(Shared {
+            route: Box::new(route),
+            requests: requests.clone(),
+            streamed: streamed.clone(),
+        });
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, shared.clone()));
+            }
+        });
+        Hostile {
+            addr,
+            requests,
+            streamed,
+            task,
+        }
+    }
+
+    /// `http://host:port`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// The requests that carried an Authorization header.
+    pub fn credentialed(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.authorization.is_some())
+            .collect()
+    }
+
+    /// Bytes of streamed bodies written before the client hung up.
+    pub fn streamed_bytes(&self) -> u64 {
+        self.streamed.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The `Authorization` value of HTTP Basic for `user:password`.
+pub fn basic(user: &str, password: &str) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {encoded}")
+}
+
+async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await.ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let mut headers = HashMap::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).await.ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (k, v) = header.split_once(':')?;
+        headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await.ok()?;
+    Some(Recorded {
+        method,
+        path,
+        authorization: headers.remove("authorization"),
+    })
+}
+
+async fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader).await {
+        shared.requests.lock().unwrap().push(request.clone());
+        let reply = (shared.route)(&request);
+        let head = request.method == "HEAD";
+        let stream = reader.get_mut();
+        match reply.body {
+            Body::Fixed(body) => {
+                let mut out = head_bytes(&reply.status, &reply.headers, Some(body.len()));
+                if !head {
+                    out.extend_from_slice(&body);
+                }
+                if stream.write_all(&out).await.is_err() {
+                    return;
+                }
+            }
+            Body::Streamed { prefix, total } => {
+                let out = head_bytes(&reply.status, &reply.headers, None);
+                if stream.write_all(&out).await.is_ok() && stream.write_all(&prefix).await.is_ok() {
+                    stream_filler(stream, total, &shared.streamed).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+fn head_bytes(status: &str, headers: &[(String, String)], length: Option<usize>) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    match length {
+        Some(n) => out.push_str(&format!("Content-Length: {n}\r\n")),
+        // The body ends when the connection does.
+        None => out.push_str("Connection: close\r\n"),
+    }
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+async fn stream_filler(stream: &mut TcpStream, total: u64, written: &AtomicU64) {
+    let chunk = vec![b'a'; 64 * 1024];
+    let mut sent = 0u64;
+    while sent < total {
+        let n = chunk.len().min((total - sent) as usize);
+        if stream.write_all(&chunk[..n]).await.is_err() {
+            return;
+        }
+        sent += n as u64;
+        written.fetch_add(n as u64, Ordering::SeqCst);
+    }
+}
