@@ -207,15 +207,29 @@ fn parse_registry(input: &str) -> Result<Target> {
 }
 
 /// The reference with the `user[:password]@` before its registry taken out, when it has
-/// one: an `@` before the first `/` that has a `/` after it, which no `name@digest` has.
+/// one: an `@` before the first `/` that has a `/` after it, which no `name@digest` has;
+/// or, with no `/` at all, `user:password@host` where what follows the `@` is no digest.
 fn without_user_info(input: &str) -> Option<String> {
     let (scheme, rest) = match input.split_once("://") {
         Some((scheme, rest)) => (&input[..scheme.len() + 3], rest),
         None => ("", input),
     };
-    let (authority, path) = rest.split_at(rest.find('/')?);
+    let (authority, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None if is_password_before_host(rest) => (rest, ""),
+        None => return None,
+    };
     let (_, host) = authority.rsplit_once('@')?;
     Some(format!("{scheme}{host}{path}"))
+}
+
+fn is_password_before_host(text: &str) -> bool {
+    text.rsplit_once('@').is_some_and(|(user_info, after)| {
+        let names_a_digest = ["sha256:", "sha512:"]
+            .iter()
+            .any(|algorithm| after.starts_with(algorithm));
+        user_info.contains(':') && !names_a_digest
+    })
 }
 
 /// Names what is wrong with references that the grammar would only call "invalid".
@@ -410,6 +424,8 @@ mod tests {
             ("alice@registry.example/app", "registry.example/app"),
             ("https://alice:pw@host:5000/app", "https://host:5000/app"),
             ("a@b:c@host/app@sha256:x", "host/app@sha256:x"),
+            ("alice:pw@registry.example", "registry.example"),
+            ("alice:pw@registry.example:5000", "registry.example:5000"),
         ] {
             assert_eq!(
                 without_user_info(input).as_deref(),
@@ -423,7 +439,12 @@ mod tests {
                 "{message}"
             );
         }
-        for input in ["app@sha256:abc", "localhost:5000/app@sha256:abc", "app:1"] {
+        for input in [
+            "app@sha256:abc",
+            "app:1@sha256:abc",
+            "localhost:5000/app@sha256:abc",
+            "app:1",
+        ] {
             assert_eq!(without_user_info(input), None, "{input}");
         }
     }

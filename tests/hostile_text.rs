@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use common::hostile::{Hostile, Recorded, Reply};
 use common::{failing, ocx, ocx_ok, sample_layout, stderr, stdout};
 use serde_json::{json, Value};
 
@@ -193,4 +194,42 @@ fn attach_cyclonedx(layout: &Path, tag: &str, versions: &[&str]) -> String {
         ))
         .unwrap();
     reference
+}
+
+fn hostile_server(route: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Hostile {
+    common::runtime().block_on(Hostile::start(route))
+}
+
+/// A registry whose every answer is an error with this body.
+fn failing_registry(status: &'static str, body: String) -> Hostile {
+    hostile_server(move |_| {
+        Reply::new(status, body.clone()).header("Content-Type", "application/json")
+    })
+}
+
+#[test]
+fn a_registry_error_envelope_is_escaped() {
+    let body = json!({"errors": [{"code": "DENIED", "message": HOSTILE}]}).to_string();
+    let registry = failing_registry("403 Forbidden", body);
+    let err = failing(&["describe", &format!("{}/app:1", registry.addr)]);
+    assert!(err.contains("DENIED"), "{err}");
+    assert_inert(&err);
+}
+
+#[test]
+fn a_plain_text_registry_error_is_escaped() {
+    let registry = failing_registry("500 Internal Server Error", HOSTILE.to_string());
+    let err = failing(&["describe", &format!("{}/app:1", registry.addr)]);
+    assert!(err.contains("500"), "{err}");
+    assert_inert(&err);
+}
+
+#[test]
+fn a_token_service_error_is_escaped() {
+    let realm = hostile_server(|_| Reply::new("401 Unauthorized", HOSTILE));
+    let challenge = format!(r#"Bearer realm="{}/token",service="hostile""#, realm.url());
+    let registry = hostile_server(move |_| Reply::challenge(&challenge));
+    let err = failing(&["describe", &format!("{}/app:1", registry.addr)]);
+    assert!(err.contains("token"), "{err}");
+    assert_inert(&err);
 }
