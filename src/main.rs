@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ocx::cli::Cli;
-use ocx::commands::printable_error;
+use ocx::render::printable_error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -215,6 +215,7 @@ async fn publish(
     let publish = PublishOptions {
         dry_run: options.dry_run,
         output: options.output.as_deref(),
+        status: render::status,
     };
     let published = workspace.publish(index, imports, tags, &publish).await?;
     render::index::published(&published, options.json)?;

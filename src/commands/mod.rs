@@ -63,33 +63,3 @@ fn printer(global: &GlobalArgs, json: bool) -> Printer {
         }
     })
 }
-
-/// Several independent failures under one heading, each on a line of its own. Kept as
-/// a list so that the error report can escape each item without escaping the line breaks
-/// between them.
-#[derive(Debug)]
-pub struct Failures {
-    pub heading: String,
-    pub items: Vec<String>,
-}
-
-impl std::fmt::Display for Failures {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:\n  {}", self.heading, self.items.join("\n  "))
-    }
-}
-
-impl std::error::Error for Failures {}
-
-/// An error's own message as it may reach a terminal: text from registries, layouts and
-/// documents escaped, as [`crate::render::clean`] does for stdout.
-pub fn printable_error(error: &(dyn std::error::Error + 'static)) -> String {
-    use crate::render::clean;
-    match error.downcast_ref::<Failures>() {
-        Some(failures) => {
-            let items: Vec<String> = failures.items.iter().map(|i| clean(i)).collect();
-            format!("{}:\n  {}", clean(&failures.heading), items.join("\n  "))
-        }
-        None => clean(&error.to_string()),
-    }
-}

@@ -15,7 +15,6 @@ use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageIndex, Manifest, OCI_INDEX};
 use crate::read::config::read_config;
 use crate::reference::{bare_manifest_ref, ManifestRef, Target};
-use crate::render;
 use crate::source::layout::LayoutSource;
 use crate::source::{Session, Source};
 
@@ -25,10 +24,11 @@ pub struct ResolvedChild {
     pub child: Child,
 }
 
-/// What `--dry-run` and `--output` ask of a publish.
+/// What `--dry-run` and `--output` ask of a publish, and where its status lines go.
 pub struct PublishOptions<'a> {
     pub dry_run: bool,
     pub output: Option<&'a Path>,
+    pub status: fn(&str),
 }
 
 /// A pushed (or, in a dry run, built) index.
@@ -36,8 +36,8 @@ pub struct Published {
     pub descriptor: Descriptor,
     /// `location:tag@digest` with the first tag, `location@digest` without one.
     pub reference: String,
-    /// Whether `--output -` took stdout for the index bytes.
-    pub stdout_taken: bool,
+    /// The index bytes, when `--output -` asked for them on stdout.
+    pub for_stdout: Option<Bytes>,
 }
 
 /// Where the index goes, and how everything it lists is read.
@@ -109,7 +109,7 @@ impl Workspace {
             .map(|e| format!("{e:#}"))
             .collect();
         if !failures.is_empty() {
-            return Err(crate::commands::Failures {
+            return Err(crate::error::Failures {
                 heading: "nothing was pushed, because".into(),
                 items: failures,
             }
@@ -179,7 +179,7 @@ impl Workspace {
     }
 
     /// Validates and serializes the index, writes `--output`, and pushes it unless this
-    /// is a dry run.
+    /// is a dry run; `status` hears what was done along the way.
     pub async fn publish(
         &self,
         index: ImageIndex,
@@ -187,6 +187,7 @@ impl Workspace {
         tags: &[String],
         options: &PublishOptions<'_>,
     ) -> Result<Published> {
+        let status = options.status;
         validate(&index)?;
         let bytes = Bytes::from(to_bytes(&index)?);
         let mut descriptor = Descriptor::new(
@@ -206,16 +207,24 @@ impl Workspace {
         // so that a bad --output path leaves the registry untouched.
         let output_file = prepare_output(options.output, &bytes)?;
         if options.dry_run {
-            render::status("dry run: nothing was copied or pushed");
+            status("dry run: nothing was copied or pushed");
         } else {
-            self.push(&descriptor, &bytes, &imports, tags, index.subject.is_some())
-                .await?;
+            self.push(
+                &descriptor,
+                &bytes,
+                &imports,
+                tags,
+                index.subject.is_some(),
+                status,
+            )
+            .await?;
         }
-        let stdout_taken = finish_output(options.output, output_file, &bytes)?;
+        finish_output(options.output, output_file)?;
+        let for_stdout = (options.output == Some(Path::new("-"))).then_some(bytes);
         Ok(Published {
             reference: self.pushed_reference(tags, &descriptor.digest),
             descriptor,
-            stdout_taken,
+            for_stdout,
         })
     }
 
@@ -228,6 +237,7 @@ impl Workspace {
         imports: &[ResolvedChild],
         tags: &[String],
         has_subject: bool,
+        status: fn(&str),
     ) -> Result<()> {
         let writer = self.writer()?;
         if !imports.is_empty() {
@@ -238,7 +248,7 @@ impl Workspace {
                     .map(|r| copier.manifest(r.source.as_ref(), &r.child.fetched)),
             )
             .await?;
-            render::status(&copy_summary(
+            status(&copy_summary(
                 imports.len(),
                 &writer.location(),
                 copier.stats(),
@@ -316,24 +326,13 @@ fn prepare_output(output: Option<&Path>, bytes: &[u8]) -> Result<Option<tempfile
     Ok(Some(file))
 }
 
-/// Puts `--output` in place (or prints to stdout for `-`); true when that took stdout.
-fn finish_output(
-    output: Option<&Path>,
-    file: Option<tempfile::NamedTempFile>,
-    bytes: &[u8],
-) -> Result<bool> {
-    match (output, file) {
-        (Some(path), _) if path == Path::new("-") => {
-            render::write_stdout(bytes)?;
-            Ok(true)
-        }
-        (Some(path), Some(file)) => {
-            crate::atomic_file::persist(file, path)
-                .with_context(|| format!("writing the index to {}", path.display()))?;
-            Ok(false)
-        }
-        _ => Ok(false),
+/// Puts `--output FILE` in place.
+fn finish_output(output: Option<&Path>, file: Option<tempfile::NamedTempFile>) -> Result<()> {
+    if let (Some(path), Some(file)) = (output, file) {
+        crate::atomic_file::persist(file, path)
+            .with_context(|| format!("writing the index to {}", path.display()))?;
     }
+    Ok(())
 }
 
 fn copy_summary(imported: usize, location: &str, stats: CopyStats) -> String {

@@ -4,6 +4,8 @@
 //! and request budget.
 
 pub mod config;
+mod describe;
+pub mod discovery;
 mod select;
 pub mod walk;
 
@@ -16,9 +18,9 @@ use crate::model::Description;
 use crate::platform::PlatformFilter;
 use crate::reference::Target;
 use crate::sbom::discover::Discoverer;
-use crate::sbom::Findings;
 use crate::source::{FetchedManifest, Limited, Session, Source as _};
 use config::Config;
+use discovery::Findings;
 use walk::Node;
 
 pub use walk::MAX_DEPTH;
@@ -55,7 +57,7 @@ pub struct Read {
 impl Read {
     /// The output model of the read; `reference` is what the user typed.
     pub fn describe(&self, reference: &str) -> Description {
-        crate::describe::describe(
+        describe::describe(
             reference,
             self.resolved.canonical.clone(),
             &self.tree,
@@ -110,16 +112,16 @@ pub async fn read_resolved(
     let discoverer = match max_sbom_bytes {
         Some(limit) => Some(Discoverer::new(
             session.for_discovery(&resolved.source),
-            crate::sbom::cosign_source(session, &resolved.source)?,
+            discovery::cosign_source(session, &resolved.source)?,
             limit,
         )),
         None => None,
     };
-    let subjects = crate::sbom::root_subjects(&resolved.manifest, resolved.chosen_from.as_ref());
+    let subjects = discovery::root_subjects(&resolved.manifest, resolved.chosen_from.as_ref());
     let discovery = async {
         let mut findings = Findings::new();
         if let Some(d) = &discoverer {
-            crate::sbom::discover(d, subjects, &mut findings).await?;
+            discovery::discover(d, subjects, &mut findings).await?;
         }
         anyhow::Ok(findings)
     };
@@ -127,7 +129,7 @@ pub async fn read_resolved(
         .with_context(|| format!("reading {}", resolved.canonical))?;
     let sboms = match &discoverer {
         Some(d) => {
-            crate::sbom::discover(d, crate::sbom::nested_subjects(&tree), &mut findings).await?;
+            discovery::discover(d, discovery::nested_subjects(&tree), &mut findings).await?;
             Some(findings)
         }
         None => None,

@@ -1,5 +1,5 @@
 //! `ocx index create` and `update`: the pushed reference (or the index's descriptor as
-//! JSON), on stdout unless `--output -` took it.
+//! JSON) on stdout, or on stderr when `--output -` put the index itself on stdout.
 
 use anyhow::Result;
 
@@ -11,10 +11,12 @@ pub fn published(published: &Published, json: bool) -> Result<()> {
     } else {
         format!("{}\n", published.reference).into_bytes()
     };
-    if published.stdout_taken {
-        eprint!("{}", String::from_utf8_lossy(&result));
-        Ok(())
-    } else {
-        super::write_stdout(&result)
+    match &published.for_stdout {
+        Some(index) => {
+            super::write_stdout(index)?;
+            eprint!("{}", String::from_utf8_lossy(&result));
+            Ok(())
+        }
+        None => super::write_stdout(&result),
     }
 }

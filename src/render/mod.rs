@@ -59,6 +59,18 @@ pub fn stdout_is_styled(force: Option<bool>) -> bool {
     })
 }
 
+/// An error's own message as it may reach a terminal: text from registries, layouts and
+/// documents escaped, as [`crate::render::clean`] does for stdout.
+pub fn printable_error(error: &(dyn std::error::Error + 'static)) -> String {
+    match error.downcast_ref::<crate::error::Failures>() {
+        Some(failures) => {
+            let items: Vec<String> = failures.items.iter().map(|i| clean(i)).collect();
+            format!("{}:\n  {}", clean(&failures.heading), items.join("\n  "))
+        }
+        None => clean(&error.to_string()),
+    }
+}
+
 /// A line about progress or a choice made, on stderr.
 pub fn status(message: &str) {
     eprintln!("{}", clean(message));

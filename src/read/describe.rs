@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use indexmap::IndexMap;
 
+use super::discovery::Findings;
 use crate::digest::Digest;
 use crate::manifest::{
     annotations, is_image_media_type, is_index_media_type, Descriptor, History, ImageConfig,
@@ -17,7 +18,6 @@ use crate::model::{
 use crate::platform;
 use crate::read::walk::Node;
 use crate::sbom::discover::Attached;
-use crate::sbom::Findings;
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
 /// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
