@@ -168,3 +168,31 @@ pub enum BuildSource {
     Config,
     History,
 }
+
+impl BuildSource {
+    /// The name the schema uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildSource::Annotation => "annotation",
+            BuildSource::Label => "label",
+            BuildSource::Config => "config",
+            BuildSource::History => "history",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_source_names_are_the_schemas() {
+        use BuildSource::*;
+        for source in [Annotation, Label, Config, History] {
+            assert_eq!(
+                serde_json::to_value(source).unwrap(),
+                serde_json::Value::from(source.as_str())
+            );
+        }
+    }
+}

@@ -164,3 +164,29 @@ impl SbomSubject {
         }
     }
 }
+
+impl SbomFormat {
+    /// The name the schema uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SbomFormat::Spdx => "spdx",
+            SbomFormat::CycloneDx => "cyclonedx",
+            SbomFormat::Syft => "syft",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_are_the_schemas() {
+        for format in [SbomFormat::Spdx, SbomFormat::CycloneDx, SbomFormat::Syft] {
+            assert_eq!(
+                serde_json::to_value(format).unwrap(),
+                serde_json::Value::from(format.as_str())
+            );
+        }
+    }
+}

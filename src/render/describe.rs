@@ -224,11 +224,7 @@ fn build_rows(build: &Build) -> Vec<(&'static str, String)> {
         .into_iter()
         .filter_map(|(name, value)| {
             let v = value.as_ref()?;
-            let source = serde_json::to_value(v.source)
-                .ok()
-                .and_then(|s| s.as_str().map(str::to_string))
-                .unwrap_or_default();
-            Some((name, format!("{}  ({source})", v.value)))
+            Some((name, format!("{}  ({})", v.value, v.source.as_str())))
         })
         .collect()
 }

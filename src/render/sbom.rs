@@ -111,13 +111,7 @@ fn convention_name(source: &SbomSource) -> &'static str {
 
 fn found_in(source: &SbomSource) -> String {
     let format = match (source.format, &source.spec_version) {
-        (Some(f), Some(v)) => format!(
-            "{} {v}",
-            serde_json::to_value(f)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        ),
+        (Some(f), Some(v)) => format!("{} {v}", f.as_str()),
         _ => "-".into(),
     };
     let mut text = format!(
