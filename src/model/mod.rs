@@ -56,6 +56,9 @@ pub struct ManifestInfo {
     pub sbom: Option<Vec<Package>>,
     /// Every place looked at for SBOMs and what it held; null when discovery was skipped.
     pub sbom_sources: Option<Vec<SbomSource>>,
+    /// Why this manifest, or its config, could not be read; absent when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,7 +37,6 @@ pub fn describe(
 
 fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
     let media_type = &node.descriptor.media_type;
-    let manifest = &node.manifest;
     let mut out = ManifestInfo {
         media_type: MediaType {
             value: media_type.clone(),
@@ -49,9 +48,22 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
             .descriptor
             .annotation(annotations::OCX_ORIGIN)
             .map(str::to_string),
-        artifact_type: manifest.artifact_type().map(str::to_string),
-        annotations: manifest.annotations().cloned().unwrap_or_default(),
-        subject: manifest.subject().map(descriptor_info),
+        artifact_type: match &node.manifest {
+            Some(manifest) => manifest.artifact_type().map(str::to_string),
+            // Unread, the index entry's claim is all there is.
+            None => node.descriptor.artifact_type.clone(),
+        },
+        annotations: node
+            .manifest
+            .as_ref()
+            .and_then(Manifest::annotations)
+            .cloned()
+            .unwrap_or_default(),
+        subject: node
+            .manifest
+            .as_ref()
+            .and_then(Manifest::subject)
+            .map(descriptor_info),
         config: None,
         layers: None,
         manifests: None,
@@ -60,6 +72,7 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         build: Build::default(),
         sbom: None,
         sbom_sources: None,
+        error: node.error.clone(),
     };
     if let Some(findings) = sboms {
         let attached = findings
@@ -69,15 +82,16 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         out.sbom = Some(packages(&attached));
         out.sbom_sources = Some(sources(&attached));
     }
-    match manifest {
-        Manifest::Image(image) => {
+    match &node.manifest {
+        None => {}
+        Some(Manifest::Image(image)) => {
             out.layers = Some(image.layers.iter().map(descriptor_info).collect());
             out.config = node
                 .config
                 .as_ref()
                 .map(|c| config_info(&c.descriptor, c.parsed.as_ref()));
         }
-        Manifest::Index(_) => {
+        Some(Manifest::Index(_)) => {
             let (manifests, attestations) = index_entries(&node.children, sboms);
             out.manifests = Some(manifests);
             out.attestations = Some(attestations);
@@ -181,8 +195,8 @@ fn attestation(node: &Node, manifests: &IndexMap<String, ManifestInfo>) -> Attes
             .map(|(k, _)| k.clone())
     });
     let layers = match &node.manifest {
-        Manifest::Image(image) => image.layers.clone(),
-        Manifest::Index(_) => Vec::new(),
+        Some(Manifest::Image(image)) => image.layers.clone(),
+        _ => Vec::new(),
     };
     Attestation {
         descriptor: descriptor_info(&node.descriptor),
@@ -212,7 +226,7 @@ fn total_size(node: &Node) -> u64 {
 
 fn visit(node: &Node, count: &mut impl FnMut(&Descriptor)) {
     count(&node.descriptor);
-    if let Manifest::Image(image) = &node.manifest {
+    if let Some(Manifest::Image(image)) = &node.manifest {
         count(&image.config);
         image.layers.iter().for_each(&mut *count);
     }
@@ -433,7 +447,7 @@ mod tests {
         });
         Node {
             descriptor,
-            manifest: Manifest::Image(ImageManifest {
+            manifest: Some(Manifest::Image(ImageManifest {
                 schema_version: 2,
                 media_type: Some(OCI_MANIFEST.into()),
                 artifact_type: None,
@@ -441,7 +455,7 @@ mod tests {
                 layers: vec![layer],
                 subject: None,
                 annotations: None,
-            }),
+            })),
             config: Some(Config {
                 descriptor: config,
                 parsed: Some(ImageConfig {
@@ -454,6 +468,7 @@ mod tests {
                 }),
             }),
             children: vec![],
+            error: None,
         }
     }
 
@@ -468,7 +483,7 @@ mod tests {
     fn index_node(children: Vec<Node>) -> Node {
         Node {
             descriptor: Descriptor::new(OCI_INDEX, Digest::sha256_of(b"index"), 300),
-            manifest: Manifest::Index(ImageIndex {
+            manifest: Some(Manifest::Index(ImageIndex {
                 schema_version: 2,
                 media_type: Some(OCI_INDEX.into()),
                 artifact_type: None,
@@ -481,9 +496,10 @@ mod tests {
                     )]
                     .into(),
                 ),
-            }),
+            })),
             config: None,
             children,
+            error: None,
         }
     }
 

@@ -144,8 +144,8 @@ pub fn nested_subjects(root: &Node) -> Vec<Subject> {
     let mut subjects = Vec::new();
     let mut stack: Vec<&Node> = root.children.iter().collect();
     while let Some(node) = stack.pop() {
-        if matches!(node.manifest, Manifest::Index(_)) {
-            subjects.extend(subjects_of(&node.descriptor.digest, &node.manifest));
+        if let Some(manifest @ Manifest::Index(_)) = &node.manifest {
+            subjects.extend(subjects_of(&node.descriptor.digest, manifest));
         }
         stack.extend(node.children.iter());
     }

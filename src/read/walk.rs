@@ -3,6 +3,9 @@
 //!
 //! A child's config is requested as soon as the child arrives, so describing an index
 //! costs three sequential round trips (index, children, configs) whatever its width.
+//!
+//! A child or config that cannot be read is recorded on its node, not fatal: the rest
+//! of the tree is still worth showing. A cycle or nesting past [`MAX_DEPTH`] is fatal.
 
 use std::sync::Arc;
 
@@ -24,11 +27,26 @@ pub struct Node {
     /// The descriptor that led here: the parent index's entry, or for the root what the
     /// source reported.
     pub descriptor: Descriptor,
-    pub manifest: Manifest,
+    /// `None` when the manifest could not be read (see `error`).
+    pub manifest: Option<Manifest>,
     /// For an image: its config descriptor and, when it is JSON, its parsed content.
     pub config: Option<Config>,
     /// For an index: its children, in index order.
     pub children: Vec<Node>,
+    /// Why this manifest, or its config, could not be read.
+    pub error: Option<String>,
+}
+
+impl Node {
+    fn unreadable(descriptor: Descriptor, error: &anyhow::Error) -> Node {
+        Node {
+            descriptor,
+            manifest: None,
+            config: None,
+            children: Vec::new(),
+            error: Some(format!("{error:#}")),
+        }
+    }
 }
 
 struct Walker {
@@ -65,15 +83,20 @@ impl Walker {
                 Manifest::Image(image) => {
                     let config = match &self.root_config {
                         Some(known) if ancestors.is_empty() && known.descriptor == image.config => {
-                            known.clone()
+                            Ok(known.clone())
                         }
-                        _ => read_config(self.source.as_ref(), &image.config).await?,
+                        _ => read_config(self.source.as_ref(), &image.config).await,
+                    };
+                    let (config, error) = match config {
+                        Ok(config) => (Some(config), None),
+                        Err(e) => (None, Some(format!("{e:#}"))),
                     };
                     Ok(Node {
                         descriptor,
-                        manifest,
-                        config: Some(config),
+                        manifest: Some(manifest),
+                        config,
                         children: Vec::new(),
+                        error,
                     })
                 }
                 Manifest::Index(index) => {
@@ -92,9 +115,10 @@ impl Walker {
                     let children = try_join_all(children).await?;
                     Ok(Node {
                         descriptor,
-                        manifest,
+                        manifest: Some(manifest),
                         config: None,
                         children,
+                        error: None,
                     })
                 }
             }
@@ -117,8 +141,11 @@ impl Walker {
                 descriptor.digest,
                 parent.map(|d| d.to_string()).unwrap_or_default()
             )
-        })?;
-        self.node(descriptor, fetched.manifest, ancestors).await
+        });
+        match fetched {
+            Ok(fetched) => self.node(descriptor, fetched.manifest, ancestors).await,
+            Err(e) => Ok(Node::unreadable(descriptor, &e)),
+        }
     }
 
     async fn fetch_manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
