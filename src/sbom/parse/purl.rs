@@ -1,0 +1,283 @@
+//! Package URLs: [`parse_purl`] with the `packageurl` crate, and the split by hand (with
+//! percent decoding) for the purls the crate rejects.
+
+use std::str::FromStr;
+
+use packageurl::PackageUrl;
+
+use crate::model::Purl;
+
+/// Splits a package URL into its parts with the `packageurl` crate, or by hand when the
+/// crate rejects it (the crate's error then goes to `warning`). Never fails.
+pub fn parse_purl(raw: &str) -> Purl {
+    let text = raw.trim();
+    match PackageUrl::from_str(text) {
+        Ok(parsed) => Purl {
+            purl: raw.to_string(),
+            scheme: Some("pkg".to_string()),
+            purl_type: non_empty(Some(parsed.ty())),
+            namespace: non_empty(parsed.namespace()),
+            name: non_empty(Some(parsed.name())),
+            version: non_empty(parsed.version()),
+            qualifiers: parsed
+                .qualifiers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            subpath: non_empty(parsed.subpath()),
+            warning: None,
+        },
+        Err(err) => {
+            let mut purl = split_purl(text);
+            purl.purl = raw.to_string();
+            purl.warning = Some(err.to_string());
+            purl
+        }
+    }
+}
+
+/// Splits a purl the way the purl spec describes, without validating it; parts that are
+/// not there stay None. A string without the `pkg:` scheme is not split at all.
+fn split_purl(text: &str) -> Purl {
+    let mut purl = Purl::unsplit(text);
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return purl;
+    };
+    if !scheme.eq_ignore_ascii_case("pkg") {
+        return purl;
+    }
+    purl.scheme = Some("pkg".to_string());
+    let rest = rest.trim_start_matches('/');
+
+    let (rest, subpath) = match rest.rsplit_once('#') {
+        Some((rest, subpath)) => (rest, join_segments(subpath)),
+        None => (rest, None),
+    };
+    purl.subpath = subpath;
+
+    let rest = match rest.rsplit_once('?') {
+        Some((rest, query)) => {
+            for pair in query.split('&') {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                if !key.is_empty() && !value.is_empty() {
+                    purl.qualifiers
+                        .insert(key.to_ascii_lowercase(), percent_decode(value));
+                }
+            }
+            rest
+        }
+        None => rest,
+    };
+
+    let (ty, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    if ty.is_empty() {
+        return purl;
+    }
+    purl.purl_type = Some(ty.to_ascii_lowercase());
+
+    // An '@' followed by a further '/' is an npm scope in the namespace, not a version.
+    let rest = match rest.rfind('@') {
+        Some(i) if !rest[i + 1..].contains('/') => {
+            purl.version = non_empty(Some(&percent_decode(&rest[i + 1..])));
+            &rest[..i]
+        }
+        _ => rest,
+    };
+
+    let path = rest.trim_matches('/');
+    let (namespace, name) = path.rsplit_once('/').unwrap_or(("", path));
+    purl.name = non_empty(Some(&percent_decode(name)));
+    purl.namespace = join_segments(namespace);
+    purl
+}
+
+/// Percent-decodes the non-empty, non-dot segments of a path and joins them with '/'.
+fn join_segments(path: &str) -> Option<String> {
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .map(percent_decode)
+        .collect();
+    non_empty(Some(&segments.join("/")))
+}
+
+/// Decodes %XX escapes; malformed escapes stay as written, and a result that is not
+/// UTF-8 gives back the input unchanged.
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(high * 16 + low);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+fn non_empty(text: Option<&str>) -> Option<String> {
+    text.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SbomFormat;
+    use crate::sbom::parse::tests::{parse, raw};
+    use serde_json::json;
+
+    #[test]
+    fn invalid_purl_is_kept_with_a_warning() {
+        let p = parse_purl("pkg:oci/library/debian@sha256%3Aabc?repository_url=docker.io&tag=12");
+        assert_eq!(
+            p.purl,
+            "pkg:oci/library/debian@sha256%3Aabc?repository_url=docker.io&tag=12"
+        );
+        assert_eq!(
+            p.warning.as_deref(),
+            Some("no namespace allowed for type \"oci\"")
+        );
+        assert_eq!(p.scheme.as_deref(), Some("pkg"));
+        assert_eq!(p.purl_type.as_deref(), Some("oci"));
+        assert_eq!(p.namespace.as_deref(), Some("library"));
+        assert_eq!(p.name.as_deref(), Some("debian"));
+        assert_eq!(p.version.as_deref(), Some("sha256:abc"));
+        assert_eq!(p.qualifiers["repository_url"], "docker.io");
+        assert_eq!(p.qualifiers["tag"], "12");
+
+        // In a document: kept, not dropped.
+        let doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"name": "debian", "purl": "pkg:oci/library/debian"},
+            {"name": "cpe", "purl": "cpe:2.3:a:x:y:1"}]});
+        let parsed = parse(&doc);
+        assert_eq!(raw(&parsed), ["pkg:oci/library/debian", "cpe:2.3:a:x:y:1"]);
+        assert!(parsed.packages.iter().all(|p| p.warning.is_some()));
+        let cpe = &parsed.packages[1];
+        assert_eq!(cpe.warning.as_deref(), Some("invalid scheme: \"cpe\""));
+        assert_eq!(
+            (&cpe.scheme, &cpe.purl_type, &cpe.name),
+            (&None, &None, &None)
+        );
+    }
+
+    #[test]
+    fn oci_purl_without_namespace_is_valid() {
+        let p = parse_purl(
+            "pkg:oci/debian@sha256%3A244fd47e07d10?repository_url=docker.io/library/debian&arch=amd64",
+        );
+        assert_eq!(p.warning, None);
+        assert_eq!(p.purl_type.as_deref(), Some("oci"));
+        assert_eq!(p.namespace, None);
+        assert_eq!(p.name.as_deref(), Some("debian"));
+        assert_eq!(p.version.as_deref(), Some("sha256:244fd47e07d10"));
+        assert_eq!(
+            p.qualifiers.keys().collect::<Vec<_>>(),
+            ["arch", "repository_url"]
+        );
+        assert_eq!(p.qualifiers["repository_url"], "docker.io/library/debian");
+    }
+
+    #[test]
+    fn purl_parts_from_the_crate() {
+        let p = parse_purl("pkg:golang/github.com/foo/bar@v1.2.3#sub/pkg");
+        assert_eq!(p.namespace.as_deref(), Some("github.com/foo"));
+        assert_eq!(p.name.as_deref(), Some("bar"));
+        assert_eq!(p.subpath.as_deref(), Some("sub/pkg"));
+        let p = parse_purl("pkg:npm/@babel/core@7.0.0");
+        assert_eq!(p.namespace.as_deref(), Some("@babel"));
+        assert_eq!(p.version.as_deref(), Some("7.0.0"));
+        assert_eq!(p.warning, None);
+    }
+
+    #[test]
+    fn hand_split_of_rejected_purls() {
+        let p = parse_purl("pkg:swift/Alamofire@5.9.1");
+        assert_eq!(
+            p.warning.as_deref(),
+            Some("namespace required for type \"swift\"")
+        );
+        assert_eq!(p.name.as_deref(), Some("Alamofire"));
+        assert_eq!(p.namespace, None);
+        assert_eq!(p.version.as_deref(), Some("5.9.1"));
+
+        let p = parse_purl("pkg:npm/@scope/pkg@1.0.0?1bad=x&good=y%2Fz#dir/./file");
+        assert!(p.warning.as_deref().unwrap().contains("invalid key"));
+        assert_eq!(p.namespace.as_deref(), Some("@scope"));
+        assert_eq!(p.name.as_deref(), Some("pkg"));
+        assert_eq!(p.qualifiers.len(), 2);
+        assert_eq!(p.qualifiers["good"], "y/z");
+        assert_eq!(p.subpath.as_deref(), Some("dir/file"));
+
+        let p = parse_purl("pkg:npm/");
+        assert_eq!(p.warning.as_deref(), Some("missing name"));
+        assert_eq!(p.purl_type.as_deref(), Some("npm"));
+        assert_eq!(p.name, None);
+
+        let p = parse_purl("npm/foo@1");
+        assert_eq!(p.warning.as_deref(), Some("missing scheme"));
+        assert_eq!((p.scheme, p.purl_type, p.name), (None, None, None));
+    }
+
+    #[test]
+    fn purl_fuzz_never_panics_and_keeps_the_raw_string() {
+        for raw in [
+            "",
+            ":",
+            "pkg:",
+            "pkg:/",
+            "pkg:%",
+            "pkg:a/%",
+            "pkg:a/%F",
+            "pkg:a/b%FF@%",
+            "pkg:ñ/é@ü?ä=ö#ß",
+            "pkg:a/b?&&=&x",
+            "pkg:a/@",
+            "pkg:a/b@@@",
+            "pkg:a/b#/",
+            "pkg:a//b//c",
+            "PKG:Npm/Foo",
+            "pkg:npm/foo#..",
+            "pkg:?a=b",
+            "pkg:#",
+            "  pkg:npm/x@1  ",
+            "pkg:a/b?k=%e2%82",
+        ] {
+            let p = parse_purl(raw);
+            assert_eq!(p.purl, raw);
+            if p.scheme.is_some() {
+                assert_eq!(p.scheme.as_deref(), Some("pkg"));
+            }
+        }
+        let p = parse_purl("  pkg:npm/x@1  ");
+        assert_eq!((p.name.as_deref(), p.warning), (Some("x"), None));
+        let p = parse_purl("pkg:a/b%FF@1");
+        assert_eq!(p.name.as_deref(), Some("b%FF"));
+    }
+
+    #[test]
+    fn serialized_names() {
+        let p = parse_purl("pkg:npm/x@1");
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["type"], "npm");
+        assert_eq!(v["scheme"], "pkg");
+        assert_eq!(v["purl"], "pkg:npm/x@1");
+        let back: Purl = serde_json::from_value(v).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(serde_json::to_value(SbomFormat::Spdx).unwrap(), "spdx");
+        assert_eq!(
+            serde_json::to_value(SbomFormat::CycloneDx).unwrap(),
+            "cyclonedx"
+        );
+        assert_eq!(serde_json::to_value(SbomFormat::Syft).unwrap(), "syft");
+    }
+}
