@@ -105,7 +105,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__describe)
-            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,7 +473,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__sbom)
-            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

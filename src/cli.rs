@@ -147,6 +147,11 @@ pub struct ReadArgs {
     /// Refuse SBOM blobs larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = crate::sbom::discover::DEFAULT_MAX_SBOM_BYTES)]
     pub max_sbom_size: u64,
+
+    /// Fail (exit 2, nothing printed) when any part could not be read, instead of
+    /// printing the rest with a warning for each
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl ReadArgs {

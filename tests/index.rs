@@ -16,6 +16,7 @@ use ocx::digest::Digest;
 use ocx::manifest::Descriptor;
 use ocx::reference::{ManifestRef, Repository, Target};
 use ocx::sample;
+use ocx::source::Referrers;
 use ocx::source::{FetchedManifest, Session, Source};
 use serde_json::{json, Value};
 
@@ -449,7 +450,7 @@ impl Source for Elsewhere {
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
-    ) -> anyhow::Result<Option<Vec<Descriptor>>> {
+    ) -> anyhow::Result<Option<Referrers>> {
         self.inner.referrers_list(subject, artifact_type).await
     }
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> anyhow::Result<Descriptor> {

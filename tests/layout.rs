@@ -29,9 +29,13 @@ fn tampered_config_blob_is_a_digest_error() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[10] ^= 0x20;
     std::fs::write(&path, &bytes).unwrap();
-    let err = failing(&["describe", &reference]);
+    let (json, err) = describe_with_failure(&[&reference]);
     assert!(err.contains("digest mismatch"), "{err}");
     assert!(err.contains(&config_digest), "{err}");
+    assert!(
+        json["error"].as_str().unwrap().contains("digest mismatch"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -45,9 +49,20 @@ fn truncated_manifest_blob_is_a_size_error() {
     let path = blob_path(&layout, &child);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
-    let err = failing(&["describe", &reference]);
+    let (json, err) = describe_with_failure(&[&reference]);
     assert!(err.contains(&child), "{err}");
     assert!(err.contains("digest mismatch"), "{err}");
+    // The child is shown as unreadable, and its siblings are described whole.
+    let entry = &json["manifests"]["linux/arm64/v8"];
+    assert!(
+        entry["error"].as_str().unwrap().contains("digest mismatch"),
+        "{entry}"
+    );
+    assert_eq!(entry["descriptor"]["digest"], child.as_str());
+    assert!(
+        json["manifests"]["linux/amd64"]["config"].is_object(),
+        "{json}"
+    );
 }
 
 #[test]
@@ -190,9 +205,17 @@ fn oversized_manifests_and_configs_are_refused() {
             bytes,
         ))
         .unwrap();
-    let err = failing(&["describe", &format!("oci:{}:bigconfig", path.display())]);
+    let (json, err) = describe_with_failure(&[&format!("oci:{}:bigconfig", path.display())]);
     assert!(err.contains("over the 8388608-byte limit"), "{err}");
     assert!(err.contains(&config.digest.to_string()), "{err}");
+    assert!(
+        json["config"].is_null() && json["layers"].is_array(),
+        "{json}"
+    );
+    assert!(json["error"]
+        .as_str()
+        .unwrap()
+        .contains("over the 8388608-byte limit"));
 }
 
 #[test]

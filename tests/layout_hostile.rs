@@ -151,7 +151,8 @@ fn a_fifo_manifest_of_another_tag_is_refused_by_the_referrer_scan() {
     let (_dir, layout) = sample_layout();
     let other = blob_path(&layout, &tagged_digest(&layout, "provider"));
     make_fifo(&other);
-    let err = refused(&["describe", &reference(&layout, "image")]);
+    // The scan's failure is recorded; --strict makes it fatal.
+    let err = refused(&["describe", &reference(&layout, "image"), "--strict"]);
     assert!(
         err.contains(&other.display().to_string()) && err.contains("is a FIFO, not a regular file"),
         "{err}"
@@ -175,7 +176,7 @@ fn a_manifest_of_another_tag_leading_to_dev_urandom_is_refused() {
     let (_dir, layout) = sample_layout();
     let other = blob_path(&layout, &tagged_digest(&layout, "provider"));
     replace_with_symlink(&other, Path::new("/dev/urandom"));
-    let err = refused(&["describe", &reference(&layout, "image")]);
+    let err = refused(&["describe", &reference(&layout, "image"), "--strict"]);
     assert!(
         err.contains(&other.display().to_string()) && err.contains("leaves the layout"),
         "{err}"
@@ -196,11 +197,17 @@ fn a_config_blob_leading_out_of_the_layout_reveals_nothing_of_its_target() {
         .to_string();
     let config_path = blob_path(&layout, &config);
     replace_with_symlink(&config_path, &secret);
-    let err = refused(&["describe", &reference(&layout, "image")]);
+    let err = refused(&["describe", &reference(&layout, "image"), "--strict"]);
     assert!(
         err.contains(&config_path.display().to_string()) && err.contains("leaves the layout"),
         "{err}"
     );
+    // Without --strict the config is recorded as unreadable, in the output too.
+    let recorded = ocx_bounded("022", &["describe", &reference(&layout, "image"), "--json"]);
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&recorded)).unwrap();
+    assert!(json["config"].is_null(), "{json}");
+    let err = format!("{err}{}{}", json["error"], stderr(&recorded));
     let secret_hash = ocx::digest::Digest::sha256_of(secret_bytes).to_string();
     for revealing in [
         secret_bytes.len().to_string().as_str(),

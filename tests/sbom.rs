@@ -501,12 +501,14 @@ fn sigstore_bundles_and_non_sbom_attestations() {
     let all = runtime()
         .block_on(source.referrers_list(subject, None))
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .manifests;
     assert_eq!(all.len(), 2, "{all:?}");
     let filtered = runtime()
         .block_on(source.referrers_list(subject, Some("application/vnd.in-toto+json")))
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .manifests;
     assert_eq!(filtered.len(), 1, "{filtered:?}");
     assert_eq!(
         filtered[0].artifact_type.as_deref(),

@@ -18,6 +18,8 @@ pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let read = read(&session, &target, &args.read.options(!args.no_sbom)).await?;
-    super::printer(global, args.json).describe(&read.describe(&args.reference))?;
+    let description = read.describe(&args.reference);
+    super::check_failures(&description.manifest.failures(), args.read.strict)?;
+    super::printer(global, args.json).describe(&description)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName};
+use crate::model::Failure;
 use crate::render::{self, Format, Printer};
 use crate::source::registry::TransportOptions;
 use crate::source::Session;
@@ -46,6 +47,24 @@ fn session(global: &GlobalArgs, concurrency: u16) -> Result<Session> {
         timeout: std::time::Duration::from_secs(global.timeout.into()),
     };
     Session::with_concurrency(options, usize::from(concurrency))
+}
+
+/// Parts of a read that could not be read: each a warning, or with `--strict` one error
+/// naming them all.
+fn check_failures(failures: &[Failure], strict: bool) -> Result<()> {
+    let lines = failures.iter().map(render::failure_line);
+    if strict && !failures.is_empty() {
+        return Err(crate::error::Failures {
+            heading: format!(
+                "{} could not be read (--strict)",
+                crate::render::text::count(failures.len(), "part", "parts")
+            ),
+            items: lines.collect(),
+        }
+        .into());
+    }
+    lines.for_each(|line| render::warning(&line));
+    Ok(())
 }
 
 /// How a command that prints the model prints it.

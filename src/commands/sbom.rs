@@ -14,11 +14,13 @@ pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
     let session = super::session(global, args.read.concurrency)?;
     let read = read(&session, &target, &args.read.options(true)).await?;
+    let description = read.describe(&args.reference);
+    super::check_failures(&description.manifest.failures(), args.read.strict)?;
     if args.raw {
         write_stdout(&raw_documents(&read)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let report = SbomReport::from_description(read.describe(&args.reference));
+    let report = SbomReport::from_description(description);
     super::printer(global, args.json).sbom(&report)?;
     Ok(ExitCode::SUCCESS)
 }

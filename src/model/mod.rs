@@ -24,8 +24,63 @@ pub struct Description {
     pub reference: String,
     /// Canonical `location@digest` of what was described.
     pub resolved: String,
+    /// How many parts could not be read (manifests, configs, SBOM places); absent when
+    /// everything was.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failures: usize,
     #[serde(flatten)]
     pub manifest: ManifestInfo,
+}
+
+pub(crate) fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
+/// A part of the tree that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The manifest's path of `manifests` keys (`linux/amd64`, `nested > linux/arm64`);
+    /// empty for the described manifest itself.
+    pub manifest: String,
+    /// For an SBOM place: its location (API path, tag or manifest).
+    pub sbom_place: Option<String>,
+    pub reason: String,
+}
+
+impl ManifestInfo {
+    /// Every failure recorded in this manifest and below it, in tree order.
+    pub fn failures(&self) -> Vec<Failure> {
+        let mut found = Vec::new();
+        self.collect_failures(String::new(), &mut found);
+        found
+    }
+
+    fn collect_failures(&self, path: String, found: &mut Vec<Failure>) {
+        if let Some(error) = &self.error {
+            found.push(Failure {
+                manifest: path.clone(),
+                sbom_place: None,
+                reason: error.clone(),
+            });
+        }
+        for source in self.sbom_sources.iter().flatten() {
+            if matches!(source.outcome, Outcome::Error | Outcome::Truncated) {
+                found.push(Failure {
+                    manifest: path.clone(),
+                    sbom_place: Some(source.location.clone()),
+                    reason: source.detail.clone().unwrap_or_default(),
+                });
+            }
+        }
+        for (key, child) in self.manifests.iter().flatten() {
+            let child_path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path} > {key}")
+            };
+            child.collect_failures(child_path, found);
+        }
+    }
 }
 
 /// One manifest (image or index) and what the walk found under it.

@@ -14,6 +14,9 @@ pub struct SbomReport {
     pub schema_version: u32,
     pub reference: String,
     pub resolved: String,
+    /// As in describe: how many parts could not be read; absent when everything was.
+    #[serde(default, skip_serializing_if = "super::is_zero")]
+    pub failures: usize,
     #[serde(flatten)]
     pub subject: SbomSubject,
 }
@@ -27,6 +30,9 @@ pub struct SbomSubject {
     pub sbom_sources: Vec<SbomSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifests: Option<IndexMap<String, SbomSubject>>,
+    /// As in describe: why this manifest could not be read; absent when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A package URL from an SBOM and every document it was found in.
@@ -134,6 +140,11 @@ pub enum Outcome {
     Absent,
     /// An attestation or referrer that is not an SBOM (provenance, a signature).
     NotAnSbom,
+    /// The place could not be read, or what it held could not be parsed (`detail` says
+    /// why); the other places are still shown.
+    Error,
+    /// The list was cut short: more referrers than ocx reads (`detail` says where).
+    Truncated,
 }
 
 impl SbomReport {
@@ -141,6 +152,7 @@ impl SbomReport {
     pub fn from_description(description: Description) -> SbomReport {
         SbomReport {
             schema_version: SCHEMA_VERSION,
+            failures: description.failures,
             subject: SbomSubject::from_described(&description.manifest),
             reference: description.reference,
             resolved: description.resolved,
@@ -161,6 +173,7 @@ impl SbomSubject {
                     .map(|(k, v)| (k.clone(), SbomSubject::from_described(v)))
                     .collect()
             }),
+            error: described.error.clone(),
         }
     }
 }

@@ -27,11 +27,13 @@ pub fn describe(
     root: &Node,
     sboms: Option<&Findings>,
 ) -> Description {
+    let manifest = described(root, sboms);
     Description {
         schema_version: SCHEMA_VERSION,
         reference: reference.to_string(),
         resolved,
-        manifest: described(root, sboms),
+        failures: manifest.failures().len(),
+        manifest,
     }
 }
 

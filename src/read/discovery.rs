@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use futures_util::future::try_join_all;
+use futures_util::future::join_all;
 
 use super::walk::Node;
 use crate::digest::Digest;
@@ -76,15 +76,11 @@ pub fn attestations_for(index: &Manifest, child: &Digest) -> Vec<Descriptor> {
 }
 
 /// Discovers the SBOMs of every subject concurrently, skipping those already known.
-pub async fn discover(
-    discoverer: &Discoverer,
-    subjects: Vec<Subject>,
-    known: &mut Findings,
-) -> Result<()> {
+pub async fn discover(discoverer: &Discoverer, subjects: Vec<Subject>, known: &mut Findings) {
     let (fresh, seen): (Vec<Subject>, Vec<Subject>) = merge_duplicates(subjects)
         .into_iter()
         .partition(|s| !known.contains_key(&s.digest));
-    let found = try_join_all(
+    let found = join_all(
         fresh
             .iter()
             .map(|s| discoverer.attached(&s.digest, &s.attestations)),
@@ -109,8 +105,8 @@ pub async fn discover(
         })
         .filter(|(_, new)| !new.is_empty())
         .collect();
-    let more = try_join_all(unread.iter().map(|(_, atts)| discoverer.attestations(atts)));
-    let (found, more) = tokio::try_join!(found, more)?;
+    let more = join_all(unread.iter().map(|(_, atts)| discoverer.attestations(atts)));
+    let (found, more) = tokio::join!(found, more);
     known.extend(fresh.into_iter().map(|s| s.digest).zip(found));
     for ((digest, _), attached) in unread.into_iter().zip(more) {
         known
@@ -118,7 +114,6 @@ pub async fn discover(
             .expect("seen subjects are known")
             .absorb(attached);
     }
-    Ok(())
 }
 
 /// One subject per digest, with the attestations of all its mentions.

@@ -121,7 +121,7 @@ pub async fn read_resolved(
     let discovery = async {
         let mut findings = Findings::new();
         if let Some(d) = &discoverer {
-            discovery::discover(d, subjects, &mut findings).await?;
+            discovery::discover(d, subjects, &mut findings).await;
         }
         anyhow::Ok(findings)
     };
@@ -129,7 +129,7 @@ pub async fn read_resolved(
         .with_context(|| format!("reading {}", resolved.canonical))?;
     let sboms = match &discoverer {
         Some(d) => {
-            discovery::discover(d, discovery::nested_subjects(&tree), &mut findings).await?;
+            discovery::discover(d, discovery::nested_subjects(&tree), &mut findings).await;
             Some(findings)
         }
         None => None,

@@ -164,6 +164,7 @@ mod tests {
     use super::*;
     use crate::manifest::{ImageIndex, OCI_INDEX};
     use crate::reference::ManifestRef;
+    use crate::source::Referrers;
 
     /// Manifests by digest, served without verification: the only way to build the
     /// cycle that content addressing otherwise rules out.
@@ -211,11 +212,7 @@ mod tests {
         async fn tag_list(&self) -> Result<Vec<String>> {
             bail!("not used by the walk")
         }
-        async fn referrers_list(
-            &self,
-            _: &Digest,
-            _: Option<&str>,
-        ) -> Result<Option<Vec<Descriptor>>> {
+        async fn referrers_list(&self, _: &Digest, _: Option<&str>) -> Result<Option<Referrers>> {
             bail!("not used by the walk")
         }
         async fn referrer_put(&self, _: &str, _: Bytes) -> Result<Descriptor> {

@@ -89,6 +89,17 @@ pub fn describe(d: &Description, styled: bool) -> String {
         section(&mut out, "Annotations", styled);
         write_map(&mut out, &m.annotations);
     }
+    let failures = m.failures();
+    if !failures.is_empty() {
+        section(
+            &mut out,
+            &format!("Could not be read ({})", failures.len()),
+            styled,
+        );
+        for failure in &failures {
+            let _ = writeln!(out, "  {}", clean(&super::failure_line(failure)));
+        }
+    }
     out
 }
 
@@ -169,6 +180,7 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
         let layers = match (&child.layers, &child.manifests) {
             (Some(l), _) => l.len().to_string(),
             (None, Some(children)) => format!("index of {}", children.len()),
+            _ if child.error.is_some() => "unreadable".into(),
             _ => "-".into(),
         };
         let mut row = vec![

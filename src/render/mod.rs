@@ -11,7 +11,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::model::{Description, SbomReport};
+use crate::model::{Description, Failure, SbomReport};
 
 pub use text::{clean, human_size};
 
@@ -68,6 +68,24 @@ pub fn printable_error(error: &(dyn std::error::Error + 'static)) -> String {
             format!("{}:\n  {}", clean(&failures.heading), items.join("\n  "))
         }
         None => clean(&error.to_string()),
+    }
+}
+
+/// A warning on stderr.
+pub fn warning(message: &str) {
+    eprintln!("warning: {}", clean(message));
+}
+
+/// A failure as one line: where, then why.
+pub fn failure_line(failure: &Failure) -> String {
+    let manifest = if failure.manifest.is_empty() {
+        "the described manifest"
+    } else {
+        failure.manifest.as_str()
+    };
+    match &failure.sbom_place {
+        Some(place) => format!("{manifest}: SBOMs at {place}: {}", failure.reason),
+        None => format!("{manifest}: {}", failure.reason),
     }
 }
 

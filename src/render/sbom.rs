@@ -46,6 +46,9 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
         format!("{} ({digest}): {summary}", clean(title))
     };
     section(out, &heading, styled);
+    if let Some(error) = &subject.error {
+        let _ = writeln!(out, "  could not be read: {}", clean(error));
+    }
     if subject.sbom.is_empty() {
         let mut looked: Vec<&str> = subject
             .sbom_sources
@@ -68,12 +71,22 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
         }
         out.push_str(&finish(table));
     }
-    for source in subject
-        .sbom_sources
-        .iter()
-        .filter(|s| s.outcome == Outcome::Found)
-    {
-        let _ = writeln!(out, "  found in {}", clean(&found_in(source)));
+    for source in &subject.sbom_sources {
+        match source.outcome {
+            Outcome::Found => {
+                let _ = writeln!(out, "  found in {}", clean(&found_in(source)));
+            }
+            Outcome::Error | Outcome::Truncated => {
+                let line = format!(
+                    "could not read all of {} {}: {}",
+                    convention_name(source),
+                    source.location,
+                    source.detail.as_deref().unwrap_or("-")
+                );
+                let _ = writeln!(out, "  {}", clean(&line));
+            }
+            _ => {}
+        }
     }
     for package in subject.sbom.iter().filter(|p| p.purl.warning.is_some()) {
         let _ = writeln!(

@@ -151,6 +151,11 @@ pub fn short_key(key: &str) -> String {
     }
 }
 
+/// `1 part`, `2 parts`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Sizes in powers of 1000, as registries and docker show them.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

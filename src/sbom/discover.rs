@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use bytes::Bytes;
-use futures_util::future::try_join_all;
+use futures_util::future::join_all;
 
 use super::parse::{is_sbom_predicate_type, parse_document, ParsedSbom};
 use crate::digest::Digest;
@@ -66,6 +66,14 @@ impl Attached {
         self.checks.extend(other.checks);
     }
 
+    /// A place that could not be read, or held what could not be parsed: recorded, so
+    /// that what was read elsewhere is still shown.
+    fn failed(convention: Convention, location: String, error: &anyhow::Error) -> Attached {
+        let mut failed = Attached::check(convention, location, Outcome::Error);
+        failed.checks[0].detail = Some(format!("{error:#}"));
+        failed
+    }
+
     fn check(convention: Convention, location: String, outcome: Outcome) -> Attached {
         Attached {
             documents: vec![],
@@ -103,37 +111,50 @@ impl Discoverer {
 
     /// Every SBOM attached to `subject`; `attestations` are the BuildKit attestation
     /// manifests of the parent index that refer to it.
-    pub async fn attached(
-        &self,
-        subject: &Digest,
-        attestations: &[Descriptor],
-    ) -> Result<Attached> {
-        let (referrers, sbom_tag, att_tag, buildkit) = tokio::try_join!(
+    ///
+    /// Whatever cannot be read is recorded as a check with outcome `error`, never fatal:
+    /// one broken attachment must not hide the others.
+    pub async fn attached(&self, subject: &Digest, attestations: &[Descriptor]) -> Attached {
+        let (referrers, sbom_tag, att_tag, buildkit) = tokio::join!(
             self.referrers(subject),
             self.cosign_tag(subject, "sbom", Convention::CosignSbomTag),
             self.cosign_tag(subject, "att", Convention::CosignAttestationTag),
             self.attestations(attestations),
-        )
-        .with_context(|| format!("looking for SBOMs of {}@{subject}", self.source.location()))?;
+        );
         let mut all = Attached::default();
         for part in [referrers, sbom_tag, att_tag, buildkit] {
             all.absorb(part);
         }
-        Ok(all)
+        all
     }
 
-    async fn referrers(&self, subject: &Digest) -> Result<Attached> {
+    async fn referrers(&self, subject: &Digest) -> Attached {
+        let location = format!("{}@{subject}", self.source.location());
         let listed = if self.referrers_api.get() == Some(&false) {
             None
         } else {
-            let listed = self.source.referrers_list(subject, None).await?;
-            let _ = self.referrers_api.set(listed.is_some());
-            listed
+            match self.source.referrers_list(subject, None).await {
+                Ok(listed) => {
+                    let _ = self.referrers_api.set(listed.is_some());
+                    listed
+                }
+                Err(e) => return Attached::failed(Convention::ReferrersApi, location, &e),
+            }
         };
-        let location = format!("{}@{subject}", self.source.location());
         let mut all = Attached::default();
         let (convention, referrers, location) = match listed {
-            Some(list) => (Convention::ReferrersApi, list, location),
+            Some(list) => {
+                if let Some(cut) = &list.cut {
+                    let mut truncated = Attached::check(
+                        Convention::ReferrersApi,
+                        location.clone(),
+                        Outcome::Truncated,
+                    );
+                    truncated.checks[0].detail = Some(cut.clone());
+                    all.absorb(truncated);
+                }
+                (Convention::ReferrersApi, list.manifests, location)
+            }
             None => {
                 all.absorb(Attached::check(
                     Convention::ReferrersApi,
@@ -153,7 +174,7 @@ impl Discoverer {
                                 tag_location,
                                 Outcome::NotAnSbom,
                             ));
-                            return Ok(all);
+                            return all;
                         }
                     },
                     Err(e) if is_not_found(&e) => {
@@ -162,9 +183,12 @@ impl Discoverer {
                             tag_location,
                             Outcome::Absent,
                         ));
-                        return Ok(all);
+                        return all;
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        all.absorb(Attached::failed(Convention::ReferrersTag, tag_location, &e));
+                        return all;
+                    }
                 }
             }
         };
@@ -174,22 +198,13 @@ impl Discoverer {
         referrers.retain(|r| seen.insert(r.digest.clone()));
         if referrers.is_empty() {
             all.absorb(Attached::check(convention, location, Outcome::NoneFound));
-            return Ok(all);
+            return all;
         }
         let followed = referrers
             .iter()
             .take(MAX_REFERRERS)
-            .map(|referrer| async move {
-                let reference = ManifestRef::Digest(referrer.digest.clone());
-                let fetched = self.manifest(&self.source, &reference).await?;
-                self.examine(
-                    convention,
-                    &fetched,
-                    reference.qualify(&self.source.location()),
-                )
-                .await
-            });
-        for part in try_join_all(followed).await? {
+            .map(|referrer| self.listed_manifest(convention, &referrer.digest));
+        for part in join_all(followed).await {
             all.absorb(part);
         }
         if referrers.len() > MAX_REFERRERS {
@@ -200,40 +215,44 @@ impl Discoverer {
             ));
             all.absorb(skipped);
         }
-        Ok(all)
+        all
     }
 
-    async fn cosign_tag(
-        &self,
-        subject: &Digest,
-        suffix: &str,
-        convention: Convention,
-    ) -> Result<Attached> {
+    /// Reads a manifest a referrers list or an index of attestations names, and the SBOMs
+    /// in it; a manifest listed but not there is recorded as an error.
+    async fn listed_manifest(&self, convention: Convention, digest: &Digest) -> Attached {
+        let reference = ManifestRef::Digest(digest.clone());
+        let location = reference.qualify(&self.source.location());
+        match self.manifest(&self.source, &reference).await {
+            Ok(fetched) => self.examine(convention, &fetched, location).await,
+            Err(e) => {
+                let mut failed = Attached::failed(convention, location, &e);
+                failed.checks[0].manifest = Some(digest.clone());
+                failed
+            }
+        }
+    }
+
+    async fn cosign_tag(&self, subject: &Digest, suffix: &str, convention: Convention) -> Attached {
         let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
         let location = format!("{}:{tag}", self.cosign.location());
         match self.manifest(&self.cosign, &ManifestRef::Tag(tag)).await {
             Ok(fetched) => self.examine(convention, &fetched, location).await,
-            Err(e) if is_not_found(&e) => {
-                Ok(Attached::check(convention, location, Outcome::Absent))
-            }
-            Err(e) => Err(e),
+            Err(e) if is_not_found(&e) => Attached::check(convention, location, Outcome::Absent),
+            Err(e) => Attached::failed(convention, location, &e),
         }
     }
 
     /// Reads BuildKit attestation manifests.
-    pub async fn attestations(&self, attestations: &[Descriptor]) -> Result<Attached> {
-        let examined = attestations.iter().map(|descriptor| async move {
-            let reference = ManifestRef::Digest(descriptor.digest.clone());
-            let fetched = self.manifest(&self.source, &reference).await?;
-            let location = reference.qualify(&self.source.location());
-            self.examine(Convention::BuildkitAttestation, &fetched, location)
-                .await
-        });
+    pub async fn attestations(&self, attestations: &[Descriptor]) -> Attached {
+        let examined = attestations
+            .iter()
+            .map(|d| self.listed_manifest(Convention::BuildkitAttestation, &d.digest));
         let mut all = Attached::default();
-        for part in try_join_all(examined).await? {
+        for part in join_all(examined).await {
             all.absorb(part);
         }
-        Ok(all)
+        all
     }
 
     /// cosign's manifests and blobs live where its tags do.
@@ -258,7 +277,7 @@ impl Discoverer {
         convention: Convention,
         fetched: &FetchedManifest,
         location: String,
-    ) -> Result<Attached> {
+    ) -> Attached {
         let manifest_digest = fetched.descriptor.digest.clone();
         let layers = match &fetched.manifest {
             Manifest::Image(image) if !is_signature(&fetched.manifest) => image.layers.clone(),
@@ -266,7 +285,7 @@ impl Discoverer {
                 let mut skip = Attached::check(convention, location, Outcome::NotAnSbom);
                 skip.checks[0].manifest = Some(manifest_digest);
                 skip.checks[0].detail = fetched.manifest.referrer_artifact_type();
-                return Ok(skip);
+                return skip;
             }
         };
         let candidates: Vec<&Descriptor> = layers.iter().filter(|l| may_hold_sbom(l)).collect();
@@ -274,16 +293,16 @@ impl Discoverer {
             let mut none = Attached::check(convention, location, Outcome::NotAnSbom);
             none.checks[0].manifest = Some(manifest_digest);
             none.checks[0].detail = fetched.manifest.referrer_artifact_type();
-            return Ok(none);
+            return none;
         }
         let read = candidates
             .into_iter()
             .map(|layer| self.document(convention, &manifest_digest, layer, location.clone()));
         let mut all = Attached::default();
-        for part in try_join_all(read).await? {
+        for part in join_all(read).await {
             all.absorb(part);
         }
-        Ok(all)
+        all
     }
 
     async fn document(
@@ -292,17 +311,7 @@ impl Discoverer {
         manifest: &Digest,
         layer: &Descriptor,
         location: String,
-    ) -> Result<Attached> {
-        let bytes = self
-            .source_of(convention)
-            .blob_get(layer, self.max_sbom_bytes)
-            .await
-            .with_context(|| {
-                format!(
-                    "reading SBOM blob {} of manifest {manifest} (raise the limit with --max-sbom-size)",
-                    layer.digest
-                )
-            })?;
+    ) -> Attached {
         let mut check = Check {
             convention,
             location,
@@ -311,8 +320,23 @@ impl Discoverer {
             document: Some(layer.digest.clone()),
             detail: None,
         };
+        let bytes = match self
+            .source_of(convention)
+            .blob_get(layer, self.max_sbom_bytes)
+            .await
+        {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                check.outcome = Outcome::Error;
+                check.detail = Some(self.unreadable_blob(manifest, layer, &e));
+                return Attached {
+                    documents: vec![],
+                    checks: vec![check],
+                };
+            }
+        };
         match parse_document(&bytes, Some(&layer.media_type)) {
-            Ok(parsed) => Ok(Attached {
+            Ok(parsed) => Attached {
                 documents: vec![Document {
                     convention,
                     manifest: manifest.clone(),
@@ -321,22 +345,47 @@ impl Discoverer {
                     parsed,
                 }],
                 checks: vec![check],
-            }),
+            },
             // An envelope is only known to hold an SBOM once opened: one that holds
             // provenance or anything else is noted, not an error.
             Err(e) if is_envelope(&layer.media_type) => {
                 check.outcome = Outcome::NotAnSbom;
                 check.detail = Some(format!("{e:#}"));
-                Ok(Attached {
+                Attached {
                     documents: vec![],
                     checks: vec![check],
-                })
+                }
             }
-            Err(e) => Err(e.context(format!(
-                "parsing SBOM blob {} ({}) of manifest {manifest}",
-                layer.digest, layer.media_type
-            ))),
+            Err(e) => {
+                check.outcome = Outcome::Error;
+                check.detail = Some(format!(
+                    "parsing SBOM blob {} ({}) of manifest {manifest}: {e:#}",
+                    layer.digest, layer.media_type
+                ));
+                Attached {
+                    documents: vec![],
+                    checks: vec![check],
+                }
+            }
         }
+    }
+
+    /// Why an SBOM blob could not be read, with the flag that helps when one does.
+    fn unreadable_blob(
+        &self,
+        manifest: &Digest,
+        layer: &Descriptor,
+        error: &anyhow::Error,
+    ) -> String {
+        let hint = if layer.size > self.max_sbom_bytes {
+            " (raise the limit with --max-sbom-size)"
+        } else {
+            ""
+        };
+        format!(
+            "reading SBOM blob {} of manifest {manifest}: {error:#}{hint}",
+            layer.digest
+        )
     }
 }
 

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Semaphore;
 
-use super::{FetchedManifest, Source};
+use super::{FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::reference::{ManifestRef, Repository};
@@ -97,7 +97,7 @@ impl Source for Limited {
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
-    ) -> Result<Option<Vec<Descriptor>>> {
+    ) -> Result<Option<Referrers>> {
         let _permit = self.permit().await?;
         self.inner.referrers_list(subject, artifact_type).await
     }

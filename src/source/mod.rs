@@ -47,6 +47,14 @@ pub struct FetchedManifest {
     pub manifest: Manifest,
 }
 
+/// What a referrers list holds.
+#[derive(Debug, Clone, Default)]
+pub struct Referrers {
+    pub manifests: Vec<Descriptor>,
+    /// Set when the list was cut short (more pages than ocx reads): where, and why.
+    pub cut: Option<String>,
+}
+
 /// One repository on a registry, or one OCI image layout directory.
 #[async_trait]
 pub trait Source: Send + Sync {
@@ -91,7 +99,7 @@ pub trait Source: Send + Sync {
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
-    ) -> Result<Option<Vec<Descriptor>>>;
+    ) -> Result<Option<Referrers>>;
 
     /// Stores a manifest that has a `subject` so that `referrers_list` finds it: by digest,
     /// and where the source has no referrers API, also in the subject's

@@ -256,3 +256,45 @@ async fn stream_filler(stream: &mut TcpStream, total: u64, written: &AtomicU64) 
         written.fetch_add(n as u64, Ordering::SeqCst);
     }
 }
+
+/// A small image a hostile registry serves as `app`: its manifest (by digest) and config.
+pub struct Image {
+    pub manifest: String,
+    pub digest: ocx::digest::Digest,
+    pub config: String,
+    pub config_digest: ocx::digest::Digest,
+}
+
+pub fn image() -> Arc<Image> {
+    use ocx::manifest::{OCI_CONFIG, OCI_MANIFEST};
+    let config =
+        r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config_digest = ocx::digest::Digest::sha256_of(config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{OCI_CONFIG}","digest":"{config_digest}","size":{}}},"layers":[]}}"#,
+        config.len()
+    );
+    Arc::new(Image {
+        digest: ocx::digest::Digest::sha256_of(manifest.as_bytes()),
+        manifest,
+        config: config.to_string(),
+        config_digest,
+    })
+}
+
+impl Image {
+    /// The reply for the image's manifest or config, when the request asks for one.
+    pub fn serve(&self, request: &Recorded) -> Option<Reply> {
+        let path = request.path.as_str();
+        if path == format!("/v2/app/manifests/{}", self.digest) {
+            Some(
+                Reply::ok(ocx::manifest::OCI_MANIFEST, self.manifest.clone())
+                    .header("Docker-Content-Digest", &self.digest.to_string()),
+            )
+        } else if path == format!("/v2/app/blobs/{}", self.config_digest) {
+            Some(Reply::ok("application/octet-stream", self.config.clone()))
+        } else {
+            None
+        }
+    }
+}

@@ -58,6 +58,34 @@ pub fn failing(args: &[&str]) -> String {
     stderr(&output)
 }
 
+/// `ocx describe ARGS --json` of a tree with a part that cannot be read: it succeeds,
+/// counts the failure, warns on stderr, and `--strict` fails instead (exit 2, nothing on
+/// stdout). Returns the JSON and the `--strict` error.
+pub fn describe_with_failure(args: &[&str]) -> (Value, String) {
+    let mut full = vec!["describe"];
+    full.extend_from_slice(args);
+    full.push("--json");
+    let output = ocx(&full);
+    assert!(
+        output.status.success(),
+        "a part that cannot be read is recorded, not fatal: {}",
+        stderr(&output)
+    );
+    let value: Value = serde_json::from_str(&stdout(&output)).expect("describe --json prints JSON");
+    assert_valid_describe(&value);
+    assert!(
+        value["failures"].as_u64().unwrap_or(0) >= 1,
+        "failures counted: {value}"
+    );
+    assert!(
+        stderr(&output).contains("warning: "),
+        "warned: {}",
+        stderr(&output)
+    );
+    full.push("--strict");
+    (value, failing(&full))
+}
+
 /// Runs ocx, expects success, returns stdout.
 pub fn ocx_ok(args: &[&str]) -> String {
     let output = ocx(args);
@@ -113,6 +141,10 @@ pub fn describe_json(args: &[&str]) -> Value {
     let value: Value = serde_json::from_str(&out).expect("describe --json prints JSON");
     assert_valid_describe(&value);
     value
+}
+
+pub fn assert_valid_sbom(value: &Value) {
+    assert_valid(value, ocx::schema::SBOM_V1, "sbom");
 }
 
 pub fn assert_valid_describe(value: &Value) {

@@ -220,6 +220,13 @@ fn non_json_encoding(hint: Option<&str>, content: &[u8]) -> Option<String> {
     if content.starts_with(b"<") {
         return Some("XML".to_string());
     }
+    // Some tools push compressed documents; their bytes are not the SBOM's.
+    if content.starts_with(&[0x1f, 0x8b]) {
+        return Some("gzip-compressed".to_string());
+    }
+    if content.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Some("zstd-compressed".to_string());
+    }
     let head = String::from_utf8_lossy(&content[..content.len().min(8192)]).into_owned();
     if head
         .lines()
@@ -457,6 +464,12 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unsupported SBOM encoding XML: only JSON SBOMs are parsed"
+        );
+        let err =
+            parse_document(&[0x1f, 0x8b, 8, 0, 0, 0], Some("application/spdx+json")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unsupported SBOM encoding gzip-compressed: only JSON SBOMs are parsed"
         );
         let err = parse_document(b"## comment\nSPDXVersion: SPDX-2.2\n", None).unwrap_err();
         assert!(err.to_string().contains("text/spdx (tag-value)"), "{err}");

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Mutex;
 
-use super::{FetchedManifest, Source};
+use super::{FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::{annotations::REF_NAME, Descriptor, ImageIndex};
 use crate::reference::{ManifestRef, Repository, LAYOUT_PREFIX};
@@ -215,8 +215,13 @@ impl Source for LayoutSource {
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
-    ) -> Result<Option<Vec<Descriptor>>> {
-        referrer::list(self, subject, artifact_type).map(Some)
+    ) -> Result<Option<Referrers>> {
+        referrer::list(self, subject, artifact_type).map(|manifests| {
+            Some(Referrers {
+                manifests,
+                cut: None,
+            })
+        })
     }
 
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {

@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
-use super::{FetchedManifest, Source};
+use super::{FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::reference::{ManifestRef, Repository};
@@ -87,7 +87,7 @@ impl Source for RegistrySource {
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
-    ) -> Result<Option<Vec<Descriptor>>> {
+    ) -> Result<Option<Referrers>> {
         referrer::list(self, subject, artifact_type).await
     }
 

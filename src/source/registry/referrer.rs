@@ -11,7 +11,7 @@ use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageIndex, Manifest, OCI_INDEX};
 use crate::reference::ManifestRef;
 use crate::source::{
-    fallback_tag, is_not_found, referrer_descriptor, Source as _, MAX_MANIFEST_BYTES,
+    fallback_tag, is_not_found, referrer_descriptor, Referrers, Source as _, MAX_MANIFEST_BYTES,
 };
 
 /// Pages followed at most; with the spec's page sizes this is thousands of referrers.
@@ -21,7 +21,7 @@ pub async fn list(
     source: &RegistrySource,
     subject: &Digest,
     artifact_type: Option<&str>,
-) -> Result<Option<Vec<Descriptor>>> {
+) -> Result<Option<Referrers>> {
     let mut url = url::Url::parse(&source.url(&format!("referrers/{subject}")))?;
     if let Some(t) = artifact_type {
         url.query_pairs_mut().append_pair("artifactType", t);
@@ -61,11 +61,24 @@ pub async fn list(
             filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type
         }));
         match next {
+            Some(n) if page + 1 == MAX_PAGES => {
+                let cut = format!(
+                    "{} referrers read from {MAX_PAGES} pages, the most ocx reads; the registry lists more from {n}",
+                    referrers.len()
+                );
+                return Ok(Some(Referrers {
+                    manifests: referrers,
+                    cut: Some(cut),
+                }));
+            }
             Some(n) => url = n,
             None => break,
         }
     }
-    Ok(Some(referrers))
+    Ok(Some(Referrers {
+        manifests: referrers,
+        cut: None,
+    }))
 }
 
 /// Pushes a referrer by digest; when the registry does not confirm the subject
