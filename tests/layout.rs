@@ -342,3 +342,29 @@ fn a_moved_tag_keeps_its_place_in_index_json() {
         image.descriptor.digest.to_string()
     );
 }
+
+/// A layout whose index.json tags one manifest thousands of times is read once per
+/// command (each referrer lookup used to read and parse it again): the SBOMs found are
+/// the same as without the extra tags. Its speed is in benches/README.md.
+#[test]
+fn many_tags_of_one_manifest_change_nothing_found() {
+    let (_dir, layout) = sample_layout();
+    let reference = format!("oci:{}:multi-platform", layout.display());
+    let before = sbom_json(&[&reference]);
+    let index_json = layout.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_json).unwrap()).unwrap();
+    let entries = index["manifests"].as_array_mut().unwrap();
+    let tagged = entries
+        .iter()
+        .find(|e| e["annotations"][ocx::manifest::annotations::REF_NAME] == "multi-platform")
+        .unwrap()
+        .clone();
+    for i in 0..2000 {
+        let mut extra = tagged.clone();
+        extra["annotations"][ocx::manifest::annotations::REF_NAME] = format!("extra-{i}").into();
+        entries.push(extra);
+    }
+    std::fs::write(&index_json, serde_json::to_vec(&index).unwrap()).unwrap();
+    assert_eq!(sbom_json(&[&reference]), before);
+}

@@ -120,9 +120,14 @@ pub fn put(
 
 /// The index.json entry a reference names, if any (the last one wins for a repeated tag).
 fn find_entry(layout: &LayoutSource, reference: &ManifestRef) -> Result<Option<Descriptor>> {
-    let index = layout.read_index()?;
-    Ok(index.manifests.into_iter().rev().find(|d| match reference {
-        ManifestRef::Tag(t) => d.annotation(REF_NAME) == Some(t.as_str()),
-        ManifestRef::Digest(digest) => d.digest == *digest,
-    }))
+    let index = layout.index()?;
+    Ok(index
+        .manifests
+        .iter()
+        .rev()
+        .find(|d| match reference {
+            ManifestRef::Tag(t) => d.annotation(REF_NAME) == Some(t.as_str()),
+            ManifestRef::Digest(digest) => d.digest == *digest,
+        })
+        .cloned())
 }

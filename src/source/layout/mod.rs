@@ -9,6 +9,7 @@ mod referrer;
 mod tag;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use async_trait::async_trait;
@@ -32,6 +33,10 @@ pub struct LayoutSource {
     files: LayoutFiles,
     /// Serializes read-modify-write cycles of index.json within this process.
     index_lock: Mutex<()>,
+    /// index.json as read once for this command (and as this command last wrote it).
+    index: std::sync::Mutex<Option<Arc<ImageIndex>>>,
+    /// Every manifest's referrers, from one scan of the layout.
+    referrers: std::sync::Mutex<Option<Arc<referrer::BySubject>>>,
 }
 
 impl LayoutSource {
@@ -50,6 +55,8 @@ impl LayoutSource {
             root: root.to_path_buf(),
             files,
             index_lock: Mutex::new(()),
+            index: std::sync::Mutex::new(None),
+            referrers: std::sync::Mutex::new(None),
         })
     }
 
@@ -86,7 +93,7 @@ impl LayoutSource {
 
     /// The manifest a layout reference without tag or digest means: the only one.
     pub fn sole_manifest(&self) -> Result<ManifestRef> {
-        let index = self.read_index()?;
+        let index = self.index()?;
         match index.manifests.as_slice() {
             [only] => Ok(ManifestRef::Digest(only.digest.clone())),
             [] => bail!("the OCI layout {} holds no manifests", self.root.display()),
@@ -111,6 +118,22 @@ impl LayoutSource {
             .join(digest.hex())
     }
 
+    /// index.json, read from disk once per command: a layout with thousands of tags is
+    /// otherwise parsed again for every lookup.
+    fn index(&self) -> Result<Arc<ImageIndex>> {
+        let mut cached = self
+            .index
+            .lock()
+            .expect("the index cache is never poisoned");
+        if let Some(index) = cached.as_ref() {
+            return Ok(Arc::clone(index));
+        }
+        let index = Arc::new(self.read_index()?);
+        *cached = Some(Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// index.json as it is on disk now, for a read-modify-write.
     fn read_index(&self) -> Result<ImageIndex> {
         let path = Path::new(INDEX_FILE);
         let shown = self.files.shown(path);
@@ -131,7 +154,16 @@ impl LayoutSource {
     fn write_index(&self, index: &ImageIndex) -> Result<()> {
         let mut bytes = serde_json::to_vec(index)?;
         bytes.push(b'\n');
-        self.files.write(Path::new(INDEX_FILE), &bytes)
+        self.files.write(Path::new(INDEX_FILE), &bytes)?;
+        *self
+            .index
+            .lock()
+            .expect("the index cache is never poisoned") = Some(Arc::new(index.clone()));
+        *self
+            .referrers
+            .lock()
+            .expect("the referrers cache is never poisoned") = None;
+        Ok(())
     }
 
     /// Writes a blob unless it is already there, verifying it first.

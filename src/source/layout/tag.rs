@@ -6,7 +6,7 @@ use super::LayoutSource;
 use crate::manifest::annotations::REF_NAME;
 
 pub fn list(layout: &LayoutSource) -> Result<Vec<String>> {
-    let index = layout.read_index()?;
+    let index = layout.index()?;
     Ok(index
         .manifests
         .iter()
