@@ -20,7 +20,6 @@ pub mod platform;
 pub mod read;
 pub mod reference;
 pub mod render;
-pub mod sample;
 pub mod sbom;
 pub mod schema;
 pub mod source;

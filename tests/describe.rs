@@ -202,7 +202,7 @@ fn registry_and_layout_give_the_same_description() {
     let registry = Registry::start();
     push_samples(&registry, "samples");
     let (_dir, layout) = sample_layout();
-    for tag in ocx::sample::TAGS {
+    for tag in fixtures::TAGS {
         let mut from_registry = describe_json(&[&registry.reference(&format!("samples:{tag}"))]);
         let mut from_layout = describe_json(&[&format!("oci:{}:{tag}", layout.display())]);
         for out in [&mut from_registry, &mut from_layout] {

@@ -15,7 +15,6 @@ use common::*;
 use ocx::digest::Digest;
 use ocx::manifest::Descriptor;
 use ocx::reference::{ManifestRef, Repository, Target};
-use ocx::sample;
 use ocx::source::{FetchedManifest, Session, Source};
 use serde_json::{json, Value};
 
@@ -111,17 +110,17 @@ fn push_providers(registry: &Registry, repo: &str) -> Providers {
     let (amd64, arm64, source) = runtime().block_on(async {
         let mut made = Vec::new();
         for arch in ["amd64", "arm64"] {
-            let config = sample::platform_config(dest.as_ref(), "linux", arch)
+            let config = fixtures::platform_config(dest.as_ref(), "linux", arch)
                 .await
                 .unwrap();
             made.push(
-                sample::provider_target(dest.as_ref(), config, None, "linux", arch)
+                fixtures::provider_target(dest.as_ref(), config, "linux", arch)
                     .await
                     .unwrap(),
             );
         }
-        let empty = sample::empty_config(dest.as_ref()).await.unwrap();
-        let source = sample::provider_target(dest.as_ref(), empty, None, "source", "any")
+        let empty = fixtures::empty_config(dest.as_ref()).await.unwrap();
+        let source = fixtures::provider_target(dest.as_ref(), empty, "source", "any")
             .await
             .unwrap();
         (made.remove(0), made.remove(0), source)
@@ -132,6 +131,13 @@ fn push_providers(registry: &Registry, repo: &str) -> Providers {
         amd64,
         arm64,
         source,
+    }
+}
+
+fn windows_platform() -> ocx::manifest::Platform {
+    ocx::manifest::Platform {
+        os_version: Some(fixtures::WINDOWS_OS_VERSION.into()),
+        ..fixtures::platform("windows", "amd64", None)
     }
 }
 
@@ -245,20 +251,11 @@ fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
     let (arm64, windows, docker) = runtime().block_on(async {
         let d = dest.as_ref();
         (
-            sample::image(d, "arm64", Some("v8"), "linux", None, "hello")
+            fixtures::image(d, fixtures::platform("linux", "arm64", Some("v8")))
                 .await
                 .unwrap(),
-            sample::image(
-                d,
-                "amd64",
-                None,
-                "windows",
-                Some(sample::WINDOWS_OS_VERSION),
-                "hello.exe",
-            )
-            .await
-            .unwrap(),
-            sample::docker_image(d).await.unwrap(),
+            fixtures::image(d, windows_platform()).await.unwrap(),
+            fixtures::docker_image(d).await.unwrap(),
         )
     });
     let target = registry.reference("images:all");
@@ -280,7 +277,7 @@ fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
     );
     assert_eq!(
         manifests[1]["platform"],
-        json!({"architecture": "amd64", "os": "windows", "os.version": sample::WINDOWS_OS_VERSION})
+        json!({"architecture": "amd64", "os": "windows", "os.version": fixtures::WINDOWS_OS_VERSION})
     );
     assert_eq!(
         manifests[2]["mediaType"],

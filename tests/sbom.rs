@@ -211,7 +211,7 @@ fn attach_referrer(registry: &Registry, media_type: &str, document: Vec<u8>) {
         .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
         .unwrap();
     runtime()
-        .block_on(ocx::sample::attach_referrer(
+        .block_on(fixtures::attach_referrer(
             source.as_ref(),
             &image.descriptor,
             media_type,
@@ -311,13 +311,12 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
         .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
         .unwrap();
     runtime()
-        .block_on(ocx::sample::attach_cosign_tag(
+        .block_on(fixtures::attach_cosign_tag(
             source.as_ref(),
             &image.descriptor.digest,
             "sbom",
             "text/spdx+json",
             document,
-            None,
         ))
         .unwrap();
     let out = sbom_json(&[&registry.reference("app:image")]);
@@ -351,13 +350,12 @@ fn cosign_repository_is_honoured() {
         .unwrap();
     let spdx = br#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"x","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:npm/left-pad@1.3.0"}]}]}"#;
     runtime()
-        .block_on(ocx::sample::attach_cosign_tag(
+        .block_on(fixtures::attach_cosign_tag(
             elsewhere.as_ref(),
             &image.descriptor.digest,
             "sbom",
             "application/spdx+json",
             spdx.to_vec(),
-            None,
         ))
         .unwrap();
     let without = sbom_json(&[&registry.reference("app:image")]);

@@ -2,7 +2,7 @@
 //! [`crate::read`] (or build through [`crate::index`]), print through [`crate::render`].
 
 mod describe;
-mod generate;
+pub(crate) mod generate;
 mod index;
 mod sbom;
 
@@ -33,7 +33,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
-            generate::run(&args.dir).await?;
+            match &args.samples {
+                Some(reference) => {
+                    let concurrency = crate::source::DEFAULT_CONCURRENCY as u16;
+                    generate::write_samples(&session(&cli.global, concurrency)?, reference).await?
+                }
+                None => generate::run(&args.dir).await?,
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,14 +1,19 @@
 //! `ocx generate DIR`: completions for every shell clap_complete supports and one man
 //! page per command, written from the clap definition, and the example OCI layout
-//! (examples/layout) written from [`crate::sample`].
+//! (examples/layout) written from [`sample`]. `ocx generate --samples REF` writes the
+//! same samples into a layout or a registry repository.
+
+pub(crate) mod sample;
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
+use crate::reference::{has_explicit_tag, Target};
+use crate::source::{Session, Source};
 
 /// Where the example layout lives, relative to the repository root.
 pub const EXAMPLE_LAYOUT: &str = "examples/layout";
@@ -24,8 +29,25 @@ async fn write_example_layout(path: &Path) -> Result<()> {
         std::fs::remove_dir_all(path).with_context(|| format!("removing {}", path.display()))?;
     }
     let layout = crate::source::layout::LayoutSource::open_or_create(path)?;
-    crate::sample::write_all(&layout).await?;
-    Ok(())
+    sample::write_all(&layout).await
+}
+
+/// Writes the samples into the layout or repository `reference` names, each under its
+/// own tag, beside what is there already.
+pub async fn write_samples(session: &Session, reference: &str) -> Result<()> {
+    let target = Target::parse(reference)?;
+    let destination: std::sync::Arc<dyn Source> = match &target {
+        Target::Registry { digest: None, .. } if !has_explicit_tag(reference) => {
+            std::sync::Arc::new(session.open(&target)?.0)
+        }
+        Target::Layout {
+            path,
+            tag: None,
+            digest: None,
+        } => session.open_or_create_layout(path)?,
+        _ => bail!("--samples takes a layout or a repository, not a tag or digest: {reference:?}"),
+    };
+    sample::write_all(destination.as_ref()).await
 }
 
 fn write_completions_and_man(dir: &Path) -> Result<()> {
