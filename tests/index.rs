@@ -10,19 +10,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use common::fixtures::{PROVIDER_ARTIFACT_TYPE, PROVIDER_TARGET_ARTIFACT_TYPE};
 use common::registry::Registry;
 use common::*;
 use ocx::digest::Digest;
-use ocx::manifest::Descriptor;
+use ocx::manifest::annotations::OCX_ORIGIN;
+use ocx::manifest::{Descriptor, OCI_INDEX, OCI_MANIFEST};
 use ocx::reference::{ManifestRef, Repository, Target};
 use ocx::source::{FetchedManifest, Session, Source};
 use serde_json::{json, Value};
-
-const PROVIDER: &str = "application/vnd.opentofu.provider";
-const PROVIDER_TARGET: &str = "application/vnd.opentofu.provider-target";
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const ORIGIN: &str = "dev.ocx.origin";
 
 fn tag(source: &dyn Source, descriptor: &Descriptor, name: &str) {
     runtime().block_on(async {
@@ -159,7 +155,7 @@ fn opentofu_provider_index_matches_the_oras_request() {
         "1.0.0-linux-arm64",
         &source_digest,
         "--artifact-type",
-        PROVIDER,
+        PROVIDER_ARTIFACT_TYPE,
         "--annotation",
         "org.opencontainers.image.version=1.0.0",
     ]);
@@ -168,13 +164,13 @@ fn opentofu_provider_index_matches_the_oras_request() {
     let expected = json!({
         "schemaVersion": 2,
         "mediaType": OCI_INDEX,
-        "artifactType": PROVIDER,
+        "artifactType": PROVIDER_ARTIFACT_TYPE,
         "manifests": [
-            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET_ARTIFACT_TYPE,
              "digest": p.amd64.digest.to_string(), "size": p.amd64.size, "platform": linux("amd64")},
-            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET_ARTIFACT_TYPE,
              "digest": p.arm64.digest.to_string(), "size": p.arm64.size, "platform": linux("arm64")},
-            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET_ARTIFACT_TYPE,
              "digest": source_digest, "size": p.source.size},
         ],
         "annotations": {"org.opencontainers.image.version": "1.0.0"}
@@ -191,14 +187,17 @@ fn opentofu_provider_index_matches_the_oras_request() {
     );
 
     let described = describe_json(&[&target]);
-    assert_eq!(described["artifact_type"], PROVIDER);
+    assert_eq!(described["artifact_type"], PROVIDER_ARTIFACT_TYPE);
     let manifests = described["manifests"].as_object().unwrap();
     assert_eq!(
         manifests.keys().collect::<Vec<_>>(),
         ["linux/amd64", "linux/arm64", source_digest.as_str()]
     );
     for child in manifests.values() {
-        assert_eq!(child["descriptor"]["artifact_type"], PROVIDER_TARGET);
+        assert_eq!(
+            child["descriptor"]["artifact_type"],
+            PROVIDER_TARGET_ARTIFACT_TYPE
+        );
         assert!(
             child["origin"].is_null(),
             "children from the target's repository have no origin"
@@ -318,7 +317,7 @@ fn a_child_index_is_listed_with_its_artifact_type_and_no_platform() {
     let provider = describe_json(&[&registry.reference("child-index/samples:provider")]);
     assert_eq!(
         index["manifests"][0],
-        json!({"mediaType": OCI_INDEX, "artifactType": PROVIDER,
+        json!({"mediaType": OCI_INDEX, "artifactType": PROVIDER_ARTIFACT_TYPE,
                "digest": provider["descriptor"]["digest"], "size": provider["descriptor"]["size"]})
     );
     assert_eq!(index["manifests"][1]["mediaType"], OCI_INDEX);
@@ -364,7 +363,7 @@ fn children_from_nested_repositories_are_mounted_annotated_and_described() {
         .iter()
         .zip(&expected_origins)
     {
-        assert_eq!(entry["annotations"], json!({ORIGIN: origin}));
+        assert_eq!(entry["annotations"], json!({OCX_ORIGIN: origin}));
     }
     // The children now live in the target's repository, so the index describes there.
     let described = describe_json(&[&target]);
@@ -542,10 +541,10 @@ fn a_child_from_a_layout_is_copied_into_the_registry() {
     let digest = digest_of(&source);
     let entry = &raw_json(&target)["manifests"][0];
     assert_eq!(
-        entry["annotations"][ORIGIN],
+        entry["annotations"][OCX_ORIGIN],
         format!("oci:{}@{digest}", layout.display())
     );
-    assert_eq!(entry["artifactType"], PROVIDER);
+    assert_eq!(entry["artifactType"], PROVIDER_ARTIFACT_TYPE);
     let described = describe_json(&[&target]);
     let child = &described["manifests"][digest.as_str()];
     assert_eq!(
@@ -712,7 +711,7 @@ fn the_same_command_gives_the_same_bytes_and_digest() {
             "1.0.0-linux-amd64",
             mirror.as_str(),
             "--artifact-type",
-            PROVIDER,
+            PROVIDER_ARTIFACT_TYPE,
             "--annotation",
             "z=last",
             "--annotation",
@@ -905,7 +904,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
         "1.0.0-linux-amd64",
         "1.0.0-linux-arm64",
         "--artifact-type",
-        PROVIDER,
+        PROVIDER_ARTIFACT_TYPE,
     ]);
     let image = format!("oci:{}:image", layout.display());
     let (out, err) = succeeding(&[
@@ -924,7 +923,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
     pushed_digest(&out, &target);
     assert!(err.contains("brought 1 manifest"), "{err}");
     let index = raw_json(&target);
-    assert_eq!(index["artifactType"], PROVIDER, "kept");
+    assert_eq!(index["artifactType"], PROVIDER_ARTIFACT_TYPE, "kept");
     let digests: Vec<&str> = index["manifests"]
         .as_array()
         .unwrap()
@@ -942,7 +941,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
     );
     assert_eq!(index["manifests"][2]["platform"], linux("amd64"));
     assert_eq!(
-        index["manifests"][2]["annotations"][ORIGIN],
+        index["manifests"][2]["annotations"][OCX_ORIGIN],
         format!("oci:{}@{image_digest}", layout.display())
     );
     assert_eq!(
