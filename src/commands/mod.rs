@@ -33,13 +33,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
-            match &args.samples {
-                Some(reference) => {
-                    let concurrency = crate::source::DEFAULT_CONCURRENCY as u16;
-                    generate::write_samples(&session(&cli.global, concurrency)?, reference).await?
-                }
-                None => generate::run(&args.dir).await?,
-            }
+            generate::run(&cli.global, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -11,16 +11,21 @@ use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, GenerateArgs, GlobalArgs};
 use crate::reference::{has_explicit_tag, Target};
-use crate::source::{Session, Source};
+use crate::source::{Source, DEFAULT_CONCURRENCY};
 
 /// Where the example layout lives, relative to the repository root.
 pub const EXAMPLE_LAYOUT: &str = "examples/layout";
 
-pub async fn run(dir: &Path) -> Result<()> {
-    write_completions_and_man(dir)?;
-    write_example_layout(&dir.join(EXAMPLE_LAYOUT)).await
+pub async fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<()> {
+    match &args.samples {
+        Some(reference) => write_samples(global, reference).await,
+        None => {
+            write_completions_and_man(&args.dir)?;
+            write_example_layout(&args.dir.join(EXAMPLE_LAYOUT)).await
+        }
+    }
 }
 
 /// Rewrites the example layout from scratch so that it holds exactly the samples.
@@ -34,7 +39,8 @@ async fn write_example_layout(path: &Path) -> Result<()> {
 
 /// Writes the samples into the layout or repository `reference` names, each under its
 /// own tag, beside what is there already.
-pub async fn write_samples(session: &Session, reference: &str) -> Result<()> {
+async fn write_samples(global: &GlobalArgs, reference: &str) -> Result<()> {
+    let session = super::session(global, DEFAULT_CONCURRENCY as u16)?;
     let target = Target::parse(reference)?;
     let destination: std::sync::Arc<dyn Source> = match &target {
         Target::Registry { digest: None, .. } if !has_explicit_tag(reference) => {
