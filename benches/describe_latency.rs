@@ -15,6 +15,9 @@
 #[path = "support/delay_proxy.rs"]
 mod delay_proxy;
 #[allow(dead_code)]
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+#[allow(dead_code)]
 #[path = "../tests/common/registry.rs"]
 mod registry;
 
@@ -24,13 +27,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use serde_json::json;
 
 use delay_proxy::{DelayProxy, Event, EventKind};
-use ocx::digest::Digest;
-use ocx::manifest::{
-    Descriptor, ImageIndex, ImageManifest, Platform, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST,
-};
+use ocx::manifest::{Descriptor, ImageIndex, OCI_INDEX};
 use ocx::reference::{ManifestRef, Target};
 use ocx::source::{Session, Source};
 
@@ -40,7 +39,6 @@ const CHECKED_N: usize = 8;
 const MAX_ROUND_TRIPS: f64 = 4.0;
 /// SBOM discovery may add at most this many rounds to the walk.
 const MAX_SBOM_EXTRA_ROUNDS: f64 = 2.0;
-const LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
 
 /// OS, architecture, variant of the first `MAX_N` platforms.
 const PLATFORMS: [(&str, &str, Option<&str>); MAX_N] = [
@@ -274,8 +272,10 @@ fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
     runtime.block_on(async {
         let widest = widths.iter().copied().max().unwrap_or(0);
         let mut images = Vec::new();
-        for (i, platform) in PLATFORMS.iter().take(widest).enumerate() {
-            images.push(push_image(source.as_ref(), i, *platform).await?);
+        for &(os, arch, variant) in PLATFORMS.iter().take(widest) {
+            images.push(
+                fixtures::image(source.as_ref(), fixtures::platform(os, arch, variant)).await?,
+            );
         }
         for &n in widths {
             let index = ImageIndex {
@@ -292,58 +292,6 @@ fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
         }
         Ok(images)
     })
-}
-
-async fn push_image(
-    dest: &dyn Source,
-    i: usize,
-    (os, architecture, variant): (&str, &str, Option<&str>),
-) -> Result<Descriptor> {
-    let program = format!("hello-{i}");
-    let layer = put_blob(
-        dest,
-        LAYER_TAR,
-        ocx::sample::tar_with_file(
-            &program,
-            format!("{program} for {os}/{architecture}\n").as_bytes(),
-        ),
-    )
-    .await?;
-    let mut config = json!({
-        "created": "2024-05-01T12:00:00Z",
-        "architecture": architecture,
-        "os": os,
-        "config": {"Entrypoint": [format!("/{program}")]},
-        "rootfs": {"type": "layers", "diff_ids": [layer.digest.to_string()]},
-        "history": [{"created": "2024-05-01T12:00:00Z", "created_by": format!("COPY {program} /")}]
-    });
-    if let Some(v) = variant {
-        config["variant"] = json!(v);
-    }
-    let config = put_blob(dest, OCI_CONFIG, serde_json::to_vec(&config)?).await?;
-    let manifest = ImageManifest::new(OCI_MANIFEST, config, vec![layer]);
-    let bytes = serde_json::to_vec(&manifest)?;
-    let mut descriptor =
-        Descriptor::new(OCI_MANIFEST, Digest::sha256_of(&bytes), bytes.len() as u64);
-    dest.manifest_put(
-        &ManifestRef::Digest(descriptor.digest.clone()),
-        OCI_MANIFEST,
-        Bytes::from(bytes),
-    )
-    .await?;
-    descriptor.platform = Some(Platform {
-        architecture: architecture.into(),
-        os: os.into(),
-        variant: variant.map(str::to_string),
-        ..Default::default()
-    });
-    Ok(descriptor)
-}
-
-async fn put_blob(dest: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Result<Descriptor> {
-    let descriptor = Descriptor::new(media_type, Digest::sha256_of(&bytes), bytes.len() as u64);
-    dest.blob_put(&descriptor, Bytes::from(bytes)).await?;
-    Ok(descriptor)
 }
 
 /// One table: for each width, runs directly and through a new proxy, interleaved so

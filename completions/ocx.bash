@@ -139,12 +139,16 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__generate)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --samples --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --samples)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -143,6 +143,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;generate'= {
+            cand --samples 'Write only the example samples, into this layout (oci:DIR) or registry repository'
             cand --timeout 'Seconds a registry may leave a request without an answer before it fails (1-3600)'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --plain-http 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'

@@ -127,6 +127,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand schema" -l plain-http -d 'Use pl
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand generate" -l samples -d 'Write only the example samples, into this layout (oci:DIR) or registry repository' -r
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''

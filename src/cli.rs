@@ -298,6 +298,10 @@ pub struct GenerateArgs {
     /// Directory that receives completions/, man/ and examples/layout
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+
+    /// Write only the example samples, into this layout (oci:DIR) or registry repository
+    #[arg(long, value_name = "REF", conflicts_with = "dir")]
+    pub samples: Option<String>,
 }
 
 /// `--child-platform SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]`: the platform an index entry

@@ -281,7 +281,9 @@ mod tests {
     async fn copies_a_tree_between_layouts_once_and_then_finds_it_present() {
         let dir = tempfile::tempdir().unwrap();
         let from = LayoutSource::open_or_create(&dir.path().join("from")).unwrap();
-        crate::sample::write_all(&from).await.unwrap();
+        crate::commands::generate::sample::write_all(&from)
+            .await
+            .unwrap();
         let to: Arc<dyn Source> =
             Arc::new(LayoutSource::open_or_create(&dir.path().join("to")).unwrap());
         let nested = from

@@ -1,7 +1,7 @@
 //! ocx: inspect OCI images, indexes and artifacts.
 //!
 //! The read pipeline, in order (each command composes it: parse, read, render):
-//! - [`reference`]: what a user names: registry references and `oci:` layouts.
+//! - [`reference`](mod@reference): what a user names: registry references and `oci:` layouts.
 //! - [`source`]: where content lives: the `Source` trait, registries and layouts behind it, a `Session` per command.
 //! - [`read`]: resolve (and `--platform`), walk the tree, discover SBOMs beside it, describe.
 //! - [`sbom`]: SBOM discovery by every convention, and parsing documents to purls.
@@ -31,7 +31,6 @@ pub mod platform;
 pub mod read;
 pub mod reference;
 pub mod render;
-pub mod sample;
 pub mod sbom;
 pub mod schema;
 pub mod source;

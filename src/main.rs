@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints an error with its causes, uv style: `error: …` then `  caused by: …`, with text
+/// Prints an error as `error: …`, then each of its causes as `  caused by: …`, with text
 /// from outside escaped so that it cannot move the cursor or forge a line.
 fn report(error: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();

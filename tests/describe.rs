@@ -2,7 +2,6 @@
 
 mod common;
 
-use common::registry::Registry;
 use common::*;
 use serde_json::Value;
 
@@ -12,9 +11,9 @@ fn keys(value: &Value) -> Vec<String> {
 
 #[test]
 fn single_platform_image_from_the_registry() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let out = describe_json(&[&registry.reference("samples:image")]);
+    let registry = registry::shared();
+    push_samples(registry, "single-image");
+    let out = describe_json(&[&registry.reference("single-image:image")]);
     assert_eq!(
         out["media_type"]["value"],
         "application/vnd.oci.image.manifest.v1+json"
@@ -24,7 +23,7 @@ fn single_platform_image_from_the_registry() {
     assert!(out["resolved"]
         .as_str()
         .unwrap()
-        .starts_with(&format!("{}/samples@sha256:", registry.addr)));
+        .starts_with(&format!("{}/single-image@sha256:", registry.addr)));
     let config = &out["config"];
     assert_eq!(
         (config["os"].as_str(), config["architecture"].as_str()),
@@ -50,9 +49,9 @@ fn single_platform_image_from_the_registry() {
 
 #[test]
 fn three_platform_index_with_an_attestation() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let out = describe_json(&[&registry.reference("samples:multi-platform")]);
+    let registry = registry::shared();
+    push_samples(registry, "three-platforms");
+    let out = describe_json(&[&registry.reference("three-platforms:multi-platform")]);
     assert_eq!(out["media_type"]["is_index"], true);
     assert_eq!(
         keys(&out["manifests"]),
@@ -89,8 +88,8 @@ fn three_platform_index_with_an_attestation() {
 
 #[test]
 fn artifact_index_keeps_artifact_types_and_config_platforms() {
-    let registry = Registry::start();
-    push_samples(&registry, "tofu/provider");
+    let registry = registry::shared();
+    push_samples(registry, "tofu/provider");
     let out = describe_json(&[&registry.reference("tofu/provider:provider")]);
     assert_eq!(out["artifact_type"], "application/vnd.opentofu.provider");
     let manifests = out["manifests"].as_object().unwrap();
@@ -125,9 +124,9 @@ fn artifact_index_keeps_artifact_types_and_config_platforms() {
 
 #[test]
 fn nested_index_is_walked_recursively() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let out = describe_json(&[&registry.reference("samples:nested")]);
+    let registry = registry::shared();
+    push_samples(registry, "nested");
+    let out = describe_json(&[&registry.reference("nested:nested")]);
     let manifests = out["manifests"].as_object().unwrap();
     assert_eq!(manifests.len(), 2);
     let (_, inner) = manifests
@@ -144,9 +143,9 @@ fn nested_index_is_walked_recursively() {
 
 #[test]
 fn docker_manifest_list_and_image() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let out = describe_json(&[&registry.reference("samples:docker")]);
+    let registry = registry::shared();
+    push_samples(registry, "docker");
+    let out = describe_json(&[&registry.reference("docker:docker")]);
     assert_eq!(
         out["media_type"]["value"],
         "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -166,9 +165,9 @@ fn docker_manifest_list_and_image() {
 
 #[test]
 fn unknown_tag_is_a_clear_error() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let reference = registry.reference("samples:no-such-tag");
+    let registry = registry::shared();
+    push_samples(registry, "unknown-tag");
+    let reference = registry.reference("unknown-tag:no-such-tag");
     let output = ocx(&["describe", &reference]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
@@ -199,11 +198,12 @@ fn unreachable_registry_names_it() {
 
 #[test]
 fn registry_and_layout_give_the_same_description() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
+    let registry = registry::shared();
+    push_samples(registry, "same-description");
     let (_dir, layout) = sample_layout();
-    for tag in ocx::sample::TAGS {
-        let mut from_registry = describe_json(&[&registry.reference(&format!("samples:{tag}"))]);
+    for tag in fixtures::TAGS {
+        let mut from_registry =
+            describe_json(&[&registry.reference(&format!("same-description:{tag}"))]);
         let mut from_layout = describe_json(&[&format!("oci:{}:{tag}", layout.display())]);
         for out in [&mut from_registry, &mut from_layout] {
             let map = out.as_object_mut().unwrap();
@@ -221,17 +221,17 @@ fn registry_and_layout_give_the_same_description() {
 
 #[test]
 fn tag_and_digest_resolves_by_digest_and_verifies() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let by_tag = describe_json(&[&registry.reference("samples:image")]);
+    let registry = registry::shared();
+    push_samples(registry, "by-digest");
+    let by_tag = describe_json(&[&registry.reference("by-digest:image")]);
     let digest = by_tag["descriptor"]["digest"].as_str().unwrap().to_string();
     // The tag names another manifest: the digest wins.
-    let out = describe_json(&[&registry.reference(&format!("samples:provider@{digest}"))]);
+    let out = describe_json(&[&registry.reference(&format!("by-digest:provider@{digest}"))]);
     assert_eq!(out["descriptor"]["digest"], digest.as_str());
     let unknown = format!("sha256:{}", "0".repeat(64));
     let output = ocx(&[
         "describe",
-        &registry.reference(&format!("samples@{unknown}")),
+        &registry.reference(&format!("by-digest@{unknown}")),
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains(&unknown), "{}", stderr(&output));
@@ -239,10 +239,10 @@ fn tag_and_digest_resolves_by_digest_and_verifies() {
 
 #[test]
 fn platform_selects_one_manifest() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
+    let registry = registry::shared();
+    push_samples(registry, "platform");
     let out = describe_json(&[
-        &registry.reference("samples:multi-platform"),
+        &registry.reference("platform:multi-platform"),
         "--platform",
         "linux/arm64",
     ]);
@@ -250,14 +250,14 @@ fn platform_selects_one_manifest() {
     assert_eq!(out["config"]["architecture"], "arm64");
     assert_eq!(out["descriptor"]["platform"]["variant"], "v8");
     let windows = describe_json(&[
-        &registry.reference("samples:multi-platform"),
+        &registry.reference("platform:multi-platform"),
         "--platform",
         "windows/amd64",
     ]);
     assert_eq!(windows["config"]["os"], "windows");
     let output = ocx(&[
         "describe",
-        &registry.reference("samples:multi-platform"),
+        &registry.reference("platform:multi-platform"),
         "--platform",
         "linux/s390x",
     ]);
@@ -269,7 +269,7 @@ fn platform_selects_one_manifest() {
     );
     let image = ocx(&[
         "describe",
-        &registry.reference("samples:image"),
+        &registry.reference("platform:image"),
         "--platform",
         "linux/arm64",
     ]);
@@ -283,12 +283,12 @@ fn platform_selects_one_manifest() {
 
 #[test]
 fn raw_prints_the_stored_bytes() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let described = describe_json(&[&registry.reference("samples:multi-platform")]);
+    let registry = registry::shared();
+    push_samples(registry, "raw");
+    let described = describe_json(&[&registry.reference("raw:multi-platform")]);
     let raw = ocx(&[
         "describe",
-        &registry.reference("samples:multi-platform"),
+        &registry.reference("raw:multi-platform"),
         "--raw",
     ]);
     assert!(raw.status.success());
@@ -296,7 +296,7 @@ fn raw_prints_the_stored_bytes() {
     assert_eq!(described["descriptor"]["digest"], digest.as_str());
     let child = ocx(&[
         "describe",
-        &registry.reference("samples:multi-platform"),
+        &registry.reference("raw:multi-platform"),
         "--raw",
         "--platform",
         "linux/amd64",

@@ -186,7 +186,7 @@ fn attach_cyclonedx(layout: &Path, tag: &str, versions: &[&str]) -> String {
     let reference = format!("oci:{}:{tag}", layout.display());
     let source = common::open_source(&reference);
     common::runtime()
-        .block_on(ocx::sample::attach_referrer(
+        .block_on(common::fixtures::attach_referrer(
             source.as_ref(),
             &subject,
             "application/vnd.cyclonedx+json",

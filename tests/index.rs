@@ -10,21 +10,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use common::fixtures::{PROVIDER_ARTIFACT_TYPE, PROVIDER_TARGET_ARTIFACT_TYPE};
 use common::registry::Registry;
 use common::*;
 use ocx::digest::Digest;
-use ocx::manifest::Descriptor;
+use ocx::manifest::annotations::OCX_ORIGIN;
+use ocx::manifest::{Descriptor, OCI_INDEX, OCI_MANIFEST};
 use ocx::reference::{ManifestRef, Repository, Target};
-use ocx::sample;
 use ocx::source::Referrers;
 use ocx::source::{FetchedManifest, Session, Source};
 use serde_json::{json, Value};
-
-const PROVIDER: &str = "application/vnd.opentofu.provider";
-const PROVIDER_TARGET: &str = "application/vnd.opentofu.provider-target";
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const ORIGIN: &str = "dev.ocx.origin";
 
 fn tag(source: &dyn Source, descriptor: &Descriptor, name: &str) {
     runtime().block_on(async {
@@ -112,17 +107,17 @@ fn push_providers(registry: &Registry, repo: &str) -> Providers {
     let (amd64, arm64, source) = runtime().block_on(async {
         let mut made = Vec::new();
         for arch in ["amd64", "arm64"] {
-            let config = sample::platform_config(dest.as_ref(), "linux", arch)
+            let config = fixtures::platform_config(dest.as_ref(), "linux", arch)
                 .await
                 .unwrap();
             made.push(
-                sample::provider_target(dest.as_ref(), config, None, "linux", arch)
+                fixtures::provider_target(dest.as_ref(), config, "linux", arch)
                     .await
                     .unwrap(),
             );
         }
-        let empty = sample::empty_config(dest.as_ref()).await.unwrap();
-        let source = sample::provider_target(dest.as_ref(), empty, None, "source", "any")
+        let empty = fixtures::empty_config(dest.as_ref()).await.unwrap();
+        let source = fixtures::provider_target(dest.as_ref(), empty, "source", "any")
             .await
             .unwrap();
         (made.remove(0), made.remove(0), source)
@@ -136,15 +131,22 @@ fn push_providers(registry: &Registry, repo: &str) -> Providers {
     }
 }
 
+fn windows_platform() -> ocx::manifest::Platform {
+    ocx::manifest::Platform {
+        os_version: Some(fixtures::WINDOWS_OS_VERSION.into()),
+        ..fixtures::platform("windows", "amd64", None)
+    }
+}
+
 fn linux(arch: &str) -> Value {
     json!({"architecture": arch, "os": "linux"})
 }
 
 #[test]
 fn opentofu_provider_index_matches_the_oras_request() {
-    let registry = Registry::start();
-    let p = push_providers(&registry, "tofu/provider");
-    let target = registry.reference("tofu/provider:1.0.0");
+    let registry = registry::shared();
+    let p = push_providers(registry, "oras-request/tofu/provider");
+    let target = registry.reference("oras-request/tofu/provider:1.0.0");
     let source_digest = p.source.digest.to_string();
     let (out, _) = succeeding(&[
         "index",
@@ -154,7 +156,7 @@ fn opentofu_provider_index_matches_the_oras_request() {
         "1.0.0-linux-arm64",
         &source_digest,
         "--artifact-type",
-        PROVIDER,
+        PROVIDER_ARTIFACT_TYPE,
         "--annotation",
         "org.opencontainers.image.version=1.0.0",
     ]);
@@ -163,13 +165,13 @@ fn opentofu_provider_index_matches_the_oras_request() {
     let expected = json!({
         "schemaVersion": 2,
         "mediaType": OCI_INDEX,
-        "artifactType": PROVIDER,
+        "artifactType": PROVIDER_ARTIFACT_TYPE,
         "manifests": [
-            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET_ARTIFACT_TYPE,
              "digest": p.amd64.digest.to_string(), "size": p.amd64.size, "platform": linux("amd64")},
-            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET_ARTIFACT_TYPE,
              "digest": p.arm64.digest.to_string(), "size": p.arm64.size, "platform": linux("arm64")},
-            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET,
+            {"mediaType": OCI_MANIFEST, "artifactType": PROVIDER_TARGET_ARTIFACT_TYPE,
              "digest": source_digest, "size": p.source.size},
         ],
         "annotations": {"org.opencontainers.image.version": "1.0.0"}
@@ -186,14 +188,17 @@ fn opentofu_provider_index_matches_the_oras_request() {
     );
 
     let described = describe_json(&[&target]);
-    assert_eq!(described["artifact_type"], PROVIDER);
+    assert_eq!(described["artifact_type"], PROVIDER_ARTIFACT_TYPE);
     let manifests = described["manifests"].as_object().unwrap();
     assert_eq!(
         manifests.keys().collect::<Vec<_>>(),
         ["linux/amd64", "linux/arm64", source_digest.as_str()]
     );
     for child in manifests.values() {
-        assert_eq!(child["descriptor"]["artifact_type"], PROVIDER_TARGET);
+        assert_eq!(
+            child["descriptor"]["artifact_type"],
+            PROVIDER_TARGET_ARTIFACT_TYPE
+        );
         assert!(
             child["origin"].is_null(),
             "children from the target's repository have no origin"
@@ -203,10 +208,10 @@ fn opentofu_provider_index_matches_the_oras_request() {
 
 #[test]
 fn empty_config_children_get_a_platform_only_when_overridden() {
-    let registry = Registry::start();
-    let p = push_providers(&registry, "tofu/provider");
+    let registry = registry::shared();
+    let p = push_providers(registry, "overridden/tofu/provider");
     let source_digest = p.source.digest.to_string();
-    let target = registry.reference("tofu/provider:plain");
+    let target = registry.reference("overridden/tofu/provider:plain");
     succeeding(&["index", "create", &target, &source_digest]);
     let entry = &raw_json(&target)["manifests"][0];
     assert!(
@@ -215,7 +220,7 @@ fn empty_config_children_get_a_platform_only_when_overridden() {
     );
     assert!(entry.get("annotations").is_none(), "{entry}");
 
-    let overridden = registry.reference("tofu/provider:overridden");
+    let overridden = registry.reference("overridden/tofu/provider:overridden");
     succeeding(&[
         "index",
         "create",
@@ -241,28 +246,19 @@ fn empty_config_children_get_a_platform_only_when_overridden() {
 
 #[test]
 fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
-    let registry = Registry::start();
-    let dest = open_source(&registry.reference("images:x"));
+    let registry = registry::shared();
+    let dest = open_source(&registry.reference("media-types/images:x"));
     let (arm64, windows, docker) = runtime().block_on(async {
         let d = dest.as_ref();
         (
-            sample::image(d, "arm64", Some("v8"), "linux", None, "hello")
+            fixtures::image(d, fixtures::platform("linux", "arm64", Some("v8")))
                 .await
                 .unwrap(),
-            sample::image(
-                d,
-                "amd64",
-                None,
-                "windows",
-                Some(sample::WINDOWS_OS_VERSION),
-                "hello.exe",
-            )
-            .await
-            .unwrap(),
-            sample::docker_image(d).await.unwrap(),
+            fixtures::image(d, windows_platform()).await.unwrap(),
+            fixtures::docker_image(d).await.unwrap(),
         )
     });
-    let target = registry.reference("images:all");
+    let target = registry.reference("media-types/images:all");
     let sources = [&arm64, &windows, &docker].map(|d| d.digest.to_string());
     succeeding(&[
         "index",
@@ -281,7 +277,7 @@ fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
     );
     assert_eq!(
         manifests[1]["platform"],
-        json!({"architecture": "amd64", "os": "windows", "os.version": sample::WINDOWS_OS_VERSION})
+        json!({"architecture": "amd64", "os": "windows", "os.version": fixtures::WINDOWS_OS_VERSION})
     );
     assert_eq!(
         manifests[2]["mediaType"],
@@ -314,15 +310,15 @@ fn docker_and_oci_image_children_keep_their_media_types_and_config_platforms() {
 
 #[test]
 fn a_child_index_is_listed_with_its_artifact_type_and_no_platform() {
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
-    let target = registry.reference("samples:bundle");
+    let registry = registry::shared();
+    push_samples(registry, "child-index/samples");
+    let target = registry.reference("child-index/samples:bundle");
     succeeding(&["index", "create", &target, "provider", "multi-platform"]);
     let index = raw_json(&target);
-    let provider = describe_json(&[&registry.reference("samples:provider")]);
+    let provider = describe_json(&[&registry.reference("child-index/samples:provider")]);
     assert_eq!(
         index["manifests"][0],
-        json!({"mediaType": OCI_INDEX, "artifactType": PROVIDER,
+        json!({"mediaType": OCI_INDEX, "artifactType": PROVIDER_ARTIFACT_TYPE,
                "digest": provider["descriptor"]["digest"], "size": provider["descriptor"]["size"]})
     );
     assert_eq!(index["manifests"][1]["mediaType"], OCI_INDEX);
@@ -340,12 +336,12 @@ fn a_child_index_is_listed_with_its_artifact_type_and_no_platform() {
 
 #[test]
 fn children_from_nested_repositories_are_mounted_annotated_and_described() {
-    let registry = Registry::start();
-    push_samples(&registry, "app/ko-build/api");
-    push_samples(&registry, "app/ko-build/worker");
-    let api = registry.reference("app/ko-build/api:image");
-    let worker = registry.reference("app/ko-build/worker:multi-platform");
-    let target = registry.reference("app:all");
+    let registry = registry::shared();
+    push_samples(registry, "mounted/app/ko-build/api");
+    push_samples(registry, "mounted/app/ko-build/worker");
+    let api = registry.reference("mounted/app/ko-build/api:image");
+    let worker = registry.reference("mounted/app/ko-build/worker:multi-platform");
+    let target = registry.reference("mounted/app:all");
     let (out, err) = succeeding(&["index", "create", &target, &api, &worker]);
     pushed_digest(&out, &target);
     // image: config + layer; multi-platform: 4 manifests with a config and a layer each,
@@ -356,8 +352,11 @@ fn children_from_nested_repositories_are_mounted_annotated_and_described() {
     let worker_digest = digest_of(&worker);
     let index = raw_json(&target);
     let expected_origins = [
-        format!("{}/app/ko-build/api@{api_digest}", registry.addr),
-        format!("{}/app/ko-build/worker@{worker_digest}", registry.addr),
+        format!("{}/mounted/app/ko-build/api@{api_digest}", registry.addr),
+        format!(
+            "{}/mounted/app/ko-build/worker@{worker_digest}",
+            registry.addr
+        ),
     ];
     for (entry, origin) in index["manifests"]
         .as_array()
@@ -365,7 +364,7 @@ fn children_from_nested_repositories_are_mounted_annotated_and_described() {
         .iter()
         .zip(&expected_origins)
     {
-        assert_eq!(entry["annotations"], json!({ORIGIN: origin}));
+        assert_eq!(entry["annotations"], json!({OCX_ORIGIN: origin}));
     }
     // The children now live in the target's repository, so the index describes there.
     let described = describe_json(&[&target]);
@@ -386,7 +385,9 @@ fn children_from_nested_repositories_are_mounted_annotated_and_described() {
         3
     );
     assert!(described["origin"].is_null());
-    assert!(exists(&registry.reference(&format!("app@{api_digest}"))));
+    assert!(exists(
+        &registry.reference(&format!("mounted/app@{api_digest}"))
+    ));
     let human = ocx_ok(&["describe", &target]);
     assert!(
         human.contains("ORIGIN") && human.contains(&expected_origins[1]),
@@ -394,7 +395,7 @@ fn children_from_nested_repositories_are_mounted_annotated_and_described() {
     );
     let plain = ocx_ok(&[
         "describe",
-        &registry.reference("app/ko-build/api:multi-platform"),
+        &registry.reference("mounted/app/ko-build/api:multi-platform"),
     ]);
     assert!(
         !plain.contains("ORIGIN"),
@@ -460,13 +461,13 @@ impl Source for Elsewhere {
 
 #[test]
 fn a_declined_mount_falls_back_to_a_verified_copy() {
-    let registry = Registry::start();
-    push_samples(&registry, "origin");
-    let origin = open_source(&registry.reference("origin:image"));
-    let destination = open_source(&registry.reference("destination:x"));
+    let registry = registry::shared();
+    push_samples(registry, "declined-mount/origin");
+    let origin = open_source(&registry.reference("declined-mount/origin:image"));
+    let destination = open_source(&registry.reference("declined-mount/destination:x"));
     let nowhere = Repository {
         registry: registry.addr.clone(),
-        name: "nothing/here".into(),
+        name: "declined-mount/nothing/here".into(),
     };
     runtime().block_on(async {
         let image = origin
@@ -490,7 +491,7 @@ fn a_declined_mount_falls_back_to_a_verified_copy() {
             None
         );
         let real = Repository {
-            name: "origin".into(),
+            name: "declined-mount/origin".into(),
             ..nowhere.clone()
         };
         assert!(destination
@@ -528,10 +529,10 @@ fn a_declined_mount_falls_back_to_a_verified_copy() {
 
 #[test]
 fn a_child_from_a_layout_is_copied_into_the_registry() {
-    let registry = Registry::start();
+    let registry = registry::shared();
     let (_dir, layout) = sample_layout();
     let source = format!("oci:{}:provider", layout.display());
-    let target = registry.reference("tofu/provider:from-layout");
+    let target = registry.reference("from-layout/tofu/provider:from-layout");
     let (_, err) = succeeding(&["index", "create", &target, &source]);
     // provider: 3 platform manifests; configs: 2 platform-only + the empty one; 3 zips.
     assert!(
@@ -541,10 +542,10 @@ fn a_child_from_a_layout_is_copied_into_the_registry() {
     let digest = digest_of(&source);
     let entry = &raw_json(&target)["manifests"][0];
     assert_eq!(
-        entry["annotations"][ORIGIN],
+        entry["annotations"][OCX_ORIGIN],
         format!("oci:{}@{digest}", layout.display())
     );
-    assert_eq!(entry["artifactType"], PROVIDER);
+    assert_eq!(entry["artifactType"], PROVIDER_ARTIFACT_TYPE);
     let described = describe_json(&[&target]);
     let child = &described["manifests"][digest.as_str()];
     assert_eq!(
@@ -582,11 +583,11 @@ fn an_index_in_a_layout_from_its_own_tags_and_from_a_registry() {
     assert!(described["manifests"]["linux/amd64"]["origin"].is_null());
 
     // A layout that does not exist yet is created, with children copied from a registry.
-    let registry = Registry::start();
-    push_samples(&registry, "samples");
+    let registry = registry::shared();
+    push_samples(registry, "into-layout/samples");
     let fresh = layout.parent().unwrap().join("fresh");
     let fresh_target = format!("oci:{}:1", fresh.display());
-    let child = registry.reference("samples:multi-platform");
+    let child = registry.reference("into-layout/samples:multi-platform");
     let (_, err) = succeeding(&["index", "create", &fresh_target, &child]);
     assert!(err.contains("0 blobs mounted, 8 copied"), "{err}");
     let described = describe_json(&[&fresh_target]);
@@ -600,15 +601,15 @@ fn an_index_in_a_layout_from_its_own_tags_and_from_a_registry() {
     assert!(inner["origin"]
         .as_str()
         .unwrap()
-        .starts_with(&format!("{}/samples@sha256:", registry.addr)));
+        .starts_with(&format!("{}/into-layout/samples@sha256:", registry.addr)));
 }
 
 #[test]
 fn an_invalid_artifact_type_pushes_nothing() {
-    let registry = Registry::start();
-    push_samples(&registry, "elsewhere");
-    let target = registry.reference("app:1");
-    let foreign = registry.reference("elsewhere:image");
+    let registry = registry::shared();
+    push_samples(registry, "invalid-artifact-type/elsewhere");
+    let target = registry.reference("invalid-artifact-type/app:1");
+    let foreign = registry.reference("invalid-artifact-type/elsewhere:image");
     for bad in [
         "application/vnd.opentofu provider",
         "provider",
@@ -624,18 +625,18 @@ fn an_invalid_artifact_type_pushes_nothing() {
     assert!(!exists(&target), "the target tag does not exist");
     let digest = digest_of(&foreign);
     assert!(
-        !exists(&registry.reference(&format!("app@{digest}"))),
+        !exists(&registry.reference(&format!("invalid-artifact-type/app@{digest}"))),
         "the child was not copied"
     );
 }
 
 #[test]
 fn a_missing_or_invalid_source_pushes_nothing_and_is_named() {
-    let registry = Registry::start();
-    let p = push_providers(&registry, "tofu/provider");
-    push_samples(&registry, "elsewhere");
-    let target = registry.reference("tofu/provider:1.0.0");
-    let foreign = registry.reference("elsewhere:image");
+    let registry = registry::shared();
+    let p = push_providers(registry, "invalid-source/tofu/provider");
+    push_samples(registry, "invalid-source/elsewhere");
+    let target = registry.reference("invalid-source/tofu/provider:1.0.0");
+    let foreign = registry.reference("invalid-source/elsewhere:image");
     let missing_digest = format!("sha256:{}", "0".repeat(64));
     let err = failing(&[
         "index",
@@ -659,7 +660,7 @@ fn a_missing_or_invalid_source_pushes_nothing_and_is_named() {
     assert!(!exists(&target), "the target tag does not exist");
     let digest = digest_of(&foreign);
     assert!(
-        !exists(&registry.reference(&format!("tofu/provider@{digest}"))),
+        !exists(&registry.reference(&format!("invalid-source/tofu/provider@{digest}"))),
         "the child was not copied"
     );
 
@@ -695,13 +696,13 @@ fn a_missing_or_invalid_source_pushes_nothing_and_is_named() {
 
 #[test]
 fn the_same_command_gives_the_same_bytes_and_digest() {
-    let registry = Registry::start();
-    push_providers(&registry, "tofu/provider");
-    push_samples(&registry, "tofu/provider/mirror");
-    let target = registry.reference("tofu/provider:1.0.0");
+    let registry = registry::shared();
+    push_providers(registry, "same-bytes/tofu/provider");
+    push_samples(registry, "same-bytes/tofu/provider/mirror");
+    let target = registry.reference("same-bytes/tofu/provider:1.0.0");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("index.json");
-    let mirror = registry.reference("tofu/provider/mirror:image");
+    let mirror = registry.reference("same-bytes/tofu/provider/mirror:image");
     let run = |extra: &[&str]| {
         let mut args = vec![
             "index",
@@ -711,7 +712,7 @@ fn the_same_command_gives_the_same_bytes_and_digest() {
             "1.0.0-linux-amd64",
             mirror.as_str(),
             "--artifact-type",
-            PROVIDER,
+            PROVIDER_ARTIFACT_TYPE,
             "--annotation",
             "z=last",
             "--annotation",
@@ -750,9 +751,9 @@ fn the_same_command_gives_the_same_bytes_and_digest() {
 
 #[test]
 fn subject_extra_tags_and_json_output() {
-    let registry = Registry::start();
-    let p = push_providers(&registry, "tofu/provider");
-    let target = registry.reference("tofu/provider:1.0.0");
+    let registry = registry::shared();
+    let p = push_providers(registry, "subject/tofu/provider");
+    let target = registry.reference("subject/tofu/provider:1.0.0");
     let (out, _) = succeeding(&[
         "index",
         "create",
@@ -774,7 +775,7 @@ fn subject_extra_tags_and_json_output() {
     assert_eq!(descriptor["size"], stored.len());
     for tag in ["1.0", "1"] {
         assert_eq!(
-            raw(&registry.reference(&format!("tofu/provider:{tag}"))),
+            raw(&registry.reference(&format!("subject/tofu/provider:{tag}"))),
             stored
         );
     }
@@ -792,7 +793,7 @@ fn subject_extra_tags_and_json_output() {
     // distribution has no referrers API: the index is listed in the subject's
     // referrers tag, where discovery finds it (and sees that it is not an SBOM).
     let subject =
-        describe_json(&[&registry.reference(&format!("tofu/provider@{}", p.arm64.digest))]);
+        describe_json(&[&registry.reference(&format!("subject/tofu/provider@{}", p.arm64.digest))]);
     let listed = subject["sbom_sources"]
         .as_array()
         .unwrap()
@@ -824,9 +825,9 @@ fn an_update_that_changes_nothing_is_refused() {
 
 #[test]
 fn a_bad_output_path_or_a_missing_tag_pushes_nothing() {
-    let registry = Registry::start();
-    push_providers(&registry, "tofu/provider");
-    let target = registry.reference("tofu/provider:out");
+    let registry = registry::shared();
+    push_providers(registry, "bad-output/tofu/provider");
+    let target = registry.reference("bad-output/tofu/provider:out");
     let output = ocx(&[
         "index",
         "create",
@@ -844,7 +845,7 @@ fn a_bad_output_path_or_a_missing_tag_pushes_nothing() {
     assert!(!exists(&target), "nothing was pushed");
 
     // Without a tag a registry target would mean `latest`: ocx asks for one instead.
-    let untagged = registry.reference("tofu/provider");
+    let untagged = registry.reference("bad-output/tofu/provider");
     let output = ocx(&["index", "create", &untagged, "1.0.0-linux-amd64"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -852,14 +853,16 @@ fn a_bad_output_path_or_a_missing_tag_pushes_nothing() {
         "{}",
         stderr(&output)
     );
-    assert!(!exists(&registry.reference("tofu/provider:latest")));
+    assert!(!exists(
+        &registry.reference("bad-output/tofu/provider:latest")
+    ));
 }
 
 #[test]
 fn removing_a_platform_removes_its_attestation_and_keys_match_describe() {
-    let registry = Registry::start();
-    push_samples(&registry, "app");
-    let target = registry.reference("app:multi-platform");
+    let registry = registry::shared();
+    push_samples(registry, "remove-platform/app");
+    let target = registry.reference("remove-platform/app:multi-platform");
     succeeding(&[
         "index",
         "update",
@@ -869,7 +872,7 @@ fn removing_a_platform_removes_its_attestation_and_keys_match_describe() {
         "--tag",
         "slim",
     ]);
-    let out = describe_json(&[&registry.reference("app:slim")]);
+    let out = describe_json(&[&registry.reference("remove-platform/app:slim")]);
     assert_eq!(out["manifests"].as_object().unwrap().len(), 2);
     assert!(
         out["attestations"].as_array().unwrap().is_empty(),
@@ -880,21 +883,21 @@ fn removing_a_platform_removes_its_attestation_and_keys_match_describe() {
     succeeding(&[
         "index",
         "update",
-        &registry.reference("app:slim"),
+        &registry.reference("remove-platform/app:slim"),
         "--remove",
         "linux/arm64",
     ]);
-    let out = describe_json(&[&registry.reference("app:slim")]);
+    let out = describe_json(&[&registry.reference("remove-platform/app:slim")]);
     let keys: Vec<&String> = out["manifests"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["windows/amd64:10.0.20348.2113"]);
 }
 
 #[test]
 fn index_update_adds_and_removes_entries_by_the_same_rules() {
-    let registry = Registry::start();
-    let p = push_providers(&registry, "tofu/provider");
+    let registry = registry::shared();
+    let p = push_providers(registry, "update/tofu/provider");
     let (_dir, layout) = sample_layout();
-    let target = registry.reference("tofu/provider:1.0.0");
+    let target = registry.reference("update/tofu/provider:1.0.0");
     succeeding(&[
         "index",
         "create",
@@ -902,7 +905,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
         "1.0.0-linux-amd64",
         "1.0.0-linux-arm64",
         "--artifact-type",
-        PROVIDER,
+        PROVIDER_ARTIFACT_TYPE,
     ]);
     let image = format!("oci:{}:image", layout.display());
     let (out, err) = succeeding(&[
@@ -921,7 +924,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
     pushed_digest(&out, &target);
     assert!(err.contains("brought 1 manifest"), "{err}");
     let index = raw_json(&target);
-    assert_eq!(index["artifactType"], PROVIDER, "kept");
+    assert_eq!(index["artifactType"], PROVIDER_ARTIFACT_TYPE, "kept");
     let digests: Vec<&str> = index["manifests"]
         .as_array()
         .unwrap()
@@ -939,7 +942,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
     );
     assert_eq!(index["manifests"][2]["platform"], linux("amd64"));
     assert_eq!(
-        index["manifests"][2]["annotations"][ORIGIN],
+        index["manifests"][2]["annotations"][OCX_ORIGIN],
         format!("oci:{}@{image_digest}", layout.display())
     );
     assert_eq!(
@@ -963,7 +966,7 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
     let err = failing(&[
         "index",
         "update",
-        &registry.reference("tofu/provider:1.0.0-linux-amd64"),
+        &registry.reference("update/tofu/provider:1.0.0-linux-amd64"),
         "--add",
         "1.0.0-linux-arm64",
     ]);

@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use bytes::Bytes;
-use common::registry::{Kind, Registry};
+use common::registry::{self, Kind, Registry};
 use common::*;
 use serde_json::{json, Value};
 
@@ -43,10 +43,19 @@ fn found(subject: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The shared distribution registry, or a ferro-oci-server started into `ferro`.
+fn registry_of(kind: Kind, ferro: &mut Option<Registry>) -> &Registry {
+    match kind {
+        Kind::Distribution => registry::shared(),
+        Kind::Ferro => ferro.insert(Registry::start_ferro()),
+    }
+}
+
 fn every_convention_is_found(kind: Kind) {
-    let registry = Registry::start_kind(kind);
-    push_samples(&registry, "app");
-    let out = sbom_json(&[&registry.reference("app:multi-platform")]);
+    let mut ferro = None;
+    let registry = registry_of(kind, &mut ferro);
+    push_samples(registry, "every-convention");
+    let out = sbom_json(&[&registry.reference("every-convention:multi-platform")]);
     let manifests = &out["manifests"];
 
     // Index level: a DSSE-wrapped in-toto SPDX statement under cosign's .att tag, listing
@@ -129,7 +138,7 @@ fn every_convention_is_found(kind: Kind) {
     assert_eq!(api["outcome"], expected_api_outcome);
 
     // describe carries the same packages.
-    let described = describe_json(&[&registry.reference("app:multi-platform")]);
+    let described = describe_json(&[&registry.reference("every-convention:multi-platform")]);
     assert_eq!(
         described["manifests"][WINDOWS]["sbom"],
         manifests[WINDOWS]["sbom"]
@@ -169,9 +178,9 @@ fn nested_indexes_keep_their_attestations() {
 
 #[test]
 fn platform_filter_raw_and_no_sbom() {
-    let registry = Registry::start();
-    push_samples(&registry, "app");
-    let reference = registry.reference("app:multi-platform");
+    let registry = registry::shared();
+    push_samples(registry, "platform-filter");
+    let reference = registry.reference("platform-filter:multi-platform");
     let one = sbom_json(&[&reference, "--platform", "linux/arm64"]);
     assert!(one.get("manifests").is_none());
     assert_eq!(found(&one), ["cosign_sbom_tag"]);
@@ -191,7 +200,11 @@ fn platform_filter_raw_and_no_sbom() {
         source["document"].as_str().unwrap()
     );
 
-    let index_raw = ocx(&["sbom", &registry.reference("app:image"), "--raw"]);
+    let index_raw = ocx(&[
+        "sbom",
+        &registry.reference("platform-filter:image"),
+        "--raw",
+    ]);
     assert_eq!(index_raw.status.code(), Some(2));
     assert!(
         stderr(&index_raw).contains("no SBOM is attached"),
@@ -204,14 +217,14 @@ fn platform_filter_raw_and_no_sbom() {
     assert!(structure["manifests"]["linux/amd64"]["sbom"].is_null());
 }
 
-/// Attaches `document` to the `image` sample as an OCI 1.1 referrer.
-fn attach_referrer(registry: &Registry, media_type: &str, document: Vec<u8>) {
-    let source = open_source(&registry.reference("app:image"));
+/// Attaches `document` to the `image` sample in `repo` as an OCI 1.1 referrer.
+fn attach_referrer(registry: &Registry, repo: &str, media_type: &str, document: Vec<u8>) {
+    let source = open_source(&registry.reference(&format!("{repo}:image")));
     let image = runtime()
         .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
         .unwrap();
     runtime()
-        .block_on(ocx::sample::attach_referrer(
+        .block_on(fixtures::attach_referrer(
             source.as_ref(),
             &image.descriptor,
             media_type,
@@ -255,14 +268,16 @@ fn cyclonedx_from_cyclonedx_py() {
     );
 
     for kind in [Kind::Ferro, Kind::Distribution] {
-        let registry = Registry::start_kind(kind);
-        push_samples(&registry, "app");
+        let mut ferro = None;
+        let registry = registry_of(kind, &mut ferro);
+        push_samples(registry, "cyclonedx");
         attach_referrer(
-            &registry,
+            registry,
+            "cyclonedx",
             "application/vnd.cyclonedx+json",
             document.clone(),
         );
-        let out = sbom_json(&[&registry.reference("app:image")]);
+        let out = sbom_json(&[&registry.reference("cyclonedx:image")]);
         let mut got = purls(&out);
         got.retain(|p| p.starts_with("pkg:pypi/"));
         let mut want = expected.clone();
@@ -304,23 +319,22 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
     );
     let document = std::fs::read(&json_path).unwrap();
 
-    let registry = Registry::start();
-    push_samples(&registry, "app");
-    let source = open_source(&registry.reference("app:image"));
+    let registry = registry::shared();
+    push_samples(registry, "spdx-tools");
+    let source = open_source(&registry.reference("spdx-tools:image"));
     let image = runtime()
         .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
         .unwrap();
     runtime()
-        .block_on(ocx::sample::attach_cosign_tag(
+        .block_on(fixtures::attach_cosign_tag(
             source.as_ref(),
             &image.descriptor.digest,
             "sbom",
             "text/spdx+json",
             document,
-            None,
         ))
         .unwrap();
-    let out = sbom_json(&[&registry.reference("app:image")]);
+    let out = sbom_json(&[&registry.reference("spdx-tools:image")]);
     assert_eq!(
         purls(&out),
         [
@@ -331,7 +345,7 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
     let source = found_source(&out);
     assert_eq!(source["convention"], "cosign_sbom_tag");
     assert_eq!(source["packages_without_purl"], 1);
-    let human = ocx_ok(&["sbom", &registry.reference("app:image")]);
+    let human = ocx_ok(&["sbom", &registry.reference("spdx-tools:image")]);
     assert!(
         human.contains("zlib1g") && human.contains("1 package is listed without a purl"),
         "{human}"
@@ -340,31 +354,34 @@ fn spdx_json_from_spdx_tools_under_a_cosign_tag() {
 
 #[test]
 fn cosign_repository_is_honoured() {
-    let registry = Registry::start();
-    push_samples(&registry, "app");
-    let elsewhere = open_source(&registry.reference("signatures:unused"));
+    let registry = registry::shared();
+    push_samples(registry, "cosign-repository");
+    let elsewhere = open_source(&registry.reference("cosign-repository/signatures:unused"));
     let image = runtime()
         .block_on(
-            open_source(&registry.reference("app:image"))
+            open_source(&registry.reference("cosign-repository:image"))
                 .manifest_get(&ocx::reference::ManifestRef::Tag("image".into())),
         )
         .unwrap();
     let spdx = br#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"x","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:npm/left-pad@1.3.0"}]}]}"#;
     runtime()
-        .block_on(ocx::sample::attach_cosign_tag(
+        .block_on(fixtures::attach_cosign_tag(
             elsewhere.as_ref(),
             &image.descriptor.digest,
             "sbom",
             "application/spdx+json",
             spdx.to_vec(),
-            None,
         ))
         .unwrap();
-    let without = sbom_json(&[&registry.reference("app:image")]);
+    let without = sbom_json(&[&registry.reference("cosign-repository:image")]);
     assert!(purls(&without).is_empty());
-    let repository = format!("{}/signatures", registry.addr);
+    let repository = format!("{}/cosign-repository/signatures", registry.addr);
     let with = ocx_with_env(
-        &["sbom", &registry.reference("app:image"), "--json"],
+        &[
+            "sbom",
+            &registry.reference("cosign-repository:image"),
+            "--json",
+        ],
         &[("COSIGN_REPOSITORY", &repository)],
     );
     assert!(with.status.success(), "{}", stderr(&with));
@@ -495,6 +512,7 @@ fn sigstore_bundles_and_non_sbom_attestations() {
     });
     attach_referrer(
         &registry,
+        "app",
         "application/vnd.dev.sigstore.bundle.v0.3+json",
         serde_json::to_vec(&bundle).unwrap(),
     );
@@ -504,6 +522,7 @@ fn sigstore_bundles_and_non_sbom_attestations() {
     );
     attach_referrer(
         &registry,
+        "app",
         "application/vnd.in-toto+json",
         serde_json::to_vec(&provenance).unwrap(),
     );

@@ -2,7 +2,7 @@
 //! [`crate::read`] (or build through [`crate::index`]), print through [`crate::render`].
 
 mod describe;
-mod generate;
+pub(crate) mod generate;
 mod index;
 mod sbom;
 
@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
-            generate::run(&args.dir).await?;
+            generate::run(&cli.global, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -2,6 +2,7 @@
 //! the JSON Schema check every describe output goes through.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod hostile;
 pub mod registry;
 pub mod token_gateway;
@@ -31,10 +32,15 @@ pub fn ocx_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("running ocx")
 }
 
+/// A directory without a config.json, under target/ rather than a temp dir that a
+/// static would never remove.
 fn empty_docker_config() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
-        .path()
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-docker-config");
+        std::fs::create_dir_all(&dir).expect("creating the empty docker config dir");
+        dir
+    })
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -159,8 +165,7 @@ pub fn repo_root() -> PathBuf {
 pub fn sample_layout() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("layout");
-    let layout = ocx::source::layout::LayoutSource::open_or_create(&path).unwrap();
-    runtime().block_on(ocx::sample::write_all(&layout)).unwrap();
+    ocx_ok(&["generate", "--samples", &format!("oci:{}", path.display())]);
     (dir, path)
 }
 
@@ -174,13 +179,9 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Pushes every sample to `registry/REPO` through ocx's registry source, tagged as in
-/// the example layout.
+/// Pushes every sample to `registry/REPO`, tagged as in the example layout.
 pub fn push_samples(registry: &registry::Registry, repo: &str) {
-    let source = open_source(&registry.reference(&format!("{repo}:unused")));
-    runtime()
-        .block_on(ocx::sample::write_all(source.as_ref()))
-        .expect("pushing the samples");
+    ocx_ok(&["generate", "--samples", &registry.reference(repo)]);
 }
 
 /// A registry or layout source through ocx's own library.

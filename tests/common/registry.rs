@@ -1,11 +1,65 @@
 //! Real registries for tests: CNCF distribution 2.8 (`docker-registry serve`) on a free
-//! loopback port with filesystem storage in a temp dir, stopped on drop.
+//! loopback port with filesystem storage in a temp dir, stopped on drop, or one
+//! [`shared`] by every test of a test binary.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// Runs the server given as arguments, and on SIGTERM or its own exit stops the server
+/// and removes the storage directory `$1` (the [`shared`] registry is never dropped).
+const SUPERVISOR: &str = r#"dir=$1; shift
+"$@" & server=$!
+trap 'kill -KILL $server 2>/dev/null; wait $server; rm -rf "$dir"' EXIT
+trap 'exit 143' TERM
+wait $server"#;
+
+static SHARED: OnceLock<Registry> = OnceLock::new();
+
+/// One distribution registry for every test of this test binary that reads only what
+/// it pushed under repository names of its own. It is stopped, and its storage removed,
+/// when the test binary exits.
+pub fn shared() -> &'static Registry {
+    SHARED.get_or_init(|| {
+        // The kernel signals the supervisor when the thread that started it ends (see
+        // `supervised`), so a thread that lives as long as the process starts it: a
+        // test binary killed by a signal leaves nothing behind either.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            sender.send(Registry::start()).unwrap();
+            loop {
+                std::thread::park();
+            }
+        });
+        let registry = receiver.recv().expect("starting the shared registry");
+        // SAFETY: registering a plain function; it runs once, at exit.
+        unsafe { libc::atexit(stop_shared) };
+        registry
+    })
+}
+
+/// Stops the shared registry before the test binary exits, so that the binary ends only
+/// once the registry is gone and its storage removed.
+extern "C" fn stop_shared() {
+    if let Some(registry) = SHARED.get() {
+        stop(registry.child.id());
+    }
+}
+
+/// SIGTERM, not SIGKILL: the supervisor stops the server and removes the storage, and
+/// has done both when it has exited.
+fn stop(supervisor: u32) {
+    let pid = supervisor as libc::pid_t;
+    // SAFETY: `pid` is a child of this process that has not been reaped.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+        libc::waitpid(pid, std::ptr::null_mut(), 0);
+    }
+}
 
 pub struct Registry {
     child: Child,
@@ -52,13 +106,6 @@ impl Registry {
         )
     }
 
-    pub fn start_kind(kind: Kind) -> Registry {
-        match kind {
-            Kind::Distribution => Self::start(),
-            Kind::Ferro => Self::start_ferro(),
-        }
-    }
-
     fn start_with_auth(htpasswd: Option<String>) -> Registry {
         Self::start_server(
             "docker-registry",
@@ -94,7 +141,7 @@ impl Registry {
         for _ in 0..5 {
             let dir = tempfile::tempdir().unwrap();
             let addr = format!("127.0.0.1:{}", free_port());
-            let child = command(&binary, dir.path(), &addr)
+            let child = supervised(&command(&binary, dir.path(), &addr), dir.path())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -135,10 +182,39 @@ impl Registry {
     }
 }
 
+/// `server` under [`SUPERVISOR`], which the kernel sends SIGTERM when the thread that
+/// spawned it ends, the test binary's exit included.
+fn supervised(server: &Command, storage: &Path) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(SUPERVISOR)
+        .arg("registry-supervisor")
+        .arg(storage)
+        .arg(server.get_program())
+        .args(server.get_args())
+        .envs(
+            server
+                .get_envs()
+                .filter_map(|(key, value)| Some((key, value?))),
+        );
+    // SAFETY: prctl is async-signal-safe and touches nothing of the parent's.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Ok(None) = self.child.try_wait() {
+            stop(self.child.id());
+        }
     }
 }
 

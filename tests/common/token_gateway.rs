@@ -41,6 +41,8 @@ impl TokenGateway {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let counts = Arc::new(Mutex::new(Counts::default()));
+        // reqwest is built without a crypto provider of its own, as ocx's transport is.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let config = Arc::new(Config {
             addr: addr.clone(),
             upstream: upstream.to_string(),

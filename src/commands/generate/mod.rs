@@ -1,21 +1,31 @@
 //! `ocx generate DIR`: completions for every shell clap_complete supports and one man
 //! page per command, written from the clap definition, and the example OCI layout
-//! (examples/layout) written from [`crate::sample`].
+//! (examples/layout) written from [`sample`]. `ocx generate --samples REF` writes the
+//! same samples into a layout or a registry repository.
+
+pub(crate) mod sample;
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, GenerateArgs, GlobalArgs};
+use crate::reference::{has_explicit_tag, Target};
+use crate::source::{Source, DEFAULT_CONCURRENCY};
 
 /// Where the example layout lives, relative to the repository root.
 pub const EXAMPLE_LAYOUT: &str = "examples/layout";
 
-pub async fn run(dir: &Path) -> Result<()> {
-    write_completions_and_man(dir)?;
-    write_example_layout(&dir.join(EXAMPLE_LAYOUT)).await
+pub async fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<()> {
+    match &args.samples {
+        Some(reference) => write_samples(global, reference).await,
+        None => {
+            write_completions_and_man(&args.dir)?;
+            write_example_layout(&args.dir.join(EXAMPLE_LAYOUT)).await
+        }
+    }
 }
 
 /// Rewrites the example layout from scratch so that it holds exactly the samples.
@@ -24,8 +34,26 @@ async fn write_example_layout(path: &Path) -> Result<()> {
         std::fs::remove_dir_all(path).with_context(|| format!("removing {}", path.display()))?;
     }
     let layout = crate::source::layout::LayoutSource::open_or_create(path)?;
-    crate::sample::write_all(&layout).await?;
-    Ok(())
+    sample::write_all(&layout).await
+}
+
+/// Writes the samples into the layout or repository `reference` names, each under its
+/// own tag, beside what is there already.
+async fn write_samples(global: &GlobalArgs, reference: &str) -> Result<()> {
+    let session = super::session(global, DEFAULT_CONCURRENCY as u16)?;
+    let target = Target::parse(reference)?;
+    let destination: std::sync::Arc<dyn Source> = match &target {
+        Target::Registry { digest: None, .. } if !has_explicit_tag(reference) => {
+            std::sync::Arc::new(session.open(&target)?.0)
+        }
+        Target::Layout {
+            path,
+            tag: None,
+            digest: None,
+        } => session.open_or_create_layout(path)?,
+        _ => bail!("--samples takes a layout or a repository, not a tag or digest: {reference:?}"),
+    };
+    sample::write_all(destination.as_ref()).await
 }
 
 fn write_completions_and_man(dir: &Path) -> Result<()> {

@@ -1,6 +1,6 @@
-//! Deterministic sample content: the example layout under examples/ and the fixtures the
-//! tests push to real registries. Written through [`Source`], so the same bytes land in a
-//! layout or a registry.
+//! Deterministic sample content: the example layout under examples/ and, through
+//! `ocx generate --samples REF`, the content the tests read from layouts and registries.
+//! Written through [`Source`], so the same bytes land in a layout or a registry.
 //!
 //! | tag              | what                                                                     |
 //! |------------------|--------------------------------------------------------------------------|
@@ -29,39 +29,34 @@ use crate::manifest::{
 use crate::reference::ManifestRef;
 use crate::source::Source;
 
-pub const TAGS: [&str; 5] = ["image", "multi-platform", "provider", "nested", "docker"];
+const TAGS: [&str; 5] = ["image", "multi-platform", "provider", "nested", "docker"];
 
 const CREATED: &str = "2024-05-01T12:00:00Z";
 const SOURCE_URL: &str = "https://example.com/ocx/hello";
-pub const PROVIDER_ARTIFACT_TYPE: &str = "application/vnd.opentofu.provider";
-pub const PROVIDER_TARGET_ARTIFACT_TYPE: &str = "application/vnd.opentofu.provider-target";
+const PROVIDER_ARTIFACT_TYPE: &str = "application/vnd.opentofu.provider";
+const PROVIDER_TARGET_ARTIFACT_TYPE: &str = "application/vnd.opentofu.provider-target";
 const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
 const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar";
 const IN_TOTO: &str = "application/vnd.in-toto+json";
-pub const WINDOWS_OS_VERSION: &str = "10.0.20348.2113";
+const WINDOWS_OS_VERSION: &str = "10.0.20348.2113";
 
-/// Writes every sample, tagged with [`TAGS`], and returns the tagged descriptors.
-pub async fn write_all(dest: &dyn Source) -> Result<Vec<(String, Descriptor)>> {
+/// Writes every sample, tagged with [`TAGS`].
+pub(crate) async fn write_all(dest: &dyn Source) -> Result<()> {
     let image = image(dest, "amd64", None, "linux", None, "hello").await?;
     let multi = multi_platform(dest).await?;
     attach_sboms(dest, &multi).await?;
     let provider = provider(dest).await?;
     let nested = nested(dest, &multi, &image).await?;
     let docker = docker(dest).await?;
-    let mut tagged = Vec::new();
-    for (tag, descriptor) in [
-        ("image", &image),
-        ("multi-platform", &multi),
-        ("provider", &provider),
-        ("nested", &nested),
-        ("docker", &docker),
-    ] {
+    for (tag, descriptor) in TAGS
+        .into_iter()
+        .zip([&image, &multi, &provider, &nested, &docker])
+    {
         let bytes = manifest_bytes_for(dest, descriptor).await?;
         dest.manifest_put(&ManifestRef::Tag(tag.into()), &descriptor.media_type, bytes)
             .await?;
-        tagged.push((tag.to_string(), descriptor.clone()));
     }
-    Ok(tagged)
+    Ok(())
 }
 
 async fn manifest_bytes_for(dest: &dyn Source, descriptor: &Descriptor) -> Result<Bytes> {
@@ -119,7 +114,7 @@ fn annotations(pairs: &[(&str, &str)]) -> Option<Annotations> {
 }
 
 /// A ko-style OCI image for one platform; the descriptor carries that platform.
-pub async fn image(
+async fn image(
     dest: &dyn Source,
     architecture: &str,
     variant: Option<&str>,
@@ -290,11 +285,7 @@ async fn provider(dest: &dyn Source) -> Result<Descriptor> {
 
 /// The config `oras push --artifact-platform OS/ARCH` writes: an image config holding
 /// exactly `{"architecture":ARCH,"os":OS}`.
-pub async fn platform_config(
-    dest: &dyn Source,
-    os: &str,
-    architecture: &str,
-) -> Result<Descriptor> {
+async fn platform_config(dest: &dyn Source, os: &str, architecture: &str) -> Result<Descriptor> {
     put_json_blob(
         dest,
         OCI_CONFIG,
@@ -304,14 +295,14 @@ pub async fn platform_config(
 }
 
 /// The OCI empty config, `{}`.
-pub async fn empty_config(dest: &dyn Source) -> Result<Descriptor> {
+async fn empty_config(dest: &dyn Source) -> Result<Descriptor> {
     put_blob(dest, OCI_EMPTY, b"{}".to_vec()).await
 }
 
 /// One platform's provider package, as `oras push --artifact-type
 /// application/vnd.opentofu.provider-target` writes it: the given config, one zip layer.
 /// The descriptor carries `platform`, as the index over it records it.
-pub async fn provider_target(
+async fn provider_target(
     dest: &dyn Source,
     config: Descriptor,
     platform: Option<Platform>,
@@ -363,7 +354,7 @@ async fn docker(dest: &dyn Source) -> Result<Descriptor> {
 }
 
 /// A Docker v2 schema 2 image for linux/amd64; the descriptor carries that platform.
-pub async fn docker_image(dest: &dyn Source) -> Result<Descriptor> {
+async fn docker_image(dest: &dyn Source) -> Result<Descriptor> {
     let layer = put_blob(
         dest,
         DOCKER_LAYER,
@@ -515,7 +506,7 @@ async fn artifact_manifest(
 }
 
 /// cosign's convention: `sha256-<hex>.<suffix>` in the subject's repository.
-pub async fn attach_cosign_tag(
+async fn attach_cosign_tag(
     dest: &dyn Source,
     subject: &Digest,
     suffix: &str,
@@ -539,7 +530,7 @@ pub async fn attach_cosign_tag(
 }
 
 /// OCI 1.1: an artifact whose `subject` is the described manifest.
-pub async fn attach_referrer(
+async fn attach_referrer(
     dest: &dyn Source,
     subject: &Descriptor,
     media_type: &str,
@@ -559,7 +550,7 @@ pub async fn attach_referrer(
 }
 
 /// A ustar archive holding one regular file, with fixed metadata.
-pub fn tar_with_file(name: &str, content: &[u8]) -> Vec<u8> {
+fn tar_with_file(name: &str, content: &[u8]) -> Vec<u8> {
     let mut header = [0u8; 512];
     let field = |header: &mut [u8; 512], offset: usize, value: &[u8]| {
         header[offset..offset + value.len()].copy_from_slice(value);
