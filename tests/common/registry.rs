@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 pub struct Registry {
     child: Child,
     pub addr: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// Which server a [`Registry`] runs.
@@ -34,6 +34,37 @@ impl Registry {
         // bcrypt's lowest cost keeps each authenticated request fast.
         let hash = bcrypt::hash(password, 4).unwrap();
         Self::start_with_auth(Some(format!("{user}:{hash}\n")))
+    }
+
+    /// Starts distribution serving HTTPS (and HTTP/2) with a self-signed certificate for
+    /// localhost and 127.0.0.1, made now with openssl; see [`Registry::certificate`].
+    pub fn start_tls() -> Registry {
+        Self::start_server(
+            "docker-registry",
+            "apt-get install docker-registry",
+            |binary, dir, addr| {
+                let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+                if !cert.is_file() {
+                    self_signed_certificate(&cert, &key);
+                }
+                let mut yaml = config_yaml(&dir.join("data"), addr);
+                yaml.push_str(&format!(
+                    "  tls:\n    certificate: {}\n    key: {}\n",
+                    cert.display(),
+                    key.display()
+                ));
+                let config = dir.join("config.yml");
+                std::fs::write(&config, yaml).unwrap();
+                let mut command = Command::new(binary);
+                command.arg("serve").arg(&config);
+                command
+            },
+        )
+    }
+
+    /// The certificate of a [`Registry::start_tls`] registry.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
     }
 
     /// Starts ferro-oci-server (OCI distribution 1.1, with the referrers API).
@@ -100,11 +131,7 @@ impl Registry {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-            let mut registry = Registry {
-                child,
-                addr,
-                _dir: dir,
-            };
+            let mut registry = Registry { child, addr, dir };
             if registry.wait_ready() {
                 return registry;
             }
@@ -118,7 +145,9 @@ impl Registry {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if matches!(http_status(&self.addr, "/v2/"), Some(200 | 401)) {
+            // A TLS registry answers plain HTTP with 400 ("Client sent an HTTP request to
+            // an HTTPS server").
+            if matches!(http_status(&self.addr, "/v2/"), Some(200 | 401 | 400)) {
                 // Another test's server may hold the port ours failed to bind: ours
                 // would have exited by now.
                 std::thread::sleep(Duration::from_millis(150));
@@ -173,4 +202,26 @@ pub fn http_status(addr: &str, path: &str) -> Option<u16> {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1, as a user would make one.
+fn self_signed_certificate(cert: &Path, key: &Path) {
+    let output = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(cert)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl is needed to make a test certificate");
+    assert!(
+        output.status.success(),
+        "openssl req failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
