@@ -174,3 +174,30 @@ fn a_loopback_registry_serving_https() {
     );
     assert!(std::fs::read(registry.certificate()).is_ok());
 }
+
+#[test]
+fn credentials_reach_a_loopback_registry_over_the_https_it_speaks() {
+    let registry = Registry::start_tls_with_htpasswd("alice", "tls-pw-5521");
+    let config = tempfile::tempdir().unwrap();
+    let auth = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        "alice:tls-pw-5521",
+    );
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let reference = registry.reference("app:missing");
+    let env = [("DOCKER_CONFIG", config.path().to_str().unwrap())];
+
+    // Accepted credentials get past the challenge to the registry's own answer.
+    let output = ocx_with_env(&["--insecure", "describe", &reference], &env);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("MANIFEST_UNKNOWN"), "{err}");
+    assert!(!err.contains("tls-pw-5521"), "{err}");
+
+    let anonymous = failing(&["--insecure", "describe", &reference]);
+    assert!(anonymous.contains("401"), "{anonymous}");
+}

@@ -31,35 +31,18 @@ impl Registry {
 
     /// Starts distribution with htpasswd (HTTP Basic) authentication for one user.
     pub fn start_with_htpasswd(user: &str, password: &str) -> Registry {
-        // bcrypt's lowest cost keeps each authenticated request fast.
-        let hash = bcrypt::hash(password, 4).unwrap();
-        Self::start_with_auth(Some(format!("{user}:{hash}\n")))
+        Self::start_with_auth(Some(htpasswd_entry(user, password)))
     }
 
     /// Starts distribution serving HTTPS (and HTTP/2) with a self-signed certificate for
     /// localhost and 127.0.0.1, made now with openssl; see [`Registry::certificate`].
     pub fn start_tls() -> Registry {
-        Self::start_server(
-            "docker-registry",
-            "apt-get install docker-registry",
-            |binary, dir, addr| {
-                let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-                if !cert.is_file() {
-                    self_signed_certificate(&cert, &key);
-                }
-                let mut yaml = config_yaml(&dir.join("data"), addr);
-                yaml.push_str(&format!(
-                    "  tls:\n    certificate: {}\n    key: {}\n",
-                    cert.display(),
-                    key.display()
-                ));
-                let config = dir.join("config.yml");
-                std::fs::write(&config, yaml).unwrap();
-                let mut command = Command::new(binary);
-                command.arg("serve").arg(&config);
-                command
-            },
-        )
+        Self::start_distribution(None, Tls::SelfSigned)
+    }
+
+    /// [`Registry::start_tls`] with htpasswd (HTTP Basic) authentication for one user.
+    pub fn start_tls_with_htpasswd(user: &str, password: &str) -> Registry {
+        Self::start_distribution(Some(htpasswd_entry(user, password)), Tls::SelfSigned)
     }
 
     /// The certificate of a [`Registry::start_tls`] registry.
@@ -91,11 +74,24 @@ impl Registry {
     }
 
     fn start_with_auth(htpasswd: Option<String>) -> Registry {
+        Self::start_distribution(htpasswd, Tls::None)
+    }
+
+    fn start_distribution(htpasswd: Option<String>, tls: Tls) -> Registry {
         Self::start_server(
             "docker-registry",
             "apt-get install docker-registry",
             |binary, dir, addr| {
                 let mut yaml = config_yaml(&dir.join("data"), addr);
+                if tls == Tls::SelfSigned {
+                    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+                    self_signed_certificate(&cert, &key);
+                    yaml.push_str(&format!(
+                        "  tls:\n    certificate: {}\n    key: {}\n",
+                        cert.display(),
+                        key.display()
+                    ));
+                }
                 if let Some(entries) = &htpasswd {
                     let file = dir.join("htpasswd");
                     std::fs::write(&file, entries).unwrap();
@@ -202,6 +198,18 @@ pub fn http_status(addr: &str, path: &str) -> Option<u16> {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    None,
+    SelfSigned,
+}
+
+fn htpasswd_entry(user: &str, password: &str) -> String {
+    // bcrypt's lowest cost keeps each authenticated request fast.
+    let hash = bcrypt::hash(password, 4).unwrap();
+    format!("{user}:{hash}\n")
 }
 
 /// A self-signed certificate for localhost and 127.0.0.1, as a user would make one.
