@@ -95,6 +95,21 @@ fn response_headers_dripped_slowly_fail_at_the_total_deadline() {
 }
 
 #[test]
+fn a_body_that_stops_arriving_fails_at_the_idle_timeout() {
+    let registry = image_registry(|reply| reply.drip_body(Duration::from_secs(5)));
+    let reference = format!("{}/app:1", registry.addr);
+    let args = ["--timeout", "1", "describe", &reference, "--no-sbom"];
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}: {err}");
+    assert!(
+        err.contains(&registry.addr) && err.contains("nothing arrived for 1 s (--timeout)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_honest_registry_within_the_deadline_is_read() {
     let registry = image_registry(|reply| reply);
     let reference = format!("{}/app:1", registry.addr);
