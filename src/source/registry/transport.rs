@@ -1,7 +1,8 @@
 //! HTTP transport for the distribution API: one connection pool for every registry a
 //! command talks to, HTTPS (for loopback registries HTTPS first, else plain HTTP, decided
 //! once per registry), a deadline on every request, and authentication that costs one
-//! token request per scope, with no `GET /v2/` probe in front of requests.
+//! token request per scope, with no `GET /v2/` probe in front of requests (but the one
+//! `HEAD /v2/` over HTTPS that decides a loopback registry's scheme).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
