@@ -356,8 +356,10 @@ fn measure(
     Ok(rows)
 }
 
-/// Runs `ocx describe REFERENCE --json [OCX_BENCH_ARGS]`, checks that the output names
-/// every child (the walk really reached all N) and returns its wall time.
+/// Runs `ocx --plain-http describe REFERENCE --json [OCX_BENCH_ARGS]`, checks that the
+/// output names every child (the walk really reached all N) and returns its wall time.
+/// `--plain-http` because the proxy stands in for a remote registry, which ocx does not
+/// probe for TLS as it does a loopback one.
 fn describe(
     settings: &Settings,
     reference: &str,
@@ -366,7 +368,7 @@ fn describe(
 ) -> Result<Duration> {
     let start = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_ocx"))
-        .args(["describe", reference, "--json"])
+        .args(["--plain-http", "describe", reference, "--json"])
         .args(&settings.extra_args)
         .env("DOCKER_CONFIG", docker_config)
         .env_remove("REGISTRY_AUTH_FILE")

@@ -24,11 +24,11 @@ function __fish_ocx_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c ocx -n "__fish_ocx_needs_command" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_needs_command" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_needs_command" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c ocx -n "__fish_ocx_needs_command" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_needs_command" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_needs_command" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_needs_command" -s V -l version -d 'Print version'
@@ -41,7 +41,7 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this messag
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -49,29 +49,29 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -l json -d 'Print the 
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l raw -d 'Print the manifest bytes exactly as stored'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l no-sbom -d 'Skip SBOM discovery: describe only the structure (`sbom` is then null)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l strict -d 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l json -d 'Print the packages as one JSON document'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l raw -d 'Print the SBOM documents of the manifest exactly as stored'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l strict -d 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
-complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -s V -l version -d 'Print version'
@@ -85,14 +85,14 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l copy-annotations -d 'Copy each child manifest\'s annotations into its entry'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l dry-run -d 'Resolve, verify and build everything, but copy and push nothing'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l json -d 'Print the index\'s descriptor as JSON instead of REF@DIGEST'
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -105,34 +105,34 @@ complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcomman
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l tag -d 'Also point this tag at the index; repeatable' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l output -d 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -' -r -F
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l concurrency -d 'How many requests may be in flight at once (1-256)' -r
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l copy-annotations -d 'Copy each child manifest\'s annotations into its entry'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l dry-run -d 'Resolve, verify and build everything, but copy and push nothing'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l json -d 'Print the index\'s descriptor as JSON instead of REF@DIGEST'
-complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ocx -n "__fish_ocx_using_subcommand schema" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand schema" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c ocx -n "__fish_ocx_using_subcommand schema" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand schema" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l samples -d 'Write only the example samples, into this layout (oci:DIR) or registry repository' -r
-complete -c ocx -n "__fish_ocx_using_subcommand generate" -l timeout -d 'Seconds a registry may leave a request without an answer before it fails (1-3600)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand generate" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c ocx -n "__fish_ocx_using_subcommand generate" -l plain-http -d 'Use plain HTTP for registries that are not on loopback (loopback always uses it)'
+complete -c ocx -n "__fish_ocx_using_subcommand generate" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -s V -l version -d 'Print version'

@@ -36,7 +36,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Use plain HTTP for registries that are not on loopback (loopback always uses it)
+    /// Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)
     #[arg(long, global = true, help_heading = "Global options")]
     pub plain_http: bool,
 
@@ -44,7 +44,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options")]
     pub insecure: bool,
 
-    /// Seconds a registry may leave a request without an answer before it fails (1-3600)
+    /// Seconds a registry may go silent before a request fails (1-3600); a request's total deadline is this plus 1 s per MiB it carries
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::source::registry::DEFAULT_TIMEOUT.as_secs() as u16, value_parser = clap::value_parser!(u16).range(1..=3600), help_heading = "Global options")]
     pub timeout: u16,
 

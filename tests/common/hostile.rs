@@ -1,12 +1,14 @@
 //! A registry that misbehaves on purpose: each test routes requests to the replies it
 //! wants (401 challenges, `Link` pages and 307 redirects to other servers, endless
 //! bodies), and every request's method, path and Authorization header is recorded, so
-//! tests can assert who received what. Hand-rolled HTTP/1.1 on 127.0.0.1, as in
-//! token_gateway.rs.
+//! tests can assert who received what. Replies may also drip out a byte at a time.
+//! Hand-rolled HTTP/1.1 on 127.0.0.1, as in token_gateway.rs; a TLS ClientHello gets a
+//! plain-HTTP server's 400 and is counted.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -31,10 +33,19 @@ enum Body {
     },
 }
 
+/// What of a reply is written one byte at a time, and how often.
+#[derive(Debug, Clone, Copy)]
+enum Drip {
+    Body(Duration),
+    /// The status line and headers too.
+    Everything(Duration),
+}
+
 pub struct Reply {
     status: String,
     headers: Vec<(String, String)>,
     body: Body,
+    drip: Option<Drip>,
 }
 
 impl Reply {
@@ -43,6 +54,7 @@ impl Reply {
             status: status.to_string(),
             headers: Vec::new(),
             body: Body::Fixed(body.into()),
+            drip: None,
         }
     }
 
@@ -81,7 +93,20 @@ impl Reply {
                 prefix: prefix.as_bytes().to_vec(),
                 total,
             },
+            drip: None,
         }
+    }
+
+    /// Sends the body (with its Content-Length) one byte every `every`.
+    pub fn drip_body(mut self, every: Duration) -> Reply {
+        self.drip = Some(Drip::Body(every));
+        self
+    }
+
+    /// Sends the status line, headers and body one byte every `every`.
+    pub fn drip_everything(mut self, every: Duration) -> Reply {
+        self.drip = Some(Drip::Everything(every));
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -97,6 +122,7 @@ pub struct Hostile {
     pub addr: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     streamed: Arc<AtomicU64>,
+    tls_hellos: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -104,6 +130,7 @@ struct Shared {
     route: Box<Route>,
     requests: Arc<Mutex<Vec<Recorded>>>,
     streamed: Arc<AtomicU64>,
+    tls_hellos: Arc<AtomicU64>,
 }
 
 impl Hostile {
@@ -113,10 +140,12 @@ impl Hostile {
         let addr = listener.local_addr().unwrap().to_string();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let streamed = Arc::new(AtomicU64::new(0));
+        let tls_hellos = Arc::new(AtomicU64::new(0));
         let shared = Arc::new(Shared {
             route: Box::new(route),
             requests: requests.clone(),
             streamed: streamed.clone(),
+            tls_hellos: tls_hellos.clone(),
         });
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -127,6 +156,7 @@ impl Hostile {
             addr,
             requests,
             streamed,
+            tls_hellos,
             task,
         }
     }
@@ -156,6 +186,11 @@ impl Hostile {
     /// Bytes of streamed bodies written before the client hung up.
     pub fn streamed_bytes(&self) -> u64 {
         self.streamed.load(Ordering::SeqCst)
+    }
+
+    /// Connections that opened with a TLS ClientHello (and got a 400).
+    pub fn tls_hellos(&self) -> u64 {
+        self.tls_hellos.load(Ordering::SeqCst)
     }
 }
 
@@ -204,6 +239,10 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
 
 async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let mut reader = BufReader::new(stream);
+    if super::answered_tls_hello(&mut reader).await {
+        shared.tls_hellos.fetch_add(1, Ordering::SeqCst);
+        return;
+    }
     while let Some(request) = read_request(&mut reader).await {
         shared.requests.lock().unwrap().push(request.clone());
         let reply = (shared.route)(&request);
@@ -212,10 +251,19 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
         match reply.body {
             Body::Fixed(body) => {
                 let mut out = head_bytes(&reply.status, &reply.headers, Some(body.len()));
+                let head_len = out.len();
                 if !head {
                     out.extend_from_slice(&body);
                 }
-                if stream.write_all(&out).await.is_err() {
+                let written = match reply.drip {
+                    None => stream.write_all(&out).await,
+                    Some(Drip::Everything(every)) => drip(stream, &out, every).await,
+                    Some(Drip::Body(every)) => match stream.write_all(&out[..head_len]).await {
+                        Ok(()) => drip(stream, &out[head_len..], every).await,
+                        Err(e) => Err(e),
+                    },
+                };
+                if written.is_err() {
                     return;
                 }
             }
@@ -255,6 +303,16 @@ async fn stream_filler(stream: &mut TcpStream, total: u64, written: &AtomicU64) 
         sent += n as u64;
         written.fetch_add(n as u64, Ordering::SeqCst);
     }
+}
+
+/// Writes `bytes` one at a time, `every` apart, until done or the client hangs up.
+async fn drip(stream: &mut TcpStream, bytes: &[u8], every: Duration) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    for byte in bytes {
+        stream.write_all(std::slice::from_ref(byte)).await?;
+        tokio::time::sleep(every).await;
+    }
+    Ok(())
 }
 
 /// A small image a hostile registry serves as `app`: its manifest (by digest) and config.

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
 use serde_json::Value;
 
 /// Runs the ocx binary with an empty docker config, so no user credential is read.
@@ -256,4 +258,16 @@ pub fn run_tool(command: &mut std::process::Command) {
         "{command:?} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Answers a TLS ClientHello (ocx tries HTTPS first on loopback) as a plain-HTTP server
+/// such as distribution does: 400 Bad Request, then hang up. True when it did.
+pub async fn answered_tls_hello(reader: &mut tokio::io::BufReader<tokio::net::TcpStream>) -> bool {
+    // A TLS record starts with 0x16 (handshake); no HTTP method does.
+    let tls = matches!(reader.fill_buf().await, Ok([0x16, ..]));
+    if tls {
+        let refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ = reader.get_mut().write_all(refusal).await;
+    }
+    tls
 }

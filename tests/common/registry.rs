@@ -64,7 +64,7 @@ fn stop(supervisor: u32) {
 pub struct Registry {
     child: Child,
     pub addr: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// Which server a [`Registry`] runs.
@@ -85,9 +85,23 @@ impl Registry {
 
     /// Starts distribution with htpasswd (HTTP Basic) authentication for one user.
     pub fn start_with_htpasswd(user: &str, password: &str) -> Registry {
-        // bcrypt's lowest cost keeps each authenticated request fast.
-        let hash = bcrypt::hash(password, 4).unwrap();
-        Self::start_with_auth(Some(format!("{user}:{hash}\n")))
+        Self::start_with_auth(Some(htpasswd_entry(user, password)))
+    }
+
+    /// Starts distribution serving HTTPS (and HTTP/2) with a self-signed certificate for
+    /// localhost and 127.0.0.1, made now with openssl; see [`Registry::certificate`].
+    pub fn start_tls() -> Registry {
+        Self::start_distribution(None, Tls::SelfSigned)
+    }
+
+    /// [`Registry::start_tls`] with htpasswd (HTTP Basic) authentication for one user.
+    pub fn start_tls_with_htpasswd(user: &str, password: &str) -> Registry {
+        Self::start_distribution(Some(htpasswd_entry(user, password)), Tls::SelfSigned)
+    }
+
+    /// The certificate of a [`Registry::start_tls`] registry.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
     }
 
     /// Starts ferro-oci-server (OCI distribution 1.1, with the referrers API).
@@ -107,11 +121,24 @@ impl Registry {
     }
 
     fn start_with_auth(htpasswd: Option<String>) -> Registry {
+        Self::start_distribution(htpasswd, Tls::None)
+    }
+
+    fn start_distribution(htpasswd: Option<String>, tls: Tls) -> Registry {
         Self::start_server(
             "docker-registry",
             "apt-get install docker-registry",
             |binary, dir, addr| {
                 let mut yaml = config_yaml(&dir.join("data"), addr);
+                if tls == Tls::SelfSigned {
+                    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+                    self_signed_certificate(&cert, &key);
+                    yaml.push_str(&format!(
+                        "  tls:\n    certificate: {}\n    key: {}\n",
+                        cert.display(),
+                        key.display()
+                    ));
+                }
                 if let Some(entries) = &htpasswd {
                     let file = dir.join("htpasswd");
                     std::fs::write(&file, entries).unwrap();
@@ -147,11 +174,7 @@ impl Registry {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-            let mut registry = Registry {
-                child,
-                addr,
-                _dir: dir,
-            };
+            let mut registry = Registry { child, addr, dir };
             if registry.wait_ready() {
                 return registry;
             }
@@ -165,7 +188,9 @@ impl Registry {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if matches!(http_status(&self.addr, "/v2/"), Some(200 | 401)) {
+            // A TLS registry answers plain HTTP with 400 ("Client sent an HTTP request to
+            // an HTTPS server").
+            if matches!(http_status(&self.addr, "/v2/"), Some(200 | 401 | 400)) {
                 // Another test's server may hold the port ours failed to bind: ours
                 // would have exited by now.
                 std::thread::sleep(Duration::from_millis(150));
@@ -249,4 +274,38 @@ pub fn http_status(addr: &str, path: &str) -> Option<u16> {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    None,
+    SelfSigned,
+}
+
+fn htpasswd_entry(user: &str, password: &str) -> String {
+    // bcrypt's lowest cost keeps each authenticated request fast.
+    let hash = bcrypt::hash(password, 4).unwrap();
+    format!("{user}:{hash}\n")
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1, as a user would make one.
+fn self_signed_certificate(cert: &Path, key: &Path) {
+    let output = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(cert)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl is needed to make a test certificate");
+    assert!(
+        output.status.success(),
+        "openssl req failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -109,6 +109,9 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
 
 async fn serve(stream: TcpStream, config: Arc<Config>) {
     let mut reader = BufReader::new(stream);
+    if super::answered_tls_hello(&mut reader).await {
+        return;
+    }
     while let Some(request) = read_request(&mut reader).await {
         let response = answer(&request, &config).await;
         if reader.get_mut().write_all(&response).await.is_err() {

@@ -174,13 +174,15 @@ struct TokenResponse {
     access_token: Option<String>,
 }
 
-/// Exchanges a credential (or nothing, for anonymous pulls) for a bearer token.
+/// Exchanges a credential (or nothing, for anonymous pulls) for a bearer token, within
+/// `deadline` for the whole exchange.
 pub async fn fetch_token(
     http: &reqwest::Client,
     realm: &str,
     service: Option<&str>,
     scopes: &[String],
     credential: Option<&Credential>,
+    deadline: std::time::Duration,
 ) -> Result<String> {
     let mut url =
         url::Url::parse(realm).with_context(|| format!("invalid token realm {realm:?}"))?;
@@ -221,6 +223,7 @@ pub async fn fetch_token(
         }
     };
     let response = request
+        .timeout(deadline)
         .send()
         .await
         .with_context(|| format!("requesting a token from {realm}"))?;

@@ -5,7 +5,7 @@ use anyhow::{anyhow, Context, Result};
 use bytes::Bytes;
 use reqwest::StatusCode;
 
-use super::transport::{error_from_response, read_body, Access};
+use super::transport::{error_from_response, read_body, Access, OverLimit};
 use super::RegistrySource;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
@@ -17,7 +17,7 @@ pub async fn get(source: &RegistrySource, descriptor: &Descriptor, limit: u64) -
     let location = source.location();
     check_blob_limit(&location, descriptor, limit)?;
     let digest = &descriptor.digest;
-    let url = source.url(&format!("blobs/{digest}"));
+    let url = source.url(&format!("blobs/{digest}")).await?;
     let response = source
         .transport
         .send(&source.repository, Access::Pull, |http| http.get(&url))
@@ -34,18 +34,19 @@ pub async fn get(source: &RegistrySource, descriptor: &Descriptor, limit: u64) -
     // Reading one byte past the descriptor's size is enough to tell a longer blob.
     let bytes = read_body(response, descriptor.size + 1, &what)
         .await
-        .map_err(|_| {
-            anyhow!(
+        .map_err(|e| match e.downcast_ref::<OverLimit>() {
+            Some(_) => anyhow!(
                 "size mismatch for {what}: the registry sent more than the {} bytes its descriptor says",
                 descriptor.size
-            )
+            ),
+            None => e,
         })?;
     verify_blob(&location, descriptor, &bytes)?;
     Ok(bytes)
 }
 
 pub async fn head(source: &RegistrySource, digest: &Digest) -> Result<Option<u64>> {
-    let url = source.url(&format!("blobs/{digest}"));
+    let url = source.url(&format!("blobs/{digest}")).await?;
     let response = source
         .transport
         .send(&source.repository, Access::Pull, |http| http.head(&url))
@@ -64,7 +65,7 @@ pub async fn put(source: &RegistrySource, descriptor: &Descriptor, bytes: Bytes)
     let location = source.location();
     verify_blob(&location, descriptor, &bytes)?;
     let digest = &descriptor.digest;
-    let start_url = source.url("blobs/uploads/");
+    let start_url = source.url("blobs/uploads/").await?;
     let response = source
         .transport
         .send(&source.repository, Access::Push, |http| {
@@ -100,7 +101,7 @@ pub async fn mount(
     from: &Repository,
 ) -> Result<bool> {
     let digest = &descriptor.digest;
-    let mut url = url::Url::parse(&source.url("blobs/uploads/"))?;
+    let mut url = url::Url::parse(&source.url("blobs/uploads/").await?)?;
     url.query_pairs_mut()
         .append_pair("mount", &digest.to_string())
         .append_pair("from", &from.name);

@@ -15,7 +15,7 @@ use crate::source::{verify_manifest, FetchedManifest, MAX_MANIFEST_BYTES};
 const DIGEST_HEADER: &str = "Docker-Content-Digest";
 
 pub async fn get(source: &RegistrySource, reference: &ManifestRef) -> Result<FetchedManifest> {
-    let url = source.url(&format!("manifests/{reference}"));
+    let url = source.url(&format!("manifests/{reference}")).await?;
     let accept = ACCEPTED_MANIFEST_TYPES.join(", ");
     let response = source
         .transport
@@ -45,7 +45,7 @@ pub async fn get(source: &RegistrySource, reference: &ManifestRef) -> Result<Fet
 }
 
 pub async fn head(source: &RegistrySource, reference: &ManifestRef) -> Result<Option<Descriptor>> {
-    let url = source.url(&format!("manifests/{reference}"));
+    let url = source.url(&format!("manifests/{reference}")).await?;
     let accept = ACCEPTED_MANIFEST_TYPES.join(", ");
     let response = source
         .transport
@@ -93,7 +93,7 @@ pub async fn put_response(
     media_type: &str,
     bytes: Bytes,
 ) -> Result<reqwest::Response> {
-    let url = source.url(&format!("manifests/{reference}"));
+    let url = source.url(&format!("manifests/{reference}")).await?;
     let response = source
         .transport
         .send(&source.repository, Access::Push, |http| {

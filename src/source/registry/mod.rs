@@ -35,8 +35,9 @@ impl RegistrySource {
         }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.transport.repository_url(&self.repository))
+    async fn url(&self, path: &str) -> Result<String> {
+        let base = self.transport.repository_url(&self.repository).await?;
+        Ok(format!("{base}{path}"))
     }
 }
 

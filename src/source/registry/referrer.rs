@@ -22,7 +22,7 @@ pub async fn list(
     subject: &Digest,
     artifact_type: Option<&str>,
 ) -> Result<Option<Referrers>> {
-    let mut url = url::Url::parse(&source.url(&format!("referrers/{subject}")))?;
+    let mut url = url::Url::parse(&source.url(&format!("referrers/{subject}")).await?)?;
     if let Some(t) = artifact_type {
         url.query_pairs_mut().append_pair("artifactType", t);
     }

@@ -17,7 +17,7 @@ struct TagPage {
 }
 
 pub async fn list(source: &RegistrySource) -> Result<Vec<String>> {
-    let mut url = url::Url::parse(&source.url("tags/list"))?;
+    let mut url = url::Url::parse(&source.url("tags/list").await?)?;
     let mut tags = Vec::new();
     for _ in 0..MAX_TAG_PAGES {
         let request_url = url.clone();

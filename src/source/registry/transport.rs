@@ -1,16 +1,21 @@
 //! HTTP transport for the distribution API: one connection pool for every registry a
-//! command talks to, plain HTTP for loopback registries, and authentication that costs
-//! one token request per scope, with no `GET /v2/` probe in front of requests.
+//! command talks to, HTTPS (for loopback registries HTTPS first, else plain HTTP, decided
+//! once per registry), a deadline on every request, and authentication that costs one
+//! token request per scope, with no `GET /v2/` probe in front of requests (but the one
+//! `HEAD /v2/` over HTTPS that decides a loopback registry's scheme).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
+use tokio::time::Instant;
 
 use super::auth::{self, AuthCache, Challenge};
 use crate::reference::Repository;
@@ -21,7 +26,8 @@ pub struct TransportOptions {
     pub plain_http: bool,
     /// Accept any TLS certificate.
     pub insecure: bool,
-    /// How long a connection may wait for its next bytes before the request fails.
+    /// How long a connection may wait for its next bytes before the request fails; also
+    /// the base of every request's total deadline (see [`deadline_for`]).
     pub timeout: Duration,
 }
 
@@ -54,10 +60,132 @@ const MAX_ATTEMPTS: u32 = 3;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
 pub const MAX_ERROR_BODY: u64 = 64 * 1024;
 
+/// Bytes per second that even a slow honest registry sustains: a request may take one
+/// second per MiB it carries on top of `--timeout`, so a large layer is not cut.
+pub const FLOOR_THROUGHPUT: u64 = 1024 * 1024;
+
+/// The total time a request carrying `bytes` (sent and received) may take.
+pub fn deadline_for(timeout: Duration, bytes: u64) -> Duration {
+    let whole_seconds = Duration::from_secs(bytes / FLOOR_THROUGHPUT);
+    let rest = Duration::from_nanos((bytes % FLOOR_THROUGHPUT) * 1_000_000_000 / FLOOR_THROUGHPUT);
+    timeout.saturating_add(whole_seconds + rest)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Https,
+    Http,
+}
+
+impl Scheme {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        }
+    }
+}
+
+/// How a registry's scheme is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SchemePolicy {
+    Always(Scheme),
+    /// Loopback, as docker and crane do: HTTPS when the registry speaks TLS, else HTTP.
+    HttpsThenHttp,
+}
+
+fn scheme_policy(options: &TransportOptions, host: &str) -> SchemePolicy {
+    if options.plain_http {
+        SchemePolicy::Always(Scheme::Http)
+    } else if is_loopback(host) {
+        SchemePolicy::HttpsThenHttp
+    } else {
+        SchemePolicy::Always(Scheme::Https)
+    }
+}
+
+/// The scheme decided for each registry, once per run: concurrent requests to a registry
+/// whose scheme is not known yet wait for one probe.
+#[derive(Default)]
+struct Schemes {
+    decided: std::sync::Mutex<HashMap<String, Arc<OnceCell<Scheme>>>>,
+}
+
+impl Schemes {
+    async fn get_or_probe<F, Fut>(&self, host: &str, probe: F) -> Result<Scheme>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Scheme>>,
+    {
+        let cell = self
+            .decided
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(host.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(probe).await.copied()
+    }
+}
+
+/// When a request started and what it may take, carried in the response's extensions so
+/// that [`read_body`] holds the body to the same total deadline.
+#[derive(Debug, Clone)]
+struct RequestClock {
+    registry: String,
+    started: Instant,
+    timeout: Duration,
+    sent_bytes: u64,
+}
+
+impl RequestClock {
+    fn start(registry: &str, timeout: Duration, sent_bytes: u64) -> RequestClock {
+        RequestClock {
+            registry: registry.to_string(),
+            started: Instant::now(),
+            timeout,
+            sent_bytes,
+        }
+    }
+
+    fn limit(&self, received_bytes: u64) -> Duration {
+        deadline_for(self.timeout, self.sent_bytes.saturating_add(received_bytes))
+    }
+
+    fn deadline(&self, received_bytes: u64) -> Instant {
+        self.started + self.limit(received_bytes)
+    }
+
+    fn exceeded(&self, what: &str, received_bytes: u64) -> anyhow::Error {
+        let bytes = self.sent_bytes.saturating_add(received_bytes);
+        let allowance = match bytes {
+            0 => format!("--timeout {} s", self.timeout.as_secs()),
+            _ => format!(
+                "--timeout {} s plus 1 s per MiB of the {bytes} bytes expected",
+                self.timeout.as_secs()
+            ),
+        };
+        anyhow!(
+            "registry {}: {what} timed out: it took longer than its total deadline of {:.1} s ({allowance}); raise --timeout for a registry that is slow but still sending",
+            self.registry,
+            self.limit(received_bytes).as_secs_f64(),
+        )
+    }
+
+    fn went_silent(&self, what: &str) -> anyhow::Error {
+        anyhow!(
+            "registry {}: {what} timed out: nothing arrived for {} s (--timeout)",
+            self.registry,
+            self.timeout.as_secs()
+        )
+    }
+}
+
 pub struct Transport {
     http: reqwest::Client,
     options: TransportOptions,
     auth: Mutex<AuthCache>,
+    schemes: Schemes,
 }
 
 impl Transport {
@@ -67,8 +195,9 @@ impl Transport {
         let http = reqwest::Client::builder()
             .user_agent(concat!("ocx/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(options.insecure)
+            // No read_timeout: reqwest never resets it before the response headers, so it
+            // would cut uploads; send() and read_body() keep the deadlines instead.
             .connect_timeout(options.timeout.min(Duration::from_secs(30)))
-            .read_timeout(options.timeout)
             .pool_max_idle_per_host(64)
             .build()
             .context("building the HTTP client")?;
@@ -76,29 +205,64 @@ impl Transport {
             http,
             options,
             auth: Mutex::new(AuthCache::default()),
+            schemes: Schemes::default(),
         })
     }
 
     /// `scheme://host/v2/NAME/` for a repository.
-    pub fn repository_url(&self, repository: &Repository) -> String {
+    pub async fn repository_url(&self, repository: &Repository) -> Result<String> {
         let host = repository.api_host();
-        let scheme = if self.options.plain_http || is_loopback(host) {
-            "http"
-        } else {
-            "https"
-        };
-        format!("{scheme}://{host}/v2/{}/", repository.name)
+        let scheme = self.scheme(host).await?;
+        Ok(format!(
+            "{}://{host}/v2/{}/",
+            scheme.as_str(),
+            repository.name
+        ))
     }
 
-    /// The origin (scheme, host, port) a repository's credentials and tokens are bound to.
-    fn registry_origin(&self, repository: &Repository) -> Result<url::Origin> {
-        let url = self.repository_url(repository);
-        Ok(url::Url::parse(&url)
-            .with_context(|| format!("invalid registry address {url:?}"))?
-            .origin())
+    /// The scheme `host` is reached over; for loopback, probed once per run.
+    async fn scheme(&self, host: &str) -> Result<Scheme> {
+        match scheme_policy(&self.options, host) {
+            SchemePolicy::Always(scheme) => Ok(scheme),
+            SchemePolicy::HttpsThenHttp => {
+                self.schemes
+                    .get_or_probe(host, || self.probe_tls(host))
+                    .await
+            }
+        }
+    }
+
+    /// HTTPS when `host` completes a TLS handshake; plain HTTP when it answers the
+    /// ClientHello with something that is not TLS (a plain-HTTP server's 400) or hangs
+    /// up. A certificate ocx does not trust is an error, never a reason to fall back.
+    async fn probe_tls(&self, host: &str) -> Result<Scheme> {
+        let url = format!("https://{host}/v2/");
+        let clock = RequestClock::start(host, self.options.timeout, 0);
+        let probe = self.http.head(&url).send();
+        let answer = tokio::time::timeout_at(clock.deadline(0), probe)
+            .await
+            .map_err(|_| clock.exceeded(&format!("HEAD {url}"), 0))?;
+        match answer {
+            Ok(_) => Ok(Scheme::Https),
+            Err(e) if peer_does_not_speak_tls(&e) => Ok(Scheme::Http),
+            Err(e) if is_refused(&e) => Err(refused(host)),
+            Err(e) if e.is_timeout() => Err(clock.exceeded(&format!("HEAD {url}"), 0)),
+            Err(e) => Err(transport_error(host, e)),
+        }
+    }
+
+    /// The origin (scheme, host, port) a repository's credentials and tokens are bound to:
+    /// the scheme is the one actually chosen for its registry.
+    async fn registry_origin(&self, repository: &Repository) -> Result<url::Origin> {
+        let host = repository.api_host();
+        origin(self.scheme(host).await?, host)
     }
 
     /// Sends a request built by `build`, answering an authentication challenge once.
+    ///
+    /// Each attempt must bring the response headers within its total deadline
+    /// ([`deadline_for`] the bytes it uploads); [`read_body`] holds the body to the same
+    /// deadline, counted from the same start.
     ///
     /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`).
     /// Only requests to the registry's own origin carry its credentials or tokens: a
@@ -110,7 +274,7 @@ impl Transport {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response> {
         let registry = repository.api_host();
-        let registry_origin = self.registry_origin(repository)?;
+        let registry_origin = self.registry_origin(repository).await?;
         let scope = scope_for(repository, &access);
         let to_registry = build(&self.http)
             .build()
@@ -125,16 +289,25 @@ impl Transport {
         loop {
             attempt += 1;
             let request = self.request_for(registry, &registry_origin, &build, &authorization)?;
-            let response = match self.http.execute(request).await {
+            let what = format!("{} {}", request.method(), request.url());
+            let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
+            let sent = tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
+                .await
+                .map_err(|_| clock.exceeded(&what, 0))?;
+            let mut response = match sent {
                 Ok(r) => r,
+                // Nothing listens there: on loopback that will not change in a second.
+                Err(e) if is_refused(&e) && is_loopback(registry) => return Err(refused(registry)),
                 // A refused or reset connection is worth another try; a registry that let
                 // a request time out has already had --timeout to answer.
                 Err(e) if attempt < MAX_ATTEMPTS && e.is_connect() && !e.is_timeout() => {
                     tokio::time::sleep(backoff(attempt)).await;
                     continue;
                 }
+                Err(e) if e.is_timeout() => return Err(clock.exceeded(&what, 0)),
                 Err(e) => return Err(transport_error(registry, e)),
             };
+            response.extensions_mut().insert(clock);
             match response.status() {
                 // reqwest follows redirects itself: the final URL may be another host.
                 StatusCode::UNAUTHORIZED if response.url().origin() != registry_origin => {
@@ -261,6 +434,7 @@ impl Transport {
                     service.as_deref(),
                     scope,
                     credential.as_ref(),
+                    deadline_for(self.options.timeout, 0),
                 )
                 .await?;
                 Some(format!("Bearer {token}"))
@@ -288,7 +462,23 @@ fn scope_for(repository: &Repository, access: &Access) -> Vec<String> {
     }
 }
 
-/// localhost, 127.0.0.0/8 and ::1 are reached over plain HTTP, as docker and crane do.
+/// The origin of `scheme://host`.
+fn origin(scheme: Scheme, host: &str) -> Result<url::Origin> {
+    let url = format!("{}://{host}/", scheme.as_str());
+    Ok(url::Url::parse(&url)
+        .with_context(|| format!("invalid registry address {url:?}"))?
+        .origin())
+}
+
+fn upload_size(request: &reqwest::Request) -> u64 {
+    request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .map_or(0, |b| b.len() as u64)
+}
+
+/// localhost, 127.0.0.0/8 and ::1: tried over HTTPS first, then plain HTTP, as docker
+/// and crane do.
 pub fn is_loopback(host_and_port: &str) -> bool {
     let host = if let Some(rest) = host_and_port.strip_prefix('[') {
         rest.split(']').next().unwrap_or(rest)
@@ -341,6 +531,54 @@ fn challenge_from_another_origin(
     )
 }
 
+/// The errors beneath `error`, including those an `io::Error` wraps (which its
+/// `source()` skips: hyper-rustls nests rustls's error two `io::Error`s deep).
+fn causes(error: &reqwest::Error) -> Vec<&(dyn std::error::Error + 'static)> {
+    let mut found = Vec::new();
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        found.push(cause);
+        next = match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
+    }
+    found
+}
+
+fn io_error_kinds(error: &reqwest::Error) -> impl Iterator<Item = std::io::ErrorKind> + '_ {
+    causes(error)
+        .into_iter()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>().map(|io| io.kind()))
+}
+
+fn rustls_errors(error: &reqwest::Error) -> impl Iterator<Item = &rustls::Error> + '_ {
+    causes(error)
+        .into_iter()
+        .filter_map(|c| c.downcast_ref::<rustls::Error>())
+}
+
+fn is_refused(error: &reqwest::Error) -> bool {
+    error.is_connect() && io_error_kinds(error).any(|k| k == std::io::ErrorKind::ConnectionRefused)
+}
+
+/// The server answered a TLS ClientHello with bytes that are not TLS (a plain-HTTP
+/// server's `400 Bad Request`), or hung up without a TLS alert.
+fn peer_does_not_speak_tls(error: &reqwest::Error) -> bool {
+    let not_tls = rustls_errors(error).any(|e| matches!(e, rustls::Error::InvalidMessage(_)));
+    let hung_up = io_error_kinds(error).any(|k| k == std::io::ErrorKind::UnexpectedEof);
+    error.is_connect() && (not_tls || hung_up)
+}
+
+fn refused(registry: &str) -> anyhow::Error {
+    anyhow!(
+        "cannot reach registry {registry}: connection refused, nothing listens there (is the registry running, on this port?)"
+    )
+}
+
 fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
     // reqwest's message names the URL; the chain below it says what failed.
     let mut message = format!("cannot reach registry {registry}: {error}");
@@ -353,28 +591,52 @@ fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
     if message.contains("InvalidContentType") || message.contains("corrupt message") {
         message.push_str(" (the registry may serve plain HTTP: try --plain-http)");
     }
+    if rustls_errors(&error).any(|e| matches!(e, rustls::Error::InvalidCertificate(_))) {
+        message.push_str(
+            " (the registry's TLS certificate is not trusted; for a registry with a self-signed certificate pass --insecure)",
+        );
+    }
     anyhow!(message)
 }
 
-/// Reads a response body, refusing more than `limit` bytes.
+/// What [`read_body`] refuses when a body is longer than its limit.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OverLimit(String);
+
+/// Reads a response body, refusing more than `limit` bytes ([`OverLimit`]), failing when
+/// nothing arrives for `--timeout` or when the request's total deadline for the bytes
+/// announced (`Content-Length`, else `limit`) passes.
 pub async fn read_body(mut response: Response, limit: u64, what: &str) -> Result<Bytes> {
     if let Some(length) = response.content_length() {
         if length > limit {
-            bail!("{what} is {length} bytes, over the {limit}-byte limit");
+            let message = format!("{what} is {length} bytes, over the {limit}-byte limit");
+            return Err(OverLimit(message).into());
         }
     }
+    let expected = response.content_length().unwrap_or(limit);
+    let clock = response.extensions().get::<RequestClock>().cloned();
     let mut body = BytesMut::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .with_context(|| format!("reading {what}"))?
-    {
+    loop {
+        let next = match &clock {
+            Some(clock) => {
+                let idle = tokio::time::timeout(clock.timeout, response.chunk());
+                tokio::time::timeout_at(clock.deadline(expected), idle)
+                    .await
+                    .map_err(|_| clock.exceeded(&format!("reading {what}"), expected))?
+                    .map_err(|_| clock.went_silent(&format!("reading {what}")))?
+            }
+            None => response.chunk().await,
+        };
+        let Some(chunk) = next.with_context(|| format!("reading {what}"))? else {
+            return Ok(body.freeze());
+        };
         if (body.len() + chunk.len()) as u64 > limit {
-            bail!("{what} is over the {limit}-byte limit");
+            let message = format!("{what} is over the {limit}-byte limit");
+            return Err(OverLimit(message).into());
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body.freeze())
 }
 
 #[derive(Deserialize)]
@@ -425,6 +687,9 @@ pub async fn error_from_response(response: Response, what: &str) -> anyhow::Erro
             " (log in with `docker login`, or check the credentials in DOCKER_CONFIG or REGISTRY_AUTH_FILE)"
         }
         StatusCode::FORBIDDEN => " (the credentials do not allow this)",
+        StatusCode::BAD_REQUEST if said.contains("HTTP request to an HTTPS server") => {
+            " (the registry speaks HTTPS: drop --plain-http)"
+        }
         _ => "",
     };
     let message = format!("{what}: registry said {said}{hint}");
@@ -461,11 +726,12 @@ mod tests {
     }
 
     fn authorization_sent_to(transport: &Transport, registry: &str, url: &str) -> Option<String> {
-        let repository = Repository {
-            registry: registry.into(),
-            name: "app".into(),
+        let scheme = if is_loopback(registry) {
+            Scheme::Http
+        } else {
+            Scheme::Https
         };
-        let origin = transport.registry_origin(&repository).unwrap();
+        let origin = origin(scheme, registry).unwrap();
         let request = transport
             .request_for(
                 registry,
@@ -494,9 +760,85 @@ mod tests {
             ("ghcr.io", "https://ghcr.io.other.example/v2/"),
             ("127.0.0.1:5000", "http://127.0.0.1:5001/v2/app/"),
             ("127.0.0.1:5000", "http://localhost:5000/v2/app/"),
+            ("127.0.0.1:5000", "https://127.0.0.1:5000/v2/app/"),
         ] {
             assert_eq!(sent(registry, url), None, "{registry} -> {url}");
         }
+    }
+
+    #[test]
+    fn loopback_tries_https_first_unless_plain_http_is_forced() {
+        let options = TransportOptions::default();
+        let forced = TransportOptions {
+            plain_http: true,
+            ..TransportOptions::default()
+        };
+        assert_eq!(
+            scheme_policy(&options, "127.0.0.1:5000"),
+            SchemePolicy::HttpsThenHttp
+        );
+        assert_eq!(
+            scheme_policy(&options, "ghcr.io"),
+            SchemePolicy::Always(Scheme::Https)
+        );
+        for host in ["127.0.0.1:5000", "ghcr.io"] {
+            assert_eq!(
+                scheme_policy(&forced, host),
+                SchemePolicy::Always(Scheme::Http)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_registrys_scheme_is_probed_once_even_under_concurrency() {
+        let schemes = Schemes::default();
+        let probes = std::sync::atomic::AtomicUsize::new(0);
+        let probe = || async {
+            probes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(Scheme::Http)
+        };
+        let (a, b) = tokio::join!(
+            schemes.get_or_probe("127.0.0.1:5000", probe),
+            schemes.get_or_probe("127.0.0.1:5000", probe)
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (Scheme::Http, Scheme::Http));
+        let later = schemes.get_or_probe("127.0.0.1:5000", || async { Ok(Scheme::Https) });
+        assert_eq!(later.await.unwrap(), Scheme::Http, "remembered");
+        assert_eq!(probes.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let other = schemes.get_or_probe("localhost:6000", || async { Ok(Scheme::Https) });
+        assert_eq!(other.await.unwrap(), Scheme::Https, "per registry");
+    }
+
+    #[tokio::test]
+    async fn a_failed_probe_is_not_remembered() {
+        let schemes = Schemes::default();
+        let failed = schemes.get_or_probe("localhost:1", || async { anyhow::bail!("refused") });
+        assert!(failed.await.is_err());
+        let next = schemes.get_or_probe("localhost:1", || async { Ok(Scheme::Https) });
+        assert_eq!(next.await.unwrap(), Scheme::Https);
+    }
+
+    #[test]
+    fn the_total_deadline_grows_a_second_per_mib() {
+        let timeout = Duration::from_secs(60);
+        assert_eq!(deadline_for(timeout, 0), timeout);
+        assert_eq!(
+            deadline_for(timeout, 1024),
+            timeout + Duration::from_nanos(976_562)
+        );
+        assert_eq!(
+            deadline_for(timeout, 400 * 1024 * 1024),
+            Duration::from_secs(60 + 400)
+        );
+        assert_eq!(
+            deadline_for(Duration::from_secs(1), 4 * 1024 * 1024 + 512 * 1024),
+            Duration::from_millis(5_500)
+        );
+        assert!(
+            deadline_for(timeout, u64::MAX) > Duration::from_secs(1 << 40),
+            "no overflow"
+        );
     }
 
     #[test]

@@ -1,0 +1,227 @@
+//! The transport against registries that drip, refuse and speak TLS on loopback: every
+//! request has a total deadline, a refused loopback port fails at once, and a loopback
+//! registry is tried over HTTPS first, then plain HTTP, once per run.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::hostile::{Hostile, Reply};
+use common::registry::{free_port, Registry};
+use common::*;
+use ocx::digest::Digest;
+use ocx::manifest::{OCI_CONFIG, OCI_MANIFEST};
+
+const CONFIG: &str =
+    r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+
+fn manifest() -> String {
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{OCI_CONFIG}","digest":"{}","size":{}}},"layers":[]}}"#,
+        Digest::sha256_of(CONFIG.as_bytes()),
+        CONFIG.len()
+    )
+}
+
+/// A registry serving one image as ADDR/app:1, its manifest reply shaped by `shape`.
+fn image_registry(shape: impl Fn(Reply) -> Reply + Send + Sync + 'static) -> Hostile {
+    registry_serving(manifest(), shape)
+}
+
+fn registry_serving(
+    manifest: String,
+    shape: impl Fn(Reply) -> Reply + Send + Sync + 'static,
+) -> Hostile {
+    runtime().block_on(Hostile::start(move |request| {
+        if request.path == "/v2/app/manifests/1" {
+            shape(Reply::ok(OCI_MANIFEST, manifest.clone()))
+        } else if request.path.starts_with("/v2/app/blobs/") {
+            Reply::ok("application/octet-stream", CONFIG)
+        } else {
+            Reply::not_found()
+        }
+    }))
+}
+
+/// Runs ocx, killing it after `limit` so that a regression fails instead of hanging.
+fn ocx_within(limit: Duration, args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocx"))
+        .args(args)
+        .env("DOCKER_CONFIG", tempfile::tempdir().unwrap().path())
+        .env_remove("REGISTRY_AUTH_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running ocx");
+    while child.try_wait().unwrap().is_none() && started.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    (output, started.elapsed())
+}
+
+/// A manifest that would take 10 s to arrive, a byte at a time, each byte well within
+/// the 1 s idle timeout.
+fn ten_second_drip() -> Duration {
+    Duration::from_secs(10) / manifest().len() as u32
+}
+
+fn assert_deadline_error(output: &Output, elapsed: Duration, registry: &Hostile, what: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "{elapsed:?}: {err}");
+    // The deadline is 1 s; process start and a loaded machine get the rest.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}: {err}");
+    for needle in [registry.addr.as_str(), what, "deadline", "--timeout"] {
+        assert!(err.contains(needle), "{needle:?} in {err}");
+    }
+}
+
+#[test]
+fn a_manifest_body_dripped_slowly_fails_at_the_total_deadline() {
+    let every = ten_second_drip();
+    let registry = image_registry(move |reply| reply.drip_body(every));
+    let reference = format!("{}/app:1", registry.addr);
+    let args = ["--timeout", "1", "describe", &reference, "--no-sbom"];
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &args);
+    assert_deadline_error(&output, elapsed, &registry, "manifest");
+}
+
+#[test]
+fn response_headers_dripped_slowly_fail_at_the_total_deadline() {
+    let every = ten_second_drip();
+    let registry = image_registry(move |reply| reply.drip_everything(every));
+    let reference = format!("{}/app:1", registry.addr);
+    let args = ["--timeout", "1", "describe", &reference, "--no-sbom"];
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &args);
+    assert_deadline_error(&output, elapsed, &registry, "/v2/app/manifests/1");
+}
+
+#[test]
+fn a_body_that_stops_arriving_fails_at_the_idle_timeout() {
+    // 2 MiB of manifest gives a total deadline of 3 s, so the idle timeout (1 s after the
+    // first byte) is what must end the read.
+    let padded = manifest().replacen(
+        '{',
+        &format!("{{\"annotations\":{{\"pad\":\"{}\"}},", "x".repeat(2 << 20)),
+        1,
+    );
+    let registry = registry_serving(padded, |reply| reply.drip_body(Duration::from_secs(5)));
+    let reference = format!("{}/app:1", registry.addr);
+    let args = ["--timeout", "1", "describe", &reference, "--no-sbom"];
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}: {err}");
+    assert!(
+        err.contains(&registry.addr) && err.contains("nothing arrived for 1 s (--timeout)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_honest_registry_within_the_deadline_is_read() {
+    let registry = image_registry(|reply| reply);
+    let reference = format!("{}/app:1", registry.addr);
+    let out = ocx_ok(&["--timeout", "1", "describe", &reference, "--no-sbom"]);
+    assert!(out.contains("linux/amd64"), "{out}");
+}
+
+#[test]
+fn a_refused_connection_on_loopback_fails_at_once() {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let reference = format!("{addr}/app:1");
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &["describe", &reference]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&addr) && err.contains("connection refused"),
+        "{err}"
+    );
+    // Only the path that does not retry says so; retries cost 600 ms of pauses alone,
+    // which a loaded machine's process start can match, so time only guards a hang.
+    assert!(err.contains("nothing listens"), "{err}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}: {err}");
+}
+
+#[test]
+fn a_plain_http_loopback_registry_is_probed_over_tls_once_per_run() {
+    let registry = image_registry(|reply| reply);
+    let reference = format!("{}/app:1", registry.addr);
+    let out = ocx_ok(&["describe", &reference]);
+    assert!(out.contains("linux/amd64"), "{out}");
+    assert!(registry.requests().len() > 2, "{:?}", registry.requests());
+    assert_eq!(
+        registry.tls_hellos(),
+        1,
+        "one HTTPS attempt, then plain HTTP"
+    );
+    ocx_ok(&["--plain-http", "describe", &reference]);
+    assert_eq!(registry.tls_hellos(), 1, "--plain-http never tries HTTPS");
+}
+
+/// A distribution registry serving HTTPS with a self-signed certificate, holding the
+/// samples (pushed with the certificate accepted).
+fn tls_registry() -> Registry {
+    let registry = Registry::start_tls();
+    ocx_ok(&[
+        "--insecure",
+        "generate",
+        "--samples",
+        &registry.reference("app"),
+    ]);
+    registry
+}
+
+#[test]
+fn a_loopback_registry_serving_https() {
+    let registry = tls_registry();
+    let reference = registry.reference("app:image");
+
+    let described = describe_json(&["--insecure", &reference]);
+    assert_eq!(described["reference"], reference.as_str(), "{described}");
+
+    let err = failing(&["describe", &reference]);
+    assert!(
+        err.contains("certificate") && err.contains("--insecure"),
+        "a certificate error, not a downgrade to plain HTTP: {err}"
+    );
+    assert!(!err.contains("HTTP request to an HTTPS server"), "{err}");
+
+    let err = failing(&["--plain-http", "--insecure", "describe", &reference]);
+    assert!(
+        err.contains("HTTP request to an HTTPS server") && err.contains("--plain-http"),
+        "{err}"
+    );
+    assert!(std::fs::read(registry.certificate()).is_ok());
+}
+
+#[test]
+fn credentials_reach_a_loopback_registry_over_the_https_it_speaks() {
+    let registry = Registry::start_tls_with_htpasswd("alice", "tls-pw-5521");
+    let config = tempfile::tempdir().unwrap();
+    let auth = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        "alice:tls-pw-5521",
+    );
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let reference = registry.reference("app:missing");
+    let env = [("DOCKER_CONFIG", config.path().to_str().unwrap())];
+
+    // Accepted credentials get past the challenge to the registry's own answer.
+    let output = ocx_with_env(&["--insecure", "describe", &reference], &env);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("MANIFEST_UNKNOWN"), "{err}");
+    assert!(!err.contains("tls-pw-5521"), "{err}");
+
+    let anonymous = failing(&["--insecure", "describe", &reference]);
+    assert!(anonymous.contains("401"), "{anonymous}");
+}
