@@ -17,7 +17,7 @@ use ocx::manifest::Descriptor;
 use ocx::reference::{ManifestRef, Repository, Target};
 use ocx::sample;
 use ocx::source::Referrers;
-use ocx::source::{FetchedManifest, Session, Source};
+use ocx::source::{BlobStream, FetchedManifest, Session, Source};
 use serde_json::{json, Value};
 
 const PROVIDER: &str = "application/vnd.opentofu.provider";
@@ -439,6 +439,12 @@ impl Source for Elsewhere {
     }
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> anyhow::Result<()> {
         self.inner.blob_put(descriptor, bytes).await
+    }
+    async fn blob_reader(&self, descriptor: &Descriptor) -> anyhow::Result<BlobStream> {
+        self.inner.blob_reader(descriptor).await
+    }
+    async fn blob_put_stream(&self, blob: BlobStream) -> anyhow::Result<()> {
+        self.inner.blob_put_stream(blob).await
     }
     async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> anyhow::Result<bool> {
         self.inner.blob_mount(descriptor, from).await

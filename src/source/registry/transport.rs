@@ -100,7 +100,8 @@ impl Transport {
 
     /// Sends a request built by `build`, answering an authentication challenge once.
     ///
-    /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`).
+    /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`; a
+    /// streamed body, which cannot be sent twice, goes through [`Transport::send_once`]).
     /// Only requests to the registry's own origin carry its credentials or tokens: a
     /// `Link` page or redirect target elsewhere gets none, and cannot ask for them.
     pub async fn send(
@@ -170,8 +171,7 @@ impl Transport {
         }
     }
 
-    /// The request `build` makes, with `authorization` only when it goes to the
-    /// registry's origin: the one place credentials are attached.
+    /// The request `build` makes, [`authorize`]d.
     fn request_for(
         &self,
         registry: &str,
@@ -179,19 +179,34 @@ impl Transport {
         build: &impl Fn(&reqwest::Client) -> RequestBuilder,
         authorization: &Option<String>,
     ) -> Result<reqwest::Request> {
-        let mut request = build(&self.http)
+        let request = build(&self.http)
             .build()
             .map_err(|e| transport_error(registry, e))?;
-        if let Some(header) = authorization {
-            if request.url().origin() == *registry_origin {
-                let mut value = HeaderValue::from_str(header).map_err(|_| {
-                    anyhow!("the credentials for {registry} are not a valid HTTP header value")
-                })?;
-                value.set_sensitive(true);
-                request.headers_mut().insert(AUTHORIZATION, value);
-            }
-        }
-        Ok(request)
+        authorize(request, registry, registry_origin, authorization)
+    }
+
+    /// Sends a request whose body can be sent only once (a stream), so it is never
+    /// retried: it carries the authorization already obtained for the scope (the upload
+    /// session it belongs to was opened with it), and whatever the registry answers,
+    /// even a 401 or a 503, is returned as is.
+    pub async fn send_once(
+        &self,
+        repository: &Repository,
+        access: Access,
+        build: impl FnOnce(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Response> {
+        let registry = repository.api_host();
+        let registry_origin = self.registry_origin(repository)?;
+        let scope = scope_for(repository, &access);
+        let authorization = self.cached_or_proactive_header(registry, &scope).await?;
+        let request = build(&self.http)
+            .build()
+            .map_err(|e| transport_error(registry, e))?;
+        let request = authorize(request, registry, &registry_origin, &authorization)?;
+        self.http
+            .execute(request)
+            .await
+            .map_err(|e| transport_error(registry, e))
     }
 
     /// The header cached for this scope, or one fetched now when the registry's challenge
@@ -274,6 +289,26 @@ impl Transport {
         }
         Ok(header)
     }
+}
+
+/// `request` with `authorization` only when it goes to the registry's origin: the one
+/// place credentials are attached.
+fn authorize(
+    mut request: reqwest::Request,
+    registry: &str,
+    registry_origin: &url::Origin,
+    authorization: &Option<String>,
+) -> Result<reqwest::Request> {
+    if let Some(header) = authorization {
+        if request.url().origin() == *registry_origin {
+            let mut value = HeaderValue::from_str(header).map_err(|_| {
+                anyhow!("the credentials for {registry} are not a valid HTTP header value")
+            })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+    Ok(request)
 }
 
 fn scope_for(repository: &Repository, access: &Access) -> Vec<String> {
