@@ -240,6 +240,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_copy_within_a_budget_of_one_request_does_not_wait_for_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = crate::source::budget(1);
+        let layout = Arc::new(LayoutSource::open_or_create(&dir.path().join("from")).unwrap());
+        crate::sample::write_all(layout.as_ref()).await.unwrap();
+        let from = crate::source::Limited::new(layout, Arc::clone(&budget));
+        let to_layout = LayoutSource::open_or_create(&dir.path().join("to")).unwrap();
+        let to: Arc<dyn Source> =
+            Arc::new(crate::source::Limited::new(Arc::new(to_layout), budget));
+        let image = from
+            .manifest_get(&ManifestRef::Tag("image".into()))
+            .await
+            .unwrap();
+
+        let copier = Copier::new(to, 1);
+        let copy = copier.manifest(&from, &image);
+        tokio::time::timeout(std::time::Duration::from_secs(30), copy)
+            .await
+            .expect("the copy does not wait for a permit its own read holds")
+            .unwrap();
+        assert!(copier.stats().blobs_copied > 0);
+    }
+
+    #[tokio::test]
     async fn copies_a_tree_between_layouts_once_and_then_finds_it_present() {
         let dir = tempfile::tempdir().unwrap();
         let from = LayoutSource::open_or_create(&dir.path().join("from")).unwrap();
