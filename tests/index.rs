@@ -1259,3 +1259,67 @@ fn a_layer_reaches_the_layout_while_the_registry_is_still_sending_it() {
     let copied = std::fs::read(layout_blob_file(&layout, &descriptor.digest)).unwrap();
     assert!(copied == layer, "the layout's copy differs");
 }
+
+/// The size of the largest upload in progress in distribution's storage
+/// (`.../repositories/NAME/_uploads/ID/data`).
+fn largest_upload(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                largest_upload(&path)
+            } else if path.ends_with("data") && path.to_string_lossy().contains("/_uploads/") {
+                entry.metadata().map(|m| m.len()).unwrap_or(0)
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_layer_reaches_the_destination_registry_while_the_source_is_still_sending_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let layer = noise(BIG_LAYER, 5);
+    let descriptor = layer_descriptor(&layer);
+    let destination = Registry::start();
+    let half = BIG_LAYER / 2;
+    // As for a layout destination: the second half only once the first is uploaded.
+    let uploaded_while_sending = Arc::new(AtomicBool::new(false));
+    let gate: Arc<common::hostile::Gate> = {
+        let (storage, seen) = (
+            destination.storage().to_path_buf(),
+            uploaded_while_sending.clone(),
+        );
+        Arc::new(move || {
+            // distribution buffers a little of what it receives before writing it.
+            let uploaded = largest_upload(&storage) >= half as u64 / 2;
+            seen.fetch_or(uploaded, Ordering::SeqCst);
+            uploaded
+        })
+    };
+    let served = Arc::new(layer.clone());
+    let (source, image) = registry_with_layer(descriptor.clone(), move || {
+        common::hostile::Reply::gated(
+            served[..half].to_vec(),
+            served[half..].to_vec(),
+            gate.clone(),
+        )
+    });
+    succeeding(&[
+        "index",
+        "create",
+        &destination.reference("app:1"),
+        &format!("{}/app@{image}", source.addr),
+    ]);
+    assert!(
+        uploaded_while_sending.load(Ordering::SeqCst),
+        "the layer was held until its last byte arrived"
+    );
+    assert_eq!(registry_blob(&destination, "app", &descriptor), layer);
+}

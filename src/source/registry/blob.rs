@@ -1,5 +1,6 @@
 //! Blob verbs: GET and HEAD /v2/NAME/blobs/DIGEST (whole or streamed), the two-step
-//! upload (POST then PUT with the digest; the PUT's body whole or streamed), and the cross-repository mount (POST ?mount=DIGEST&from=NAME).
+//! upload (POST then PUT with the digest; the PUT's body whole or streamed), and the
+//! cross-repository mount (POST ?mount=DIGEST&from=NAME).
 
 use std::sync::{Arc, Mutex};
 
