@@ -2,8 +2,8 @@
 //! children, recursively) from one source into another, by digest.
 //!
 //! What the destination already holds is skipped (one HEAD each), a blob is mounted when
-//! both sources are repositories of the same registry, and otherwise fetched, verified
-//! and uploaded. Children are stored before their parents, because registries refuse an
+//! both sources are repositories of the same registry, and otherwise streamed from one
+//! to the other, verified as it passes, so that memory does not grow with layer size. Children are stored before their parents, because registries refuse an
 //! index or image whose references they do not hold. A blob or manifest shared by several
 //! parents is transferred once; the others wait for it.
 
@@ -21,10 +21,6 @@ use crate::manifest::{Descriptor, Manifest};
 use crate::read::MAX_DEPTH;
 use crate::reference::{ManifestRef, Repository};
 use crate::source::{fetch_listed_manifest, FetchedManifest, Source};
-
-/// Blobs pass through memory on their way, so each is capped: a larger layer is refused
-/// with this limit named rather than exhausting memory.
-pub const MAX_COPY_BLOB_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// What a copy did, for the one-line summary a command prints.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,8 +47,8 @@ type Once = Arc<OnceCell<()>>;
 /// Copies into one destination, from any number of sources.
 pub struct Copier {
     to: Arc<dyn Source>,
-    /// Bounds the blobs in flight, whose bytes pass through memory between the read and
-    /// the write (requests themselves draw on the sources' budget).
+    /// Bounds the blobs in flight, each a read feeding a write a chunk at a time (requests
+    /// themselves draw on the sources' budget).
     blobs_in_flight: Semaphore,
     blobs: Mutex<HashMap<Digest, Once>>,
     manifests: Mutex<HashMap<Digest, Once>>,
@@ -192,9 +188,8 @@ impl Copier {
                 return Ok(());
             }
         }
-        check_copy_limit(descriptor)?;
-        let bytes = from.blob_get(descriptor, MAX_COPY_BLOB_BYTES).await?;
-        self.to.blob_put(descriptor, bytes).await?;
+        let blob = from.blob_reader(descriptor).await?;
+        self.to.blob_put_stream(blob).await?;
         self.counters.blobs_copied.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -205,20 +200,6 @@ impl Copier {
         (source.registry == destination.registry && source.name != destination.name)
             .then_some(source)
     }
-}
-
-fn check_copy_limit(descriptor: &Descriptor) -> Result<()> {
-    if descriptor.size > MAX_COPY_BLOB_BYTES {
-        bail!(
-            "blob {} ({}) is {} bytes, over the {MAX_COPY_BLOB_BYTES}-byte (1 GiB) limit for blobs \
-             ocx copies between sources, which pass through memory: copy that manifest into the \
-             target repository with skopeo or crane first, then name it by digest",
-            descriptor.digest,
-            descriptor.media_type,
-            descriptor.size
-        );
-    }
-    Ok(())
 }
 
 fn claim(map: &Mutex<HashMap<Digest, Once>>, digest: &Digest) -> Once {
@@ -245,25 +226,6 @@ mod tests {
     use crate::source::layout::LayoutSource;
 
     #[test]
-    fn blobs_over_the_copy_limit_are_refused_by_name() {
-        let huge = Descriptor::new(
-            crate::manifest::OCI_LAYER_TAR_GZIP,
-            Digest::sha256_of(b"x"),
-            MAX_COPY_BLOB_BYTES + 1,
-        );
-        let err = check_copy_limit(&huge).unwrap_err().to_string();
-        assert!(
-            err.contains(&huge.digest.to_string()) && err.contains("1 GiB"),
-            "{err}"
-        );
-        assert!(check_copy_limit(&Descriptor {
-            size: MAX_COPY_BLOB_BYTES,
-            ..huge
-        })
-        .is_ok());
-    }
-
-    #[test]
     fn foreign_layers_with_urls_are_not_copied() {
         let mut layer = Descriptor::new(
             "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
@@ -275,6 +237,32 @@ mod tests {
         assert!(is_non_distributable(&layer));
         layer.media_type = crate::manifest::OCI_LAYER_TAR_GZIP.into();
         assert!(!is_non_distributable(&layer));
+    }
+
+    #[tokio::test]
+    async fn a_copy_within_a_budget_of_one_request_does_not_wait_for_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = crate::source::budget(1);
+        let layout = Arc::new(LayoutSource::open_or_create(&dir.path().join("from")).unwrap());
+        crate::commands::generate::sample::write_all(layout.as_ref())
+            .await
+            .unwrap();
+        let from = crate::source::Limited::new(layout, Arc::clone(&budget));
+        let to_layout = LayoutSource::open_or_create(&dir.path().join("to")).unwrap();
+        let to: Arc<dyn Source> =
+            Arc::new(crate::source::Limited::new(Arc::new(to_layout), budget));
+        let image = from
+            .manifest_get(&ManifestRef::Tag("image".into()))
+            .await
+            .unwrap();
+
+        let copier = Copier::new(to, 1);
+        let copy = copier.manifest(&from, &image);
+        tokio::time::timeout(std::time::Duration::from_secs(30), copy)
+            .await
+            .expect("the copy does not wait for a permit its own read holds")
+            .unwrap();
+        assert!(copier.stats().blobs_copied > 0);
     }
 
     #[tokio::test]

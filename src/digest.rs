@@ -86,6 +86,38 @@ impl Digest {
     pub fn matches(&self, data: &[u8]) -> bool {
         self.recompute(data) == *self
     }
+
+    /// A hasher for this digest's algorithm, for content that arrives in pieces.
+    pub fn hasher(&self) -> Hasher {
+        match self.algorithm {
+            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            Algorithm::Sha512 => Hasher::Sha512(Sha512::new()),
+        }
+    }
+}
+
+/// Computes a digest over content fed to it piece by piece.
+#[derive(Clone)]
+pub enum Hasher {
+    Sha256(Sha256),
+    Sha512(Sha512),
+}
+
+impl Hasher {
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    pub fn finish(self) -> Digest {
+        let (algorithm, hex) = match self {
+            Hasher::Sha256(h) => (Algorithm::Sha256, to_hex(&h.finalize())),
+            Hasher::Sha512(h) => (Algorithm::Sha512, to_hex(&h.finalize())),
+        };
+        Digest { algorithm, hex }
+    }
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -179,6 +211,23 @@ mod tests {
         let d: Digest = format!("sha512:{}", "0".repeat(128)).parse().unwrap();
         let real = d.recompute(b"abc");
         assert!(real.to_string().starts_with("sha512:ddaf35a1"));
+    }
+
+    #[test]
+    fn hashing_in_pieces_gives_the_digest_of_the_whole() {
+        for whole in [
+            Digest::sha256_of(b"abcdef"),
+            format!("sha512:{}", "0".repeat(128))
+                .parse::<Digest>()
+                .unwrap()
+                .recompute(b"abcdef"),
+        ] {
+            let mut hasher = whole.hasher();
+            hasher.update(b"abc");
+            hasher.update(b"");
+            hasher.update(b"def");
+            assert_eq!(hasher.finish(), whole);
+        }
     }
 
     #[test]

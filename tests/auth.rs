@@ -229,3 +229,32 @@ mod bearer {
         assert!(!err.contains("wrong-password-5511"), "{err}");
     }
 }
+
+#[test]
+fn blobs_are_streamed_into_a_registry_that_asks_for_credentials() {
+    let (registry, dir) = authenticated_registry();
+    let config = docker_config(dir.path(), &registry, PASSWORD);
+    let (_layouts, layout) = sample_layout();
+    let target = registry.reference("private/copied:1");
+    let output = ocx_with_env(
+        &[
+            "index",
+            "create",
+            &target,
+            &format!("oci:{}:image", layout.display()),
+        ],
+        &[("DOCKER_CONFIG", &config)],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 blobs mounted, 2 copied"),
+        "{}",
+        stderr(&output)
+    );
+    let described = ocx_with_env(
+        &["describe", &target, "--json"],
+        &[("DOCKER_CONFIG", &config)],
+    );
+    assert!(described.status.success(), "{}", stderr(&described));
+    assert_no_secret(&stderr(&output));
+}

@@ -18,7 +18,7 @@ use ocx::manifest::annotations::OCX_ORIGIN;
 use ocx::manifest::{Descriptor, OCI_INDEX, OCI_MANIFEST};
 use ocx::reference::{ManifestRef, Repository, Target};
 use ocx::source::Referrers;
-use ocx::source::{FetchedManifest, Session, Source};
+use ocx::source::{BlobStream, FetchedManifest, Session, Source};
 use serde_json::{json, Value};
 
 fn tag(source: &dyn Source, descriptor: &Descriptor, name: &str) {
@@ -440,6 +440,12 @@ impl Source for Elsewhere {
     }
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> anyhow::Result<()> {
         self.inner.blob_put(descriptor, bytes).await
+    }
+    async fn blob_reader(&self, descriptor: &Descriptor) -> anyhow::Result<BlobStream> {
+        self.inner.blob_reader(descriptor).await
+    }
+    async fn blob_put_stream(&self, blob: BlobStream) -> anyhow::Result<()> {
+        self.inner.blob_put_stream(blob).await
     }
     async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> anyhow::Result<bool> {
         self.inner.blob_mount(descriptor, from).await
@@ -993,4 +999,330 @@ fn help_lists_the_index_commands() {
     }
     assert!(ocx_ok(&["index", "update", "--help"]).contains("--remove"));
     assert!(Path::new(&repo_root().join("man/ocx-index-create.1")).is_file());
+}
+
+/// Layers large enough that a copy holding them whole would show; small enough for tests.
+const BIG_LAYER: usize = 8 * 1024 * 1024;
+const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+
+/// Pseudo-random bytes (xorshift), different for each seed.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn layer_descriptor(layer: &[u8]) -> Descriptor {
+    Descriptor::new(OCI_LAYER_TAR, Digest::sha256_of(layer), layer.len() as u64)
+}
+
+/// An image's manifest bytes: a linux/amd64 config and the given layer.
+fn image_manifest(config: &Descriptor, layer: &Descriptor) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": config,
+        "layers": [layer],
+    }))
+    .unwrap()
+}
+
+/// Stores an image with one layer, `layer`, in `dest`, tagged `big`; returns the
+/// manifest's digest and the layer's descriptor.
+fn push_big_image(dest: &dyn Source, layer: &[u8]) -> (Digest, Descriptor) {
+    let descriptor = layer_descriptor(layer);
+    runtime().block_on(async {
+        let config = common::fixtures::platform_config(dest, "linux", "amd64")
+            .await
+            .unwrap();
+        dest.blob_put(&descriptor, Bytes::copy_from_slice(layer))
+            .await
+            .unwrap();
+        let manifest = Bytes::from(image_manifest(&config, &descriptor));
+        let digest = dest
+            .manifest_put(&ManifestRef::Tag("big".into()), OCI_MANIFEST, manifest)
+            .await
+            .unwrap();
+        (digest, descriptor)
+    })
+}
+
+/// A new layout at `path` holding an image whose layer is `layer`, tagged `big`.
+fn big_image_layout(path: &Path, layer: &[u8]) -> (Digest, Descriptor) {
+    let layout = ocx::source::layout::LayoutSource::open_or_create(path).unwrap();
+    push_big_image(&layout, layer)
+}
+
+fn layout_blob_file(layout: &Path, digest: &Digest) -> std::path::PathBuf {
+    layout.join("blobs/sha256").join(digest.hex())
+}
+
+/// The sizes of the `.ocx-tmp-*` files in a directory.
+fn temporary_file_sizes(dir: &Path) -> Vec<u64> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(".ocx-tmp-"))
+        .filter_map(|entry| entry.metadata().ok().map(|m| m.len()))
+        .collect()
+}
+
+/// The blob as the registry serves it, verified against its descriptor.
+fn registry_blob(registry: &Registry, repo: &str, descriptor: &Descriptor) -> Bytes {
+    let source = open_source(&registry.reference(&format!("{repo}:unused")));
+    runtime()
+        .block_on(source.blob_get(descriptor, u64::MAX))
+        .unwrap()
+}
+
+fn registry_has_blob(registry: &Registry, repo: &str, digest: &Digest) -> bool {
+    let source = open_source(&registry.reference(&format!("{repo}:unused")));
+    runtime()
+        .block_on(source.blob_head(digest))
+        .unwrap()
+        .is_some()
+}
+
+#[test]
+fn a_multi_megabyte_layer_is_copied_layout_to_registry_to_layout_and_registry() {
+    let layer = noise(BIG_LAYER, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("source");
+    let (image, descriptor) = big_image_layout(&layout, &layer);
+    let (first, second) = (Registry::start(), Registry::start());
+
+    let from_layout = format!("oci:{}:big", layout.display());
+    let (_, err) = succeeding(&["index", "create", &first.reference("app:1"), &from_layout]);
+    assert!(err.contains("0 blobs mounted, 2 copied"), "{err}");
+    assert_eq!(registry_blob(&first, "app", &descriptor), layer);
+
+    let in_first = format!("{}/app@{image}", first.addr);
+    let copy = dir.path().join("copy");
+    succeeding(&[
+        "index",
+        "create",
+        &format!("oci:{}:1", copy.display()),
+        &in_first,
+    ]);
+    let copied = std::fs::read(layout_blob_file(&copy, &descriptor.digest)).unwrap();
+    assert!(copied == layer, "the layout's copy differs");
+    assert_eq!(
+        temporary_file_sizes(&copy.join("blobs/sha256")),
+        Vec::<u64>::new()
+    );
+
+    let (_, err) = succeeding(&["index", "create", &second.reference("app:1"), &in_first]);
+    assert!(err.contains("0 blobs mounted, 2 copied"), "{err}");
+    assert_eq!(registry_blob(&second, "app", &descriptor), layer);
+}
+
+#[test]
+fn a_tampered_layout_layer_is_refused_by_digest_and_never_stored_in_the_registry() {
+    let layer = noise(BIG_LAYER, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("source");
+    let (_, descriptor) = big_image_layout(&layout, &layer);
+    let registry = Registry::start();
+    let from_layout = format!("oci:{}:big", layout.display());
+    let named = format!("oci:{}@{}", layout.display(), descriptor.digest);
+
+    let mut last_byte_flipped = layer.clone();
+    *last_byte_flipped.last_mut().unwrap() ^= 1;
+    let mut longer = layer.clone();
+    longer.push(0);
+    for (tampered, says) in [
+        (last_byte_flipped, "digest mismatch for blob"),
+        (longer, "size mismatch for blob"),
+    ] {
+        std::fs::write(layout_blob_file(&layout, &descriptor.digest), &tampered).unwrap();
+        let err = failing(&[
+            "index",
+            "create",
+            &registry.reference("app:1"),
+            &from_layout,
+        ]);
+        assert!(err.contains(&format!("{says} {named}")), "{err}");
+        assert!(!registry_has_blob(&registry, "app", &descriptor.digest));
+    }
+}
+
+/// A registry serving, as `app`, an image whose one layer is described by `layer` and
+/// answered by `layer_reply`.
+fn registry_with_layer(
+    layer: Descriptor,
+    layer_reply: impl Fn() -> common::hostile::Reply + Send + Sync + 'static,
+) -> (common::hostile::Hostile, Digest) {
+    use common::hostile::{Hostile, Reply};
+    let config = br#"{"architecture":"amd64","os":"linux"}"#;
+    let config_descriptor = Descriptor::new(
+        "application/vnd.oci.image.config.v1+json",
+        Digest::sha256_of(config),
+        config.len() as u64,
+    );
+    let manifest = image_manifest(&config_descriptor, &layer);
+    let digest = Digest::sha256_of(&manifest);
+    let served = digest.clone();
+    let hostile = runtime().block_on(Hostile::start(move |request| {
+        let path = request.path.as_str();
+        if path == format!("/v2/app/manifests/{served}") {
+            Reply::ok(OCI_MANIFEST, manifest.clone())
+                .header("Docker-Content-Digest", &served.to_string())
+        } else if path == format!("/v2/app/blobs/{}", config_descriptor.digest) {
+            Reply::ok("application/octet-stream", config.to_vec())
+        } else if path == format!("/v2/app/blobs/{}", layer.digest) {
+            layer_reply()
+        } else {
+            Reply::not_found()
+        }
+    }));
+    (hostile, digest)
+}
+
+#[test]
+fn wrong_bytes_from_a_registry_leave_nothing_in_the_layout() {
+    let layer = noise(BIG_LAYER, 3);
+    let descriptor = layer_descriptor(&layer);
+    let mut first_byte_flipped = layer.clone();
+    first_byte_flipped[0] ^= 1;
+    let mut longer = layer.clone();
+    longer.extend_from_slice(b"more");
+    for (served, says) in [
+        (first_byte_flipped, "digest mismatch for blob"),
+        (longer, "size mismatch for blob"),
+    ] {
+        let served = Arc::new(served);
+        let (registry, image) = registry_with_layer(descriptor.clone(), move || {
+            common::hostile::Reply::ok("application/octet-stream", served.to_vec())
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("copy");
+        let err = failing(&[
+            "index",
+            "create",
+            &format!("oci:{}:1", layout.display()),
+            &format!("{}/app@{image}", registry.addr),
+        ]);
+        let named = format!("{says} {}/app@{}", registry.addr, descriptor.digest);
+        assert!(err.contains(&named), "{err}");
+        assert!(!layout_blob_file(&layout, &descriptor.digest).exists());
+        assert_eq!(
+            temporary_file_sizes(&layout.join("blobs/sha256")),
+            Vec::<u64>::new()
+        );
+    }
+}
+
+#[test]
+fn a_layer_reaches_the_layout_while_the_registry_is_still_sending_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let layer = noise(BIG_LAYER, 4);
+    let descriptor = layer_descriptor(&layer);
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("copy");
+    let half = BIG_LAYER / 2;
+    // The registry sends the second half only once the first is being written: a copy
+    // that holds the layer until its last byte waits for the gate's timeout instead.
+    let written_while_sending = Arc::new(AtomicBool::new(false));
+    let gate: Arc<common::hostile::Gate> = {
+        let (blobs, seen) = (layout.join("blobs/sha256"), written_while_sending.clone());
+        Arc::new(move || {
+            let written = temporary_file_sizes(&blobs)
+                .iter()
+                .any(|&size| size >= half as u64);
+            seen.fetch_or(written, Ordering::SeqCst);
+            written
+        })
+    };
+    let served = Arc::new(layer.clone());
+    let (registry, image) = registry_with_layer(descriptor.clone(), move || {
+        common::hostile::Reply::gated(
+            served[..half].to_vec(),
+            served[half..].to_vec(),
+            gate.clone(),
+        )
+    });
+    succeeding(&[
+        "index",
+        "create",
+        &format!("oci:{}:1", layout.display()),
+        &format!("{}/app@{image}", registry.addr),
+    ]);
+    assert!(
+        written_while_sending.load(Ordering::SeqCst),
+        "the layer was held until its last byte arrived"
+    );
+    let copied = std::fs::read(layout_blob_file(&layout, &descriptor.digest)).unwrap();
+    assert!(copied == layer, "the layout's copy differs");
+}
+
+/// The size of the largest upload in progress in distribution's storage
+/// (`.../repositories/NAME/_uploads/ID/data`).
+fn largest_upload(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                largest_upload(&path)
+            } else if path.ends_with("data") && path.to_string_lossy().contains("/_uploads/") {
+                entry.metadata().map(|m| m.len()).unwrap_or(0)
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_layer_reaches_the_destination_registry_while_the_source_is_still_sending_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let layer = noise(BIG_LAYER, 5);
+    let descriptor = layer_descriptor(&layer);
+    let destination = Registry::start();
+    let half = BIG_LAYER / 2;
+    // As for a layout destination: the second half only once the first is uploaded.
+    let uploaded_while_sending = Arc::new(AtomicBool::new(false));
+    let gate: Arc<common::hostile::Gate> = {
+        let (storage, seen) = (
+            destination.storage().to_path_buf(),
+            uploaded_while_sending.clone(),
+        );
+        Arc::new(move || {
+            // distribution buffers a little of what it receives before writing it.
+            let uploaded = largest_upload(&storage) >= half as u64 / 2;
+            seen.fetch_or(uploaded, Ordering::SeqCst);
+            uploaded
+        })
+    };
+    let served = Arc::new(layer.clone());
+    let (source, image) = registry_with_layer(descriptor.clone(), move || {
+        common::hostile::Reply::gated(
+            served[..half].to_vec(),
+            served[half..].to_vec(),
+            gate.clone(),
+        )
+    });
+    succeeding(&[
+        "index",
+        "create",
+        &destination.reference("app:1"),
+        &format!("{}/app@{image}", source.addr),
+    ]);
+    assert!(
+        uploaded_while_sending.load(Ordering::SeqCst),
+        "the layer was held until its last byte arrived"
+    );
+    assert_eq!(registry_blob(&destination, "app", &descriptor), layer);
 }

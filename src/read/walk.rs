@@ -202,6 +202,12 @@ mod tests {
         async fn blob_put(&self, _: &Descriptor, _: Bytes) -> Result<()> {
             bail!("not used by the walk")
         }
+        async fn blob_reader(&self, _: &Descriptor) -> Result<crate::source::BlobStream> {
+            bail!("not used by the walk")
+        }
+        async fn blob_put_stream(&self, _: crate::source::BlobStream) -> Result<()> {
+            bail!("not used by the walk")
+        }
         async fn blob_mount(
             &self,
             _: &Descriptor,

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Semaphore;
 
-use super::{FetchedManifest, Referrers, Source};
+use super::{BlobStream, FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::reference::{ManifestRef, Repository};
@@ -81,6 +81,24 @@ impl Source for Limited {
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
         let _permit = self.permit().await?;
         self.inner.blob_put(descriptor, bytes).await
+    }
+
+    /// The permit is held until the stream is dropped, however long it is read for.
+    async fn blob_reader(&self, descriptor: &Descriptor) -> Result<BlobStream> {
+        let permit = Arc::clone(&self.budget).acquire_owned().await?;
+        Ok(self.inner.blob_reader(descriptor).await?.holding(permit))
+    }
+
+    async fn blob_put_stream(&self, blob: BlobStream) -> Result<()> {
+        // A copy's read already holds a permit of this budget for the whole upload, which
+        // counts as the same transfer. Taking a second could wait forever: every permit
+        // held by a read that waits for its upload.
+        let _permit = if blob.holds_permit_of(&self.budget) {
+            None
+        } else {
+            Some(self.permit().await?)
+        };
+        self.inner.blob_put_stream(blob).await
     }
 
     async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {

@@ -4,10 +4,12 @@
 //! Checks that do not depend on the backend (digest and size verification, size caps)
 //! live here so that both implementations apply them identically.
 
+mod blob_stream;
 pub mod layout;
 mod limited;
 pub mod registry;
 
+pub use blob_stream::BlobStream;
 pub use limited::{budget, Budget, Limited};
 
 use std::sync::Arc;
@@ -84,6 +86,14 @@ pub trait Source: Send + Sync {
 
     /// Stores a blob whose digest and size the descriptor gives.
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()>;
+
+    /// Opens a blob for reading as it arrives, verified on the way (see [`BlobStream`]):
+    /// for blobs too large to hold in memory, such as the layers a copy moves.
+    async fn blob_reader(&self, descriptor: &Descriptor) -> Result<BlobStream>;
+
+    /// Stores a blob as it streams in; nothing is stored unless the stream ends without
+    /// an error, which a [`BlobStream`] does only when its bytes match its descriptor.
+    async fn blob_put_stream(&self, blob: BlobStream) -> Result<()>;
 
     /// Links a blob that repository `from` of the same registry holds into this source
     /// without transferring it. `true`: mounted; `false`: not mounted, the caller copies.

@@ -31,6 +31,13 @@ enum Body {
         prefix: Vec<u8>,
         total: u64,
     },
+    /// `first`, then a wait until `open()` says so (or `GATE_WAIT` has passed), then
+    /// `rest`; with the Content-Length of both.
+    Gated {
+        first: Vec<u8>,
+        rest: Vec<u8>,
+        open: Arc<Gate>,
+    },
 }
 
 /// What of a reply is written one byte at a time, and how often.
@@ -40,6 +47,11 @@ enum Drip {
     /// The status line and headers too.
     Everything(Duration),
 }
+
+pub type Gate = dyn Fn() -> bool + Send + Sync;
+
+/// How long a gated body waits for its gate before it sends the rest anyway.
+pub const GATE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct Reply {
     status: String,
@@ -107,6 +119,16 @@ impl Reply {
     pub fn drip_everything(mut self, every: Duration) -> Reply {
         self.drip = Some(Drip::Everything(every));
         self
+    }
+
+    /// A 200 body sent in two parts: `rest` only once `open()` is true (see [`Body`]).
+    pub fn gated(first: Vec<u8>, rest: Vec<u8>, open: Arc<Gate>) -> Reply {
+        Reply {
+            status: "200 OK".into(),
+            headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+            body: Body::Gated { first, rest, open },
+            drip: None,
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -267,6 +289,21 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
                     return;
                 }
             }
+            Body::Gated { first, rest, open } => {
+                let mut out = head_bytes(
+                    &reply.status,
+                    &reply.headers,
+                    Some(first.len() + rest.len()),
+                );
+                out.extend_from_slice(&first);
+                if stream.write_all(&out).await.is_err() || stream.flush().await.is_err() {
+                    return;
+                }
+                wait_for(open.as_ref()).await;
+                if stream.write_all(&rest).await.is_err() {
+                    return;
+                }
+            }
             Body::Streamed { prefix, total } => {
                 let out = head_bytes(&reply.status, &reply.headers, None);
                 if stream.write_all(&out).await.is_ok() && stream.write_all(&prefix).await.is_ok() {
@@ -290,6 +327,13 @@ fn head_bytes(status: &str, headers: &[(String, String)], length: Option<usize>)
     }
     out.push_str("\r\n");
     out.into_bytes()
+}
+
+async fn wait_for(open: &Gate) {
+    let deadline = tokio::time::Instant::now() + GATE_WAIT;
+    while !open() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 async fn stream_filler(stream: &mut TcpStream, total: u64, written: &AtomicU64) {

@@ -201,6 +201,11 @@ impl Registry {
         false
     }
 
+    /// Where the server keeps its files (distribution: `data/docker/registry/v2/...`).
+    pub fn storage(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `127.0.0.1:PORT/NAME:TAG`.
     pub fn reference(&self, name_and_tag: &str) -> String {
         format!("{}/{name_and_tag}", self.addr)

@@ -13,6 +13,9 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::atomic_file;
 
@@ -40,7 +43,7 @@ impl LayoutFiles {
     /// Reads a regular file, at most `max + 1` bytes whatever its metadata says, so that a
     /// caller sees a file over its limit as longer than `max`. `None` when it does not exist.
     pub fn read_at_most(&self, relative: &Path, max: u64) -> Result<Option<Vec<u8>>> {
-        let Some(file) = self.open_regular(relative)? else {
+        let Some((file, _)) = self.open_regular(relative)? else {
             return Ok(None);
         };
         let mut bytes = Vec::new();
@@ -71,20 +74,8 @@ impl LayoutFiles {
         self.real.join(relative).symlink_metadata().is_ok()
     }
 
-    /// Writes a file whole, creating its directories.
-    pub fn write(&self, relative: &Path, bytes: &[u8]) -> Result<()> {
-        let shown = self.shown(relative);
-        let real = self
-            .resolve(relative)?
-            .ok_or_else(|| anyhow!("cannot write {}: it is a broken symlink", shown.display()))?;
-        if let Some(dir) = real.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the directory of {}", shown.display()))?;
-        }
-        atomic_file::write(&real, bytes).with_context(|| format!("writing {}", shown.display()))
-    }
-
-    fn open_regular(&self, relative: &Path) -> Result<Option<File>> {
+    /// Opens a regular file for reading, with its size. `None` when it does not exist.
+    pub fn open_regular(&self, relative: &Path) -> Result<Option<(File, u64)>> {
         let shown = self.shown(relative);
         let Some(real) = self.resolve(relative)? else {
             return Ok(None);
@@ -105,7 +96,50 @@ impl LayoutFiles {
             .metadata()
             .with_context(|| format!("reading {}", shown.display()))?;
         check_regular(metadata.file_type(), &shown)?;
-        Ok(Some(file))
+        Ok(Some((file, metadata.len())))
+    }
+
+    /// Writes a file whole, creating its directories.
+    pub fn write(&self, relative: &Path, bytes: &[u8]) -> Result<()> {
+        let real = self.writable(relative)?;
+        atomic_file::write(&real, bytes)
+            .with_context(|| format!("writing {}", self.shown(relative).display()))
+    }
+
+    /// Writes a file from chunks as they arrive, into a temporary file that becomes the
+    /// file only when the chunks end without an error (and is removed otherwise).
+    pub async fn write_stream(
+        &self,
+        relative: &Path,
+        mut chunks: impl Stream<Item = Result<Bytes>> + Unpin,
+    ) -> Result<()> {
+        let shown = self.shown(relative);
+        let writing = || format!("writing {}", shown.display());
+        let real = self.writable(relative)?;
+        let temporary = atomic_file::temp_file_beside(&real).with_context(writing)?;
+        let mut file = tokio::fs::File::from_std(temporary.as_file().try_clone()?);
+        while let Some(chunk) = chunks.next().await {
+            file.write_all(&chunk?).await.with_context(writing)?;
+        }
+        file.flush().await.with_context(writing)?;
+        file.sync_all().await.with_context(writing)?;
+        drop(file);
+        atomic_file::persist(temporary, &real)
+            .map_err(|e| e.error)
+            .with_context(writing)
+    }
+
+    /// The real path to write `relative` at, its directories created.
+    fn writable(&self, relative: &Path) -> Result<PathBuf> {
+        let shown = self.shown(relative);
+        let real = self
+            .resolve(relative)?
+            .ok_or_else(|| anyhow!("cannot write {}: it is a broken symlink", shown.display()))?;
+        if let Some(dir) = real.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the directory of {}", shown.display()))?;
+        }
+        Ok(real)
     }
 
     /// The real path of `relative`, checked to be inside the layout; parts that do not

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Mutex;
 
-use super::{FetchedManifest, Referrers, Source};
+use super::{BlobStream, FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::{annotations::REF_NAME, Descriptor, ImageIndex};
 use crate::reference::{ManifestRef, Repository, LAYOUT_PREFIX};
@@ -233,6 +233,14 @@ impl Source for LayoutSource {
 
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
         self.write_blob(descriptor, &bytes)
+    }
+
+    async fn blob_reader(&self, descriptor: &Descriptor) -> Result<BlobStream> {
+        blob::reader(self, descriptor)
+    }
+
+    async fn blob_put_stream(&self, blob: BlobStream) -> Result<()> {
+        blob::put_stream(self, blob).await
     }
 
     async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {

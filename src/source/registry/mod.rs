@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
-use super::{FetchedManifest, Referrers, Source};
+use super::{BlobStream, FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::reference::{ManifestRef, Repository};
@@ -74,6 +74,14 @@ impl Source for RegistrySource {
 
     async fn blob_put(&self, descriptor: &Descriptor, bytes: Bytes) -> Result<()> {
         blob::put(self, descriptor, bytes).await
+    }
+
+    async fn blob_reader(&self, descriptor: &Descriptor) -> Result<BlobStream> {
+        blob::reader(self, descriptor).await
+    }
+
+    async fn blob_put_stream(&self, blob: BlobStream) -> Result<()> {
+        blob::put_stream(self, blob).await
     }
 
     async fn blob_mount(&self, descriptor: &Descriptor, from: &Repository) -> Result<bool> {

@@ -264,7 +264,8 @@ impl Transport {
     /// ([`deadline_for`] the bytes it uploads); [`read_body`] holds the body to the same
     /// deadline, counted from the same start.
     ///
-    /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`).
+    /// `build` is called again for a retry, so it must be cheap (bodies are `Bytes`; a
+    /// streamed body, which cannot be sent twice, goes through [`Transport::send_once`]).
     /// Only requests to the registry's own origin carry its credentials or tokens: a
     /// `Link` page or redirect target elsewhere gets none, and cannot ask for them.
     pub async fn send(
@@ -343,8 +344,7 @@ impl Transport {
         }
     }
 
-    /// The request `build` makes, with `authorization` only when it goes to the
-    /// registry's origin: the one place credentials are attached.
+    /// The request `build` makes, [`authorize`]d.
     fn request_for(
         &self,
         registry: &str,
@@ -352,19 +352,36 @@ impl Transport {
         build: &impl Fn(&reqwest::Client) -> RequestBuilder,
         authorization: &Option<String>,
     ) -> Result<reqwest::Request> {
-        let mut request = build(&self.http)
+        let request = build(&self.http)
             .build()
             .map_err(|e| transport_error(registry, e))?;
-        if let Some(header) = authorization {
-            if request.url().origin() == *registry_origin {
-                let mut value = HeaderValue::from_str(header).map_err(|_| {
-                    anyhow!("the credentials for {registry} are not a valid HTTP header value")
-                })?;
-                value.set_sensitive(true);
-                request.headers_mut().insert(AUTHORIZATION, value);
-            }
+        authorize(request, registry, registry_origin, authorization)
+    }
+
+    /// Sends a request whose body can be sent only once (a stream), so it is never
+    /// retried: it carries the authorization already obtained for the scope (the upload
+    /// session it belongs to was opened with it), and whatever the registry answers,
+    /// even a 401 or a 503, is returned as is.
+    pub async fn send_once(
+        &self,
+        repository: &Repository,
+        access: Access,
+        build: impl FnOnce(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Response> {
+        let registry = repository.api_host();
+        let registry_origin = self.registry_origin(repository).await?;
+        let scope = scope_for(repository, &access);
+        let authorization = self.cached_or_proactive_header(registry, &scope).await?;
+        let request = build(&self.http)
+            .build()
+            .map_err(|e| transport_error(registry, e))?;
+        let request = authorize(request, registry, &registry_origin, &authorization)?;
+        let what = format!("{} {}", request.method(), request.url().path());
+        let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
+        match tokio::time::timeout_at(clock.deadline(0), self.http.execute(request)).await {
+            Ok(sent) => sent.map_err(|e| transport_error(registry, e)),
+            Err(_) => Err(clock.exceeded(&what, 0)),
         }
-        Ok(request)
     }
 
     /// The header cached for this scope, or one fetched now when the registry's challenge
@@ -450,6 +467,26 @@ impl Transport {
     }
 }
 
+/// `request` with `authorization` only when it goes to the registry's origin: the one
+/// place credentials are attached.
+fn authorize(
+    mut request: reqwest::Request,
+    registry: &str,
+    registry_origin: &url::Origin,
+    authorization: &Option<String>,
+) -> Result<reqwest::Request> {
+    if let Some(header) = authorization {
+        if request.url().origin() == *registry_origin {
+            let mut value = HeaderValue::from_str(header).map_err(|_| {
+                anyhow!("the credentials for {registry} are not a valid HTTP header value")
+            })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+    Ok(request)
+}
+
 fn scope_for(repository: &Repository, access: &Access) -> Vec<String> {
     let name = &repository.name;
     match access {
@@ -470,11 +507,21 @@ fn origin(scheme: Scheme, host: &str) -> Result<url::Origin> {
         .origin())
 }
 
+/// The bytes a request uploads: its body's, or for a streamed body its Content-Length.
 fn upload_size(request: &reqwest::Request) -> u64 {
+    let declared = || {
+        request
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+    };
     request
         .body()
         .and_then(reqwest::Body::as_bytes)
-        .map_or(0, |b| b.len() as u64)
+        .map(|b| b.len() as u64)
+        .or_else(declared)
+        .unwrap_or(0)
 }
 
 /// localhost, 127.0.0.0/8 and ::1: tried over HTTPS first, then plain HTTP, as docker
