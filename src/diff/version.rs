@@ -841,6 +841,17 @@ mod tests {
         assert_eq!(compare("pypi", "1.0", "not a version"), None);
     }
 
+    /// Maven's `ComparableVersion` is not transitive, and ocx orders as Maven does rather
+    /// than inventing an order of its own: a qualifier sorts before a list (`foo` <
+    /// `0-alpha`, which normalizes to `[[alpha]]`), alpha before the release (`0-alpha` <
+    /// ``), and an unknown qualifier after it (`foo` > ``). Found by the version_compare
+    /// fuzz target; pairs are all the diff compares, so nothing sorts by this order.
+    #[test]
+    fn maven_is_not_transitive() {
+        check_cases("maven", &[("foo", Less, "0-alpha"), ("0-alpha", Less, "")]);
+        check_cases("maven", &[("foo", Greater, "")]);
+    }
+
     #[test]
     fn maven_follows_comparable_version() {
         // Maven's ComparableVersion tests: qualifiers, then numbers.

@@ -1,0 +1,7 @@
+//! See `checks::sbom_spdx3` in tests/fuzz/checks.rs.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::sbom_spdx3(data));
