@@ -12,7 +12,7 @@ use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
-    let session = super::session(global, args.read.concurrency)?;
+    let session = super::session(global, args.read.limits.concurrency)?;
     let read = read(&session, &target, &args.read.options(true)).await?;
     if args.raw {
         write_stdout(&raw_documents(&read)?)?;

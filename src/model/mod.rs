@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+mod diff;
 mod sbom;
 
+pub use diff::*;
 pub use sbom::*;
 
 pub const SCHEMA_VERSION: u32 = 1;
