@@ -17,11 +17,15 @@ use crate::source::{Source, MAX_CONFIG_BYTES};
 pub async fn unified(old: &Read, new: &Read, diff: &Diff, context: usize) -> Result<String> {
     let old_description = old.describe("");
     let new_description = new.describe("");
-    let mut pairs = vec![(
-        "".to_string(),
-        &old_description.manifest,
-        &new_description.manifest,
-    )];
+    let mut pairs = Vec::new();
+    // Two images are their own scope; an index's own manifest comes first.
+    if diff.platforms.iter().all(|p| !p.address.is_empty()) {
+        pairs.push((
+            String::new(),
+            &old_description.manifest,
+            &new_description.manifest,
+        ));
+    }
     for platform in &diff.platforms {
         let (Some(o), Some(n)) = (&platform.old, &platform.new) else {
             continue;

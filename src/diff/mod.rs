@@ -150,9 +150,10 @@ impl<'o> Differ<'o> {
         new: &ManifestInfo,
     ) -> Compared {
         let mut c = self.collector(prefix, platform);
-        manifest_fields(&mut c, old, new);
         let both_indexes = old.manifests.is_some() && new.manifests.is_some();
+        manifest_fields(&mut c, old, new);
         if both_indexes {
+            c.map("annotations", DiffKind::Annotation, &old.annotations, &new.annotations);
             compare::build(&mut c, &old.build, &new.build);
         }
         let mut index_packages = ChangeSummary::default();
@@ -168,7 +169,9 @@ impl<'o> Differ<'o> {
                 below.absorb(self.scope(&scope_prefix, &pairing));
             }
         }
-        let mut compared = self.finish(c, below, old, new);
+        // Platforms left out by --platform may be what changed the index's digest.
+        let explain_digest = self.options.platforms.is_empty();
+        let mut compared = self.finish(c, below, old, new, explain_digest);
         compared.index_packages.add(&index_packages);
         compared
     }
@@ -229,6 +232,7 @@ impl<'o> Differ<'o> {
         } else {
             let mut c = self.collector(prefix, Some(&pairing.key));
             manifest_fields(&mut c, old, new);
+            c.map("annotations", DiffKind::Annotation, &old.annotations, &new.annotations);
             if let (Some(o), Some(n)) = (&old.config, &new.config) {
                 compare::config(&mut c, o, n);
             }
@@ -238,7 +242,7 @@ impl<'o> Differ<'o> {
             if let (Some(o), Some(n)) = (&old.sbom, &new.sbom) {
                 platform.packages = Some(compare::packages(&mut c, o, n));
             }
-            self.finish(c, Compared::default(), old, new)
+            self.finish(c, Compared::default(), old, new, true)
         };
         if compared.kept > 0 {
             platform.change = ChangeKind::Changed;
@@ -285,16 +289,17 @@ impl<'o> Differ<'o> {
         )
     }
 
-    /// Adds what was found below a scope to the scope's own findings, and lists the
-    /// digests that differ when nothing found explains them.
+    /// Adds what was found below a scope to the scope's own findings, and with
+    /// `explain_digest` lists the digests that differ when nothing found explains them.
     fn finish(
         &mut self,
         mut c: Collector<'_>,
         below: Compared,
         old: &ManifestInfo,
         new: &ManifestInfo,
+        explain_digest: bool,
     ) -> Compared {
-        if c.found + below.found == 0 {
+        if explain_digest && c.found + below.found == 0 {
             let digest = |m: &ManifestInfo| m.descriptor.digest.clone();
             c.compare("digest", DiffKind::Manifest, &digest(old), &digest(new));
             let config = |m: &ManifestInfo| m.config.as_ref().map(|c| c.descriptor.digest.clone());
@@ -312,12 +317,12 @@ impl<'o> Differ<'o> {
     }
 }
 
-/// The fields every manifest has: media type, artifactType, subject, annotations.
+/// The fields every manifest has but annotations (an image's belong to its platform when
+/// it is compared with an index): media type, artifactType, subject.
 fn manifest_fields(c: &mut Collector<'_>, old: &ManifestInfo, new: &ManifestInfo) {
     let kind = DiffKind::Manifest;
     c.compare("media_type", kind, &old.media_type.value, &new.media_type.value);
     c.compare("artifact_type", kind, &old.artifact_type, &new.artifact_type);
     let subject = |m: &ManifestInfo| m.subject.as_ref().map(|s| s.digest.clone());
     c.compare("subject", kind, &subject(old), &subject(new));
-    c.map("annotations", DiffKind::Annotation, &old.annotations, &new.annotations);
 }
