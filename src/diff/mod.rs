@@ -326,3 +326,6 @@ fn manifest_fields(c: &mut Collector<'_>, old: &ManifestInfo, new: &ManifestInfo
     let subject = |m: &ManifestInfo| m.subject.as_ref().map(|s| s.digest.clone());
     c.compare("subject", kind, &subject(old), &subject(new));
 }
+
+#[cfg(test)]
+mod tests;

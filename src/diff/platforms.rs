@@ -105,7 +105,15 @@ struct Side<'a> {
 
 impl<'a> Side<'a> {
     fn new(entries: Vec<Entry<'a>>) -> Side<'a> {
-        let platforms: Vec<_> = entries.iter().map(|e| platform_of(e.manifest)).collect();
+        // An index entry is matched by the platform its index gives it, as describe keys
+        // it; an image compared with an index by what it records itself.
+        let platforms: Vec<_> = entries
+            .iter()
+            .map(|e| match e.key {
+                Some(_) => e.manifest.descriptor.platform.clone(),
+                None => platform_of(e.manifest),
+            })
+            .collect();
         let taken = vec![false; entries.len()];
         Side {
             entries,
