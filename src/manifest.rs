@@ -320,6 +320,7 @@ pub struct RuntimeConfig {
     pub working_dir: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
     pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
+    pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     pub stop_signal: Option<String>,
 }
 

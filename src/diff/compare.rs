@@ -163,6 +163,12 @@ pub fn config(c: &mut Collector<'_>, old: &ConfigInfo, new: &ConfigInfo) {
         ports.map(|p| (p.clone(), p.clone())).collect()
     };
     c.map("config.exposed_ports", kind, &ports(old), &ports(new));
+    let volumes = |config: &ConfigInfo| -> BTreeMap<String, String> {
+        let volumes = config.volumes.iter().flatten();
+        volumes.map(|v| (v.clone(), v.clone())).collect()
+    };
+    c.map("config.volumes", kind, &volumes(old), &volumes(new));
+    c.compare("config.stop_signal", kind, &old.stop_signal, &new.stop_signal);
     history(
         c,
         old.history.as_deref().unwrap_or_default(),

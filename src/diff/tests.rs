@@ -77,6 +77,8 @@ fn image(digest: &str, env: &[&str], layers: &[&str]) -> ManifestInfo {
         working_dir: None,
         labels: None,
         exposed_ports: None,
+        volumes: None,
+        stop_signal: None,
         history: None,
     });
     image.layers = Some(layers.iter().map(|d| descriptor("layer", d)).collect());
@@ -149,6 +151,17 @@ fn env_is_compared_by_name() {
     assert_eq!(shown.changes[0].change, ChangeKind::Unchanged);
     assert!(!shown.equal);
     assert_eq!(shown.summary.changes, 1);
+}
+
+#[test]
+fn volumes_and_stop_signal_are_compared() {
+    let old = image("sha256:a", &[], &[]);
+    let mut new = image("sha256:b", &[], &[]);
+    let config = new.config.as_mut().unwrap();
+    config.volumes = Some(vec!["/data".into()]);
+    config.stop_signal = Some("SIGTERM".into());
+    let out = run(old, new, &DiffOptions::default());
+    assert_eq!(addresses(&out), [r#"config.volumes["/data"]"#, "config.stop_signal"]);
 }
 
 #[test]

@@ -106,6 +106,8 @@ pub struct ConfigInfo {
     pub working_dir: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
     pub exposed_ports: Option<Vec<String>>,
+    pub volumes: Option<Vec<String>>,
+    pub stop_signal: Option<String>,
     pub history: Option<Vec<HistoryEntry>>,
 }
 
