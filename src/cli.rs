@@ -238,9 +238,11 @@ pub struct DiffArgs {
 
 fn parse_ignore(pattern: &str) -> Result<String, String> {
     if pattern.trim().is_empty() {
-        return Err("an empty address would ignore nothing; give an address such as \
+        return Err(
+            "an empty address would ignore nothing; give an address such as \
             'config.created' or 'platforms[*].annotations[\"org.opencontainers.image.created\"]'"
-            .into());
+                .into(),
+        );
     }
     Ok(pattern.to_string())
 }

@@ -63,7 +63,12 @@ fn put_blob(dest: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Descriptor {
 }
 
 /// Pushes a manifest by digest, and under `tag` when given.
-fn put_manifest(dest: &dyn Source, tag: Option<&str>, media_type: &str, manifest: &Value) -> Descriptor {
+fn put_manifest(
+    dest: &dyn Source,
+    tag: Option<&str>,
+    media_type: &str,
+    manifest: &Value,
+) -> Descriptor {
     let bytes = serde_json::to_vec(manifest).unwrap();
     let digest = Digest::sha256_of(&bytes);
     let size = bytes.len() as u64;
@@ -151,7 +156,11 @@ fn assert_valid_diff(value: &Value) {
         .iter_errors(value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "diff output violates its schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "diff output violates its schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn addresses(diff: &Value) -> Vec<String> {
@@ -190,10 +199,17 @@ fn the_same_index_under_two_tags_is_equal() {
     let registry = Registry::start();
     let dest = source(&registry, "app");
     let amd64 = push_image(dest.as_ref(), None, &Image::amd64());
-    let arm64 = push_image(dest.as_ref(), None, &Image::amd64().arch("arm64", Some("v8")));
+    let arm64 = push_image(
+        dest.as_ref(),
+        None,
+        &Image::amd64().arch("arm64", Some("v8")),
+    );
     push_index(dest.as_ref(), "a", &[amd64.clone(), arm64.clone()]);
     push_index(dest.as_ref(), "b", &[amd64, arm64]);
-    let out = diff_json(&[&registry.reference("app:a"), &registry.reference("app:b")], 0);
+    let out = diff_json(
+        &[&registry.reference("app:a"), &registry.reference("app:b")],
+        0,
+    );
     assert_eq!(out["summary"]["platforms"]["unchanged"], 2, "{out:#}");
     assert_eq!(out["old"]["digest"], out["new"]["digest"]);
 }
@@ -254,7 +270,10 @@ fn an_appended_layer_keeps_the_shared_base_unchanged() {
     assert_eq!(layers["size_delta"], "the app".len());
     assert_eq!(change_at(&out, "layers[1]")["after"]["size"], 7);
     let human = diff_status(&[&a, &b], 1);
-    assert!(human.contains("Layers: 1 unchanged (shared base, 10 B), 1 added; size +7 B"), "{human}");
+    assert!(
+        human.contains("Layers: 1 unchanged (shared base, 10 B), 1 added; size +7 B"),
+        "{human}"
+    );
     let unchanged = diff_json(&[&a, &b, "--show-unchanged"], 1);
     assert_eq!(change_at(&unchanged, "layers[0]")["change"], "unchanged");
 }
@@ -265,25 +284,42 @@ fn a_platform_added_and_one_removed() {
     let dest = source(&registry, "app");
     let amd64 = push_image(dest.as_ref(), None, &Image::amd64());
     let s390x = push_image(dest.as_ref(), None, &Image::amd64().arch("s390x", None));
-    let arm64 = push_image(dest.as_ref(), None, &Image::amd64().arch("arm64", Some("v8")));
+    let arm64 = push_image(
+        dest.as_ref(),
+        None,
+        &Image::amd64().arch("arm64", Some("v8")),
+    );
     push_index(dest.as_ref(), "1", &[amd64.clone(), s390x]);
     push_index(dest.as_ref(), "2", &[amd64, arm64]);
     let (a, b) = (registry.reference("app:1"), registry.reference("app:2"));
     let out = diff_json(&[&a, &b], 1);
     let platforms = &out["summary"]["platforms"];
     assert_eq!(
-        (&platforms["added"], &platforms["removed"], &platforms["unchanged"]),
+        (
+            &platforms["added"],
+            &platforms["removed"],
+            &platforms["unchanged"]
+        ),
         (&json!(1), &json!(1), &json!(1))
     );
     assert_eq!(
         addresses(&out),
-        [r#"platforms["linux/s390x"]"#, r#"platforms["linux/arm64/v8"]"#]
+        [
+            r#"platforms["linux/s390x"]"#,
+            r#"platforms["linux/arm64/v8"]"#
+        ]
     );
-    assert_eq!(change_at(&out, r#"platforms["linux/s390x"]"#)["change"], "removed");
+    assert_eq!(
+        change_at(&out, r#"platforms["linux/s390x"]"#)["change"],
+        "removed"
+    );
     let human = diff_status(&[&a, &b], 1);
     assert!(human.contains("+ linux/arm64/v8"), "{human}");
     assert!(human.contains("- linux/s390x"), "{human}");
-    assert!(human.contains("Diff: 1 platform added, 1 removed."), "{human}");
+    assert!(
+        human.contains("Diff: 1 platform added, 1 removed."),
+        "{human}"
+    );
     // Only the platforms asked for are compared.
     diff_json(&[&a, &b, "--platform", "linux/amd64"], 0);
     let arm = diff_json(&[&a, &b, "--platform", "linux/arm64"], 1);
@@ -300,7 +336,10 @@ fn arm64_matches_arm64_v8() {
     with_variant["platform"]["variant"] = json!("v8");
     push_index(dest.as_ref(), "1", &[plain]);
     push_index(dest.as_ref(), "2", &[with_variant]);
-    let out = diff_json(&[&registry.reference("app:1"), &registry.reference("app:2")], 1);
+    let out = diff_json(
+        &[&registry.reference("app:1"), &registry.reference("app:2")],
+        1,
+    );
     let platforms = out["platforms"].as_array().unwrap();
     assert_eq!(platforms.len(), 1, "{out:#}");
     assert_eq!(platforms[0]["key"], "linux/arm64/v8");
@@ -321,46 +360,84 @@ fn an_artifact_type_change() {
     new.artifact_type = Some("application/vnd.example.v2");
     push_image(dest.as_ref(), Some("1"), &old);
     push_image(dest.as_ref(), Some("2"), &new);
-    let out = diff_json(&[&registry.reference("app:1"), &registry.reference("app:2")], 1);
+    let out = diff_json(
+        &[&registry.reference("app:1"), &registry.reference("app:2")],
+        1,
+    );
     assert_eq!(addresses(&out), ["artifact_type"]);
     let change = change_at(&out, "artifact_type");
     assert_eq!(change["kind"], "manifest");
     assert_eq!(
         (change["before"].as_str(), change["after"].as_str()),
-        (Some("application/vnd.example.v1"), Some("application/vnd.example.v2"))
+        (
+            Some("application/vnd.example.v1"),
+            Some("application/vnd.example.v2")
+        )
     );
 }
 
-fn cyclonedx(components: &[(&str, &str)]) -> Vec<u8> {
+/// A CycloneDX 1.5 document, checked by cyclonedx-python-lib's strict validator.
+fn cyclonedx(dir: &std::path::Path, components: &[(&str, &str)]) -> Vec<u8> {
     let components: Vec<Value> = components
         .iter()
-        .map(|(name, purl)| json!({"type": "library", "name": name, "purl": purl}))
+        .enumerate()
+        .map(|(i, (name, purl))| {
+            json!({"type": "library", "bom-ref": format!("c{i}"), "name": name, "purl": purl})
+        })
         .collect();
-    serde_json::to_vec(&json!({
+    let document = serde_json::to_vec(&json!({
         "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
         "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
         "components": components
     }))
-    .unwrap()
+    .unwrap();
+    let path = dir.join("bom.cdx.json");
+    std::fs::write(&path, &document).unwrap();
+    run_tool(
+        std::process::Command::new(python_tool("python"))
+            .arg("-c")
+            .arg(
+                "import sys\n\
+                 from cyclonedx.validation.json import JsonStrictValidator\n\
+                 from cyclonedx.schema import SchemaVersion\n\
+                 errors = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).read())\n\
+                 sys.exit(str(errors) if errors else 0)",
+            )
+            .arg(&path),
+    );
+    document
 }
 
-fn spdx(packages: &[(&str, &str)]) -> Vec<u8> {
-    let packages: Vec<Value> = packages
-        .iter()
-        .enumerate()
-        .map(|(i, (name, purl))| json!({
-            "name": name, "SPDXID": format!("SPDXRef-Package-{i}"),
-            "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
-            "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]
-        }))
-        .collect();
-    serde_json::to_vec(&json!({
-        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
-        "name": "ocx-diff-test", "documentNamespace": "https://example.com/ocx-diff-test",
-        "creationInfo": {"created": CREATED, "creators": ["Tool: ocx-tests"]},
-        "packages": packages
-    }))
-    .unwrap()
+/// An SPDX 2.3 JSON document written by spdx-tools from tag-value.
+fn spdx(dir: &std::path::Path, packages: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut tag_value = String::from(
+        "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+         DocumentName: ocx-diff-test\nDocumentNamespace: https://example.com/ocx-diff-test\n\
+         Creator: Tool: ocx-tests\nCreated: 2024-05-01T12:00:00Z\n",
+    );
+    for (i, (name, version, purl)) in packages.iter().enumerate() {
+        tag_value.push_str(&format!(
+            "\nPackageName: {name}\nSPDXID: SPDXRef-Package-{i}\nPackageVersion: {version}\n\
+             PackageDownloadLocation: NOASSERTION\nFilesAnalyzed: false\n\
+             ExternalRef: PACKAGE-MANAGER purl {purl}\n"
+        ));
+    }
+    for i in 0..packages.len() {
+        tag_value.push_str(&format!(
+            "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-Package-{i}\n"
+        ));
+    }
+    let input = dir.join("doc.spdx");
+    let output = dir.join("doc.spdx.json");
+    std::fs::write(&input, tag_value).unwrap();
+    run_tool(
+        std::process::Command::new(python_tool("pyspdxtools"))
+            .arg("-i")
+            .arg(&input)
+            .arg("-o")
+            .arg(&output),
+    );
+    std::fs::read(&output).unwrap()
 }
 
 /// The old image's SBOM is CycloneDX behind the referrers API, the new one's SPDX under
@@ -376,21 +453,46 @@ fn package_upgrades_downgrades_additions_and_removals_across_sbom_formats() {
     let new = push_image(dest.as_ref(), Some("2"), &new_image);
     let old: Descriptor = serde_json::from_value(old).unwrap();
     let new: Descriptor = serde_json::from_value(new).unwrap();
-    let old_sbom = cyclonedx(&[
-        ("zlib1g", "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12"),
-        ("openssl", "pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12"),
-        ("libssl3", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64"),
-        ("libssl3", "pkg:deb/debian/libssl3@3.0.13-1?arch=amd64"),
-        ("lodash", "pkg:npm/lodash@4.17.21"),
-        ("left-pad", "pkg:npm/left-pad@1.3.0"),
-    ]);
-    let new_sbom = spdx(&[
-        ("zlib1g", "pkg:deb/debian/zlib1g@1%3A1.3.dfsg-3?arch=amd64&distro=debian-13"),
-        ("openssl", "pkg:deb/debian/openssl@3.0.13-1?arch=amd64&distro=debian-13"),
-        ("libssl3", "pkg:deb/debian/libssl3@3.0.13-1?arch=amd64"),
-        ("lodash", "pkg:npm/lodash@4.17.20"),
-        ("requests", "pkg:pypi/requests@2.32.3"),
-    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let old_sbom = cyclonedx(
+        dir.path(),
+        &[
+            (
+                "zlib1g",
+                "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12",
+            ),
+            (
+                "openssl",
+                "pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12",
+            ),
+            ("libssl3", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64"),
+            ("libssl3", "pkg:deb/debian/libssl3@3.0.13-1?arch=amd64"),
+            ("lodash", "pkg:npm/lodash@4.17.21"),
+            ("left-pad", "pkg:npm/left-pad@1.3.0"),
+        ],
+    );
+    let new_sbom = spdx(
+        dir.path(),
+        &[
+            (
+                "zlib1g",
+                "1:1.3.dfsg-3",
+                "pkg:deb/debian/zlib1g@1%3A1.3.dfsg-3?arch=amd64&distro=debian-13",
+            ),
+            (
+                "openssl",
+                "3.0.13-1",
+                "pkg:deb/debian/openssl@3.0.13-1?arch=amd64&distro=debian-13",
+            ),
+            (
+                "libssl3",
+                "3.0.13-1",
+                "pkg:deb/debian/libssl3@3.0.13-1?arch=amd64",
+            ),
+            ("lodash", "4.17.20", "pkg:npm/lodash@4.17.20"),
+            ("requests", "2.32.3", "pkg:pypi/requests@2.32.3"),
+        ],
+    );
     block(ocx::sample::attach_referrer(
         dest.as_ref(),
         &old,
@@ -401,7 +503,7 @@ fn package_upgrades_downgrades_additions_and_removals_across_sbom_formats() {
         dest.as_ref(),
         &new.digest,
         "sbom",
-        "application/spdx+json",
+        "text/spdx+json",
         new_sbom,
         None,
     ));
@@ -416,25 +518,47 @@ fn package_upgrades_downgrades_additions_and_removals_across_sbom_formats() {
     let zlib = change_at(&out, r#"packages["pkg:deb/debian/zlib1g?arch=amd64"]"#);
     assert_eq!(
         (&zlib["before"], &zlib["after"], &zlib["direction"]),
-        (&json!("1:1.2.13.dfsg-1"), &json!("1:1.3.dfsg-3"), &json!("upgraded"))
+        (
+            &json!("1:1.2.13.dfsg-1"),
+            &json!("1:1.3.dfsg-3"),
+            &json!("upgraded")
+        )
     );
     assert_eq!(zlib["kind"], "package");
     let lodash = change_at(&out, r#"packages["pkg:npm/lodash"]"#);
     assert_eq!(lodash["direction"], "downgraded");
     let libssl = change_at(&out, r#"packages["pkg:deb/debian/libssl3?arch=amd64"]"#);
-    assert_eq!((&libssl["change"], &libssl["before"]), (&json!("removed"), &json!("3.0.11-1")));
-    assert_eq!(change_at(&out, r#"packages["pkg:pypi/requests"]"#)["change"], "added");
+    assert_eq!(
+        (&libssl["change"], &libssl["before"]),
+        (&json!("removed"), &json!("3.0.11-1"))
+    );
+    assert_eq!(
+        change_at(&out, r#"packages["pkg:pypi/requests"]"#)["change"],
+        "added"
+    );
 
     let human = diff_status(&[&a, &b], 1);
     assert!(
         human.contains("Packages: 2 upgraded, 1 downgraded, 1 added, 2 removed (1 unchanged)"),
         "{human}"
     );
-    assert!(human.contains("↑ pkg:deb/debian/zlib1g?arch=amd64  1:1.2.13.dfsg-1 → 1:1.3.dfsg-3"), "{human}");
-    assert!(human.contains("↓ pkg:npm/lodash  4.17.21 → 4.17.20"), "{human}");
-    assert!(human.contains("packages: 2 upgraded, 1 downgraded, 1 added, 2 removed"), "{human}");
+    assert!(
+        human.contains("↑ pkg:deb/debian/zlib1g?arch=amd64  1:1.2.13.dfsg-1 → 1:1.3.dfsg-3"),
+        "{human}"
+    );
+    assert!(
+        human.contains("↓ pkg:npm/lodash  4.17.21 → 4.17.20"),
+        "{human}"
+    );
+    assert!(
+        human.contains("packages: 2 upgraded, 1 downgraded, 1 added, 2 removed"),
+        "{human}"
+    );
     let shown = diff_status(&[&a, &b, "--show-unchanged"], 1);
-    assert!(shown.contains("= pkg:deb/debian/libssl3?arch=amd64  3.0.13-1"), "{shown}");
+    assert!(
+        shown.contains("= pkg:deb/debian/libssl3?arch=amd64  3.0.13-1"),
+        "{shown}"
+    );
     let structure = diff_json(&[&a, &b, "--no-sbom"], 1);
     assert!(structure["platforms"][0]["packages"].is_null());
     assert_eq!(addresses(&structure), ["layers[1]"]);
@@ -445,10 +569,17 @@ fn an_index_against_a_single_image() {
     let registry = Registry::start();
     let dest = source(&registry, "app");
     let amd64 = push_image(dest.as_ref(), Some("image"), &Image::amd64());
-    let arm64 = push_image(dest.as_ref(), None, &Image::amd64().arch("arm64", Some("v8")));
+    let arm64 = push_image(
+        dest.as_ref(),
+        None,
+        &Image::amd64().arch("arm64", Some("v8")),
+    );
     push_index(dest.as_ref(), "index", &[amd64, arm64]);
     let out = diff_json(
-        &[&registry.reference("app:image"), &registry.reference("app:index")],
+        &[
+            &registry.reference("app:image"),
+            &registry.reference("app:index"),
+        ],
         1,
     );
     assert_eq!(
@@ -457,7 +588,10 @@ fn an_index_against_a_single_image() {
         "{out:#}"
     );
     let platforms = &out["summary"]["platforms"];
-    assert_eq!((&platforms["added"], &platforms["unchanged"]), (&json!(1), &json!(1)));
+    assert_eq!(
+        (&platforms["added"], &platforms["unchanged"]),
+        (&json!(1), &json!(1))
+    );
 }
 
 #[test]
@@ -480,7 +614,11 @@ fn ignores_turn_a_difference_into_equal() {
     let out = diff_json(&[&a, &b], 1);
     assert_eq!(
         addresses(&out),
-        [r#"annotations["org.opencontainers.image.created"]"#, "config.created", "build.created"]
+        [
+            r#"annotations["org.opencontainers.image.created"]"#,
+            "config.created",
+            "build.created"
+        ]
     );
     let ignored = diff_json(&[&a, &b, "--ignore-timestamps"], 0);
     assert_eq!(ignored["summary"]["ignored"], 3);
@@ -498,8 +636,15 @@ fn a_missing_reference_is_an_error_naming_it() {
     let missing = registry.reference("app:nope");
     let err = failing(&["diff", &registry.reference("app:1"), &missing]);
     assert!(err.contains("new side") && err.contains(&missing), "{err}");
-    let err = failing(&["diff", "oci:/nonexistent/layout:x", &registry.reference("app:1")]);
-    assert!(err.contains("old side") && err.contains("/nonexistent/layout"), "{err}");
+    let err = failing(&[
+        "diff",
+        "oci:/nonexistent/layout:x",
+        &registry.reference("app:1"),
+    ]);
+    assert!(
+        err.contains("old side") && err.contains("/nonexistent/layout"),
+        "{err}"
+    );
     let err = failing(&["diff", "a", "b", "--ignore", ""]);
     assert!(err.contains("--ignore"), "{err}");
 }
@@ -509,7 +654,11 @@ fn quiet_prints_nothing() {
     let registry = Registry::start();
     let dest = source(&registry, "app");
     push_image(dest.as_ref(), Some("1"), &Image::amd64());
-    push_image(dest.as_ref(), Some("2"), &Image::amd64().arch("arm64", None));
+    push_image(
+        dest.as_ref(),
+        Some("2"),
+        &Image::amd64().arch("arm64", None),
+    );
     let (a, b) = (registry.reference("app:1"), registry.reference("app:2"));
     assert_eq!(diff_status(&[&a, &b, "--quiet"], 1), "");
     assert_eq!(diff_status(&[&a, &a, "-q"], 0), "");

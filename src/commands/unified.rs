@@ -44,13 +44,21 @@ pub async fn unified(old: &Read, new: &Read, diff: &Diff, context: usize) -> Res
             manifest_json(&old.resolved.source, o).await?,
             manifest_json(&new.resolved.source, n).await?,
         );
-        out.push_str(&text_diff(&label, "manifest", &manifests.0, &manifests.1, context));
+        out.push_str(&text_diff(
+            &label,
+            "manifest",
+            &manifests.0,
+            &manifests.1,
+            context,
+        ));
         if let (Some(oc), Some(nc)) = (&o.config, &n.config) {
             let configs = (
                 config_json(&old.resolved.source, &oc.descriptor).await?,
                 config_json(&new.resolved.source, &nc.descriptor).await?,
             );
-            out.push_str(&text_diff(&label, "config", &configs.0, &configs.1, context));
+            out.push_str(&text_diff(
+                &label, "config", &configs.0, &configs.1, context,
+            ));
         }
     }
     Ok(out)

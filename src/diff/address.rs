@@ -114,7 +114,10 @@ mod tests {
     fn globs() {
         assert!(glob_matches("*", ""));
         assert!(glob_matches("a*c", "abbbc"));
-        assert!(glob_matches("*.config.created", "platforms[\"x\"].config.created"));
+        assert!(glob_matches(
+            "*.config.created",
+            "platforms[\"x\"].config.created"
+        ));
         assert!(!glob_matches("*.config.created", "config.created"));
         assert!(glob_matches("a*b*c", "a-b-b-c"));
         assert!(!glob_matches("a*b", "a-b-c"));

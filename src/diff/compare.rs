@@ -129,7 +129,14 @@ impl<'a> Collector<'a> {
             let (before, after) = (old.get(key), new.get(key));
             if before == after {
                 let value = to_value(&before);
-                self.record(address, kind, ChangeKind::Unchanged, value.clone(), value, None);
+                self.record(
+                    address,
+                    kind,
+                    ChangeKind::Unchanged,
+                    value.clone(),
+                    value,
+                    None,
+                );
             } else {
                 self.values(address, kind, to_value(&before), to_value(&after));
             }
@@ -145,7 +152,12 @@ fn to_value<T: Serialize>(value: &T) -> Value {
 pub fn config(c: &mut Collector<'_>, old: &ConfigInfo, new: &ConfigInfo) {
     let kind = DiffKind::Config;
     c.compare("config.os", kind, &old.os, &new.os);
-    c.compare("config.architecture", kind, &old.architecture, &new.architecture);
+    c.compare(
+        "config.architecture",
+        kind,
+        &old.architecture,
+        &new.architecture,
+    );
     c.compare("config.variant", kind, &old.variant, &new.variant);
     c.compare("config.os_version", kind, &old.os_version, &new.os_version);
     c.compare("config.created", kind, &old.created, &new.created);
@@ -153,8 +165,18 @@ pub fn config(c: &mut Collector<'_>, old: &ConfigInfo, new: &ConfigInfo) {
     c.compare("config.user", kind, &old.user, &new.user);
     c.compare("config.entrypoint", kind, &old.entrypoint, &new.entrypoint);
     c.compare("config.cmd", kind, &old.cmd, &new.cmd);
-    c.compare("config.working_dir", kind, &old.working_dir, &new.working_dir);
-    c.map("config.env", DiffKind::Env, &env_map(&old.env), &env_map(&new.env));
+    c.compare(
+        "config.working_dir",
+        kind,
+        &old.working_dir,
+        &new.working_dir,
+    );
+    c.map(
+        "config.env",
+        DiffKind::Env,
+        &env_map(&old.env),
+        &env_map(&new.env),
+    );
     let empty = BTreeMap::new();
     let labels = |config: &ConfigInfo| config.labels.clone().unwrap_or_else(|| empty.clone());
     c.map("config.labels", DiffKind::Label, &labels(old), &labels(new));
@@ -168,7 +190,12 @@ pub fn config(c: &mut Collector<'_>, old: &ConfigInfo, new: &ConfigInfo) {
         volumes.map(|v| (v.clone(), v.clone())).collect()
     };
     c.map("config.volumes", kind, &volumes(old), &volumes(new));
-    c.compare("config.stop_signal", kind, &old.stop_signal, &new.stop_signal);
+    c.compare(
+        "config.stop_signal",
+        kind,
+        &old.stop_signal,
+        &new.stop_signal,
+    );
     history(
         c,
         old.history.as_deref().unwrap_or_default(),
@@ -197,7 +224,11 @@ fn history(c: &mut Collector<'_>, old: &[HistoryEntry], new: &[HistoryEntry]) {
             (Some(o), Some(n)) => {
                 let fields = [
                     ("created", to_value(&o.created), to_value(&n.created)),
-                    ("created_by", to_value(&o.created_by), to_value(&n.created_by)),
+                    (
+                        "created_by",
+                        to_value(&o.created_by),
+                        to_value(&n.created_by),
+                    ),
                     ("author", to_value(&o.author), to_value(&n.author)),
                     ("comment", to_value(&o.comment), to_value(&n.comment)),
                     ("empty_layer", json!(o.empty_layer), json!(n.empty_layer)),
@@ -217,7 +248,11 @@ fn layer_value(layer: &DescriptorInfo) -> Value {
 
 /// Layers matched by digest in order: the shared prefix is unchanged, then layers at one
 /// position are replaced, and the longer side's extra layers added or removed.
-pub fn layers(c: &mut Collector<'_>, old: &[DescriptorInfo], new: &[DescriptorInfo]) -> LayerSummary {
+pub fn layers(
+    c: &mut Collector<'_>,
+    old: &[DescriptorInfo],
+    new: &[DescriptorInfo],
+) -> LayerSummary {
     let parent = c.at("layers");
     let shared = old
         .iter()
@@ -234,7 +269,14 @@ pub fn layers(c: &mut Collector<'_>, old: &[DescriptorInfo], new: &[DescriptorIn
     for (i, layer) in old[..shared].iter().enumerate() {
         let value = layer_value(layer);
         let address = indexed(&parent, i);
-        c.record(address, DiffKind::Layer, ChangeKind::Unchanged, value.clone(), value, None);
+        c.record(
+            address,
+            DiffKind::Layer,
+            ChangeKind::Unchanged,
+            value.clone(),
+            value,
+            None,
+        );
     }
     for i in shared..old.len().max(new.len()) {
         let (o, n) = (old.get(i), new.get(i));
@@ -273,7 +315,12 @@ fn build_fields(build: &Build) -> [(&'static str, Option<&BuildValue>); 14] {
 pub fn build(c: &mut Collector<'_>, old: &Build, new: &Build) {
     for ((name, o), (_, n)) in build_fields(old).into_iter().zip(build_fields(new)) {
         let value = |v: Option<&BuildValue>| to_value(&v.map(|v| v.value.as_str()));
-        c.values(c.at(&format!("build.{name}")), DiffKind::Build, value(o), value(n));
+        c.values(
+            c.at(&format!("build.{name}")),
+            DiffKind::Build,
+            value(o),
+            value(n),
+        );
     }
 }
 

@@ -131,8 +131,14 @@ impl<'o> Differ<'o> {
                 .unwrap_or_else(|| "image".to_string());
             let pairing = Pairing {
                 key,
-                old: Some(Entry { key: None, manifest: old }),
-                new: Some(Entry { key: None, manifest: new }),
+                old: Some(Entry {
+                    key: None,
+                    manifest: old,
+                }),
+                new: Some(Entry {
+                    key: None,
+                    manifest: new,
+                }),
                 matched_by: MatchedBy::Root,
             };
             return self.scope("", &pairing);
@@ -153,7 +159,12 @@ impl<'o> Differ<'o> {
         let both_indexes = old.manifests.is_some() && new.manifests.is_some();
         manifest_fields(&mut c, old, new);
         if both_indexes {
-            c.map("annotations", DiffKind::Annotation, &old.annotations, &new.annotations);
+            c.map(
+                "annotations",
+                DiffKind::Annotation,
+                &old.annotations,
+                &new.annotations,
+            );
             compare::build(&mut c, &old.build, &new.build);
         }
         let mut index_packages = ChangeSummary::default();
@@ -232,7 +243,12 @@ impl<'o> Differ<'o> {
         } else {
             let mut c = self.collector(prefix, Some(&pairing.key));
             manifest_fields(&mut c, old, new);
-            c.map("annotations", DiffKind::Annotation, &old.annotations, &new.annotations);
+            c.map(
+                "annotations",
+                DiffKind::Annotation,
+                &old.annotations,
+                &new.annotations,
+            );
             if let (Some(o), Some(n)) = (&old.config, &new.config) {
                 compare::config(&mut c, o, n);
             }
@@ -270,7 +286,12 @@ impl<'o> Differ<'o> {
             None => serde_json::Value::Null,
         };
         let mut c = self.collector(prefix, Some(key));
-        c.values(prefix.to_string(), DiffKind::Platform, value(old), value(new));
+        c.values(
+            prefix.to_string(),
+            DiffKind::Platform,
+            value(old),
+            value(new),
+        );
         self.ignored += c.ignored;
         Compared {
             found: c.found,
@@ -281,12 +302,7 @@ impl<'o> Differ<'o> {
     }
 
     fn collector(&self, prefix: &str, platform: Option<&str>) -> Collector<'o> {
-        Collector::new(
-            self.ignores,
-            self.options.show_unchanged,
-            prefix,
-            platform,
-        )
+        Collector::new(self.ignores, self.options.show_unchanged, prefix, platform)
     }
 
     /// Adds what was found below a scope to the scope's own findings, and with
@@ -303,7 +319,12 @@ impl<'o> Differ<'o> {
             let digest = |m: &ManifestInfo| m.descriptor.digest.clone();
             c.compare("digest", DiffKind::Manifest, &digest(old), &digest(new));
             let config = |m: &ManifestInfo| m.config.as_ref().map(|c| c.descriptor.digest.clone());
-            c.compare("config.digest", DiffKind::Config, &config(old), &config(new));
+            c.compare(
+                "config.digest",
+                DiffKind::Config,
+                &config(old),
+                &config(new),
+            );
         }
         self.ignored += c.ignored;
         let mut compared = Compared {
@@ -321,8 +342,18 @@ impl<'o> Differ<'o> {
 /// it is compared with an index): media type, artifactType, subject.
 fn manifest_fields(c: &mut Collector<'_>, old: &ManifestInfo, new: &ManifestInfo) {
     let kind = DiffKind::Manifest;
-    c.compare("media_type", kind, &old.media_type.value, &new.media_type.value);
-    c.compare("artifact_type", kind, &old.artifact_type, &new.artifact_type);
+    c.compare(
+        "media_type",
+        kind,
+        &old.media_type.value,
+        &new.media_type.value,
+    );
+    c.compare(
+        "artifact_type",
+        kind,
+        &old.artifact_type,
+        &new.artifact_type,
+    );
     let subject = |m: &ManifestInfo| m.subject.as_ref().map(|s| s.digest.clone());
     c.compare("subject", kind, &subject(old), &subject(new));
 }

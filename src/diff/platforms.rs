@@ -197,10 +197,20 @@ pub fn match_entries<'a>(old: Vec<Entry<'a>>, new: Vec<Entry<'a>>) -> Matching<'
     matched.sort_by_key(|&(_, n, _)| n);
 
     let mut pairings = Vec::new();
-    for (i, entry) in old.entries.iter().enumerate().filter(|(i, _)| !old.taken[*i]) {
+    for (i, entry) in old
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !old.taken[*i])
+    {
         pairings.push(one_sided(old.address_key(i), Some(*entry), None));
     }
-    for (i, entry) in new.entries.iter().enumerate().filter(|(i, _)| !new.taken[*i]) {
+    for (i, entry) in new
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !new.taken[*i])
+    {
         pairings.push(one_sided(new.address_key(i), None, Some(*entry)));
     }
     for (o, n, matched_by) in matched {
@@ -245,10 +255,12 @@ fn match_without_platform(
     let new_titled = titled(new);
     let mut by_title: Vec<(usize, usize)> = titled(old)
         .into_iter()
-        .filter_map(|(key, olds)| match (olds.as_slice(), new_titled.get(&key)) {
-            ([o], Some(news)) if news.len() == 1 => Some((*o, news[0])),
-            _ => None,
-        })
+        .filter_map(
+            |(key, olds)| match (olds.as_slice(), new_titled.get(&key)) {
+                ([o], Some(news)) if news.len() == 1 => Some((*o, news[0])),
+                _ => None,
+            },
+        )
         .collect();
     by_title.sort();
     for (o, n) in by_title {

@@ -63,7 +63,10 @@ fn manifest(media_type: &str, digest: &str) -> ManifestInfo {
 fn image(digest: &str, env: &[&str], layers: &[&str]) -> ManifestInfo {
     let mut image = manifest(IMAGE, digest);
     image.config = Some(ConfigInfo {
-        descriptor: descriptor("application/vnd.oci.image.config.v1+json", &format!("{digest}-config")),
+        descriptor: descriptor(
+            "application/vnd.oci.image.config.v1+json",
+            &format!("{digest}-config"),
+        ),
         os: Some("linux".into()),
         architecture: Some("amd64".into()),
         variant: None,
@@ -92,8 +95,10 @@ fn on(mut manifest: ManifestInfo, platform: PlatformInfo) -> ManifestInfo {
 
 fn index(digest: &str, children: Vec<(&str, ManifestInfo)>) -> ManifestInfo {
     let mut index = manifest(INDEX, digest);
-    let children: IndexMap<String, ManifestInfo> =
-        children.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let children: IndexMap<String, ManifestInfo> = children
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     index.manifests = Some(children);
     index
 }
@@ -136,10 +141,17 @@ fn env_is_compared_by_name() {
     let out = run(old, new, &DiffOptions::default());
     assert_eq!(
         addresses(&out),
-        [r#"config.env["GONE"]"#, r#"config.env["NEW"]"#, r#"config.env["PATH"]"#]
+        [
+            r#"config.env["GONE"]"#,
+            r#"config.env["NEW"]"#,
+            r#"config.env["PATH"]"#
+        ]
     );
     let kinds: Vec<ChangeKind> = out.changes.iter().map(|c| c.change).collect();
-    assert_eq!(kinds, [ChangeKind::Removed, ChangeKind::Added, ChangeKind::Changed]);
+    assert_eq!(
+        kinds,
+        [ChangeKind::Removed, ChangeKind::Added, ChangeKind::Changed]
+    );
     let shown = run(
         image("sha256:a", &["A=1"], &["l1"]),
         image("sha256:b", &["A=1", "B=2"], &["l1"]),
@@ -161,7 +173,10 @@ fn volumes_and_stop_signal_are_compared() {
     config.volumes = Some(vec!["/data".into()]);
     config.stop_signal = Some("SIGTERM".into());
     let out = run(old, new, &DiffOptions::default());
-    assert_eq!(addresses(&out), [r#"config.volumes["/data"]"#, "config.stop_signal"]);
+    assert_eq!(
+        addresses(&out),
+        [r#"config.volumes["/data"]"#, "config.stop_signal"]
+    );
 }
 
 #[test]
@@ -188,18 +203,27 @@ fn one_platform_key_twice_is_paired_in_order_and_said() {
         "sha256:i1",
         vec![
             ("linux/amd64", on(image("sha256:a", &["N=1"], &[]), amd64())),
-            ("linux/amd64#2", on(image("sha256:b", &["N=2"], &[]), amd64())),
+            (
+                "linux/amd64#2",
+                on(image("sha256:b", &["N=2"], &[]), amd64()),
+            ),
         ],
     );
     let new = index(
         "sha256:i2",
         vec![
             ("linux/amd64", on(image("sha256:a", &["N=1"], &[]), amd64())),
-            ("linux/amd64#2", on(image("sha256:c", &["N=3"], &[]), amd64())),
+            (
+                "linux/amd64#2",
+                on(image("sha256:c", &["N=3"], &[]), amd64()),
+            ),
         ],
     );
     let out = run(old, new, &DiffOptions::default());
-    assert_eq!(addresses(&out), [r#"platforms["linux/amd64#2"].config.env["N"]"#]);
+    assert_eq!(
+        addresses(&out),
+        [r#"platforms["linux/amd64#2"].config.env["N"]"#]
+    );
     assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
     assert!(out.notes[0].contains("paired in order"));
 }
@@ -258,22 +282,38 @@ fn entries_without_a_platform_match_by_title_then_by_position() {
         ]
     );
     let by: Vec<MatchedBy> = out.platforms.iter().map(|p| p.matched_by).collect();
-    assert_eq!(by, [MatchedBy::Title, MatchedBy::Title, MatchedBy::Position]);
-    assert!(out.notes.iter().any(|n| n.contains("by position")), "{:?}", out.notes);
+    assert_eq!(
+        by,
+        [MatchedBy::Title, MatchedBy::Title, MatchedBy::Position]
+    );
+    assert!(
+        out.notes.iter().any(|n| n.contains("by position")),
+        "{:?}",
+        out.notes
+    );
 }
 
 #[test]
 fn nested_indexes_have_nested_addresses() {
     let inner = |digest, env| {
-        let mut inner = index(digest, vec![("linux/amd64", on(image(env, &[env], &[]), amd64()))]);
+        let mut inner = index(
+            digest,
+            vec![("linux/amd64", on(image(env, &[env], &[]), amd64()))],
+        );
         inner
             .descriptor
             .annotations
             .insert("org.opencontainers.image.title".into(), "inner".into());
         inner
     };
-    let old = index("sha256:o", vec![("sha256:n1", inner("sha256:n1", "sha256:a"))]);
-    let new = index("sha256:p", vec![("sha256:n2", inner("sha256:n2", "sha256:b"))]);
+    let old = index(
+        "sha256:o",
+        vec![("sha256:n1", inner("sha256:n1", "sha256:a"))],
+    );
+    let new = index(
+        "sha256:p",
+        vec![("sha256:n2", inner("sha256:n2", "sha256:b"))],
+    );
     let out = run(old, new, &DiffOptions::default());
     assert_eq!(
         addresses(&out),
@@ -302,11 +342,17 @@ fn packages_count_per_platform_and_in_total() {
     };
     let old = index(
         "sha256:i1",
-        vec![("linux/amd64", with_packages("sha256:a", &["pkg:npm/a@1.0.0", "pkg:npm/b@1.0.0"]))],
+        vec![(
+            "linux/amd64",
+            with_packages("sha256:a", &["pkg:npm/a@1.0.0", "pkg:npm/b@1.0.0"]),
+        )],
     );
     let new = index(
         "sha256:i2",
-        vec![("linux/amd64", with_packages("sha256:a", &["pkg:npm/a@1.1.0", "pkg:npm/b@1.0.0"]))],
+        vec![(
+            "linux/amd64",
+            with_packages("sha256:a", &["pkg:npm/a@1.1.0", "pkg:npm/b@1.0.0"]),
+        )],
     );
     let out = run(old, new, &DiffOptions::default());
     let expected = ChangeSummary {
@@ -316,8 +362,14 @@ fn packages_count_per_platform_and_in_total() {
     };
     assert_eq!(out.platforms[0].packages, Some(expected));
     assert_eq!(out.summary.packages, expected);
-    assert_eq!(addresses(&out), [r#"platforms["linux/amd64"].packages["pkg:npm/a"]"#]);
-    assert_eq!(out.changes[0].direction, Some(crate::model::Direction::Upgraded));
+    assert_eq!(
+        addresses(&out),
+        [r#"platforms["linux/amd64"].packages["pkg:npm/a"]"#]
+    );
+    assert_eq!(
+        out.changes[0].direction,
+        Some(crate::model::Direction::Upgraded)
+    );
 }
 
 /// The comparing of two 10,000-package SBOMs, timed (see the README's diff section):

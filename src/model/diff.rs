@@ -252,7 +252,6 @@ impl fmt::Display for ChangeSummary {
     }
 }
 
-
 impl ChangeSummary {
     /// Adds another summary's counts to this one.
     pub fn add(&mut self, other: &ChangeSummary) {

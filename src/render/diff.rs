@@ -11,8 +11,7 @@ use crate::model::{
     PlatformDiff,
 };
 
-const LEGEND: &str =
-    "Legend: + added  - removed  ~ changed  ↑ upgraded  ↓ downgraded  = unchanged";
+const LEGEND: &str = "Legend: + added  - removed  ~ changed  ↑ upgraded  ↓ downgraded  = unchanged";
 
 pub fn diff(d: &Diff, styled: bool) -> String {
     let mut out = String::new();
@@ -92,7 +91,10 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
         .filter(|c| {
             c.platform.as_deref() == Some(platform.key.as_str())
                 && c.address.starts_with(&platform.address)
-                && !matches!(c.kind, DiffKind::Package | DiffKind::Layer | DiffKind::Platform)
+                && !matches!(
+                    c.kind,
+                    DiffKind::Package | DiffKind::Layer | DiffKind::Platform
+                )
         })
         .collect();
     changes(out, &own, styled);
@@ -163,10 +165,7 @@ fn changes(out: &mut String, list: &[&Difference], styled: bool) {
 fn package_changes(out: &mut String, list: &[&Difference], styled: bool) {
     let order = ["↑", "↓", "~", "+", "-", "="];
     for group in order {
-        for change in list
-            .iter()
-            .filter(|c| sign(c.change, c.direction) == group)
-        {
+        for change in list.iter().filter(|c| sign(c.change, c.direction) == group) {
             let key = change
                 .address
                 .rsplit_once("packages[")

@@ -63,11 +63,16 @@ mod tests {
             Ok(Bytes::from_static(b"x"))
         };
         let (a, b) = tokio::join!(memo.blob(key(), fetch()), memo.blob(key(), fetch()));
-        assert_eq!((a.unwrap(), b.unwrap()), (Bytes::from_static(b"x"), Bytes::from_static(b"x")));
+        assert_eq!(
+            (a.unwrap(), b.unwrap()),
+            (Bytes::from_static(b"x"), Bytes::from_static(b"x"))
+        );
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
 
         let other = ("reg.example/other".to_string(), Digest::sha256_of(b"x"));
-        let failed = memo.blob(other.clone(), async { anyhow::bail!("offline") }).await;
+        let failed = memo
+            .blob(other.clone(), async { anyhow::bail!("offline") })
+            .await;
         assert!(failed.is_err());
         memo.blob(other, fetch()).await.unwrap();
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
