@@ -19,7 +19,7 @@ pub fn diff(d: &Diff, styled: bool) -> String {
     let _ = writeln!(out, "\n{LEGEND}");
     let top: Vec<&Difference> = d.changes.iter().filter(|c| c.platform.is_none()).collect();
     if !top.is_empty() {
-        section(&mut out, "Index", styled);
+        section(&mut out, "Top level", styled);
         changes(&mut out, &top, styled);
     }
     for platform in &d.platforms {
@@ -80,11 +80,6 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
         sign(platform.change, None),
         clean(&label)
     );
-    if platform.change == ChangeKind::Unchanged {
-        let _ = writeln!(out, "\n{title}");
-        return;
-    }
-    section(out, &title, styled);
     let own: Vec<&Difference> = d
         .changes
         .iter()
@@ -97,6 +92,15 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
                 )
         })
         .collect();
+    let listed = d.changes.iter().any(|c| {
+        c.platform.as_deref() == Some(platform.key.as_str())
+            && c.address.starts_with(&platform.address)
+    });
+    if platform.change == ChangeKind::Unchanged && !listed {
+        let _ = writeln!(out, "\n{title}");
+        return;
+    }
+    section(out, &title, styled);
     changes(out, &own, styled);
     let of_kind = |kind: DiffKind| -> Vec<&Difference> {
         d.changes
@@ -112,7 +116,7 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
         let _ = writeln!(out, "  Layers: {}", layer_summary(layers));
         changes(out, &of_kind(DiffKind::Layer), styled);
     }
-    if let Some(packages) = &platform.packages {
+    if let Some(packages) = platform.packages.filter(|p| *p != ChangeSummary::default()) {
         let _ = writeln!(out, "  Packages: {packages}");
         package_changes(out, &of_kind(DiffKind::Package), styled);
     }
@@ -223,7 +227,8 @@ pub fn summary_line(d: &Diff) -> String {
     .collect();
     let mut line = String::from("Diff: ");
     if platforms.is_empty() {
-        let _ = write!(line, "{} changes", d.summary.changes);
+        let count = d.summary.changes;
+        let _ = write!(line, "{count} change{}", if count == 1 { "" } else { "s" });
     } else {
         let first = [counts.added, counts.removed, counts.changed]
             .into_iter()
@@ -237,10 +242,90 @@ pub fn summary_line(d: &Diff) -> String {
         text.insert_str(text.find(' ').unwrap_or(0) + 1, &format!("{noun} "));
         line.push_str(&text);
     }
-    let packages: &ChangeSummary = &d.summary.packages;
+    let packages = &d.summary.packages;
     if packages.has_changes() {
         let _ = write!(line, "; packages: {packages}");
     }
     line.push('.');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DiffSummary, PlatformCounts};
+
+    fn side() -> DiffSide {
+        DiffSide {
+            reference: "r".into(),
+            resolved: "r@sha256:a".into(),
+            digest: "sha256:a".into(),
+            media_type: "m".into(),
+            total_size: 0,
+        }
+    }
+
+    fn with(changes: Vec<Difference>, platforms: PlatformCounts) -> Diff {
+        Diff {
+            schema_version: 1,
+            old: side(),
+            new: side(),
+            equal: changes.is_empty(),
+            summary: DiffSummary {
+                changes: changes.len(),
+                platforms,
+                ..DiffSummary::default()
+            },
+            platforms: Vec::new(),
+            changes,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_summary_line_names_platform_counts_and_packages() {
+        let changed = Difference {
+            address: "annotations[\"a\"]".into(),
+            platform: None,
+            kind: DiffKind::Annotation,
+            change: ChangeKind::Changed,
+            before: Value::from("x"),
+            after: Value::from("y"),
+            direction: None,
+        };
+        let counts = PlatformCounts {
+            added: 1,
+            changed: 2,
+            ..PlatformCounts::default()
+        };
+        let mut d = with(vec![changed.clone()], counts);
+        d.summary.packages.upgraded = 14;
+        d.summary.packages.added = 3;
+        assert_eq!(
+            summary_line(&d),
+            "Diff: 1 platform added, 2 changed; packages: 14 upgraded, 3 added."
+        );
+        let top = with(vec![changed], PlatformCounts::default());
+        assert_eq!(summary_line(&top), "Diff: 1 change.");
+        assert_eq!(
+            summary_line(&with(Vec::new(), PlatformCounts::default())),
+            "Diff: no differences."
+        );
+    }
+
+    #[test]
+    fn values_from_registries_are_escaped() {
+        let hostile = Difference {
+            address: "config.labels[\"x\"]".into(),
+            platform: None,
+            kind: DiffKind::Label,
+            change: ChangeKind::Added,
+            before: Value::Null,
+            after: Value::from("\u{1b}[2Jgotcha\nerror: forged"),
+            direction: None,
+        };
+        let out = diff(&with(vec![hostile], PlatformCounts::default()), false);
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(out.contains("\\u{1b}[2Jgotcha\\u{a}error: forged"), "{out}");
+    }
 }
