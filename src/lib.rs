@@ -3,7 +3,7 @@
 //! The crate is laid out by concern: [`reference`] (what a user names), [`source`] (where
 //! content lives: registries and OCI layouts behind one trait), [`walk`] (fetching a
 //! manifest tree), [`model`] (the output schema), [`describe`] (building it from a walk),
-//! [`render`] (human output), and [`cli`] (the command line). Writing content: [`index`]
+//! [`diff`] (comparing two descriptions), [`render`] (human output), and [`cli`] (the command line). Writing content: [`index`]
 //! (building image indexes) and [`copy`] (bringing manifests from one source to another).
 
 pub mod atomic_file;

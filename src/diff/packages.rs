@@ -36,6 +36,8 @@ pub struct PackageRef<'a> {
     /// The SBOM format it was listed in (`spdx`, `cyclonedx`, `syft`); keys a package
     /// without a purl.
     pub format: &'a str,
+    /// The purl already split, as the model holds it; split from `purl` when None.
+    pub split: Option<&'a Purl>,
 }
 
 impl<'a> PackageRef<'a> {
@@ -51,6 +53,7 @@ impl<'a> PackageRef<'a> {
                 .first()
                 .map(|source| sbom_format_name(source.format))
                 .unwrap_or_default(),
+            split: Some(&package.purl),
         }
     }
 }
@@ -83,12 +86,16 @@ pub struct KeyedPackage {
 
 impl KeyedPackage {
     pub fn of(package: &PackageRef<'_>) -> Self {
-        let split = package
-            .purl
-            .map(parse_purl)
-            .filter(|purl| purl.purl_type.is_some() && purl.name.is_some());
-        match split {
-            Some(purl) => Self::from_purl(&purl, package.version),
+        let parsed;
+        let split = match package.split {
+            Some(purl) => Some(purl),
+            None => {
+                parsed = package.purl.map(parse_purl);
+                parsed.as_ref()
+            }
+        };
+        match split.filter(|purl| purl.purl_type.is_some() && purl.name.is_some()) {
+            Some(purl) => Self::from_purl(purl, package.version),
             None => Self::without_purl(package),
         }
     }
@@ -301,6 +308,7 @@ mod tests {
             name: "",
             version: None,
             format: "spdx",
+            split: None,
         }
     }
 
@@ -310,6 +318,7 @@ mod tests {
             name,
             version: Some(version),
             format,
+            split: None,
         }
     }
 
@@ -472,6 +481,7 @@ mod tests {
             name: "tool",
             version: Some("1"),
             format: "cyclonedx",
+            split: None,
         }];
         let changes = diff_packages(old, []);
         assert_eq!(
