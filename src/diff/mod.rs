@@ -191,17 +191,19 @@ impl<'o> Differ<'o> {
         if self.options.platforms.is_empty() {
             return true;
         }
+        // A nested index is entered: its own entries are selected by platform.
         [pairing.old, pairing.new].iter().flatten().any(|entry| {
-            platform_of(entry.manifest).is_some_and(|p| {
-                let platform = crate::manifest::Platform {
-                    os: p.os,
-                    architecture: p.architecture,
-                    variant: p.variant,
-                    os_version: p.os_version,
-                    ..Default::default()
-                };
-                self.options.platforms.iter().any(|f| f.matches(&platform))
-            })
+            entry.manifest.manifests.is_some()
+                || platform_of(entry.manifest).is_some_and(|p| {
+                    let platform = crate::manifest::Platform {
+                        os: p.os,
+                        architecture: p.architecture,
+                        variant: p.variant,
+                        os_version: p.os_version,
+                        ..Default::default()
+                    };
+                    self.options.platforms.iter().any(|f| f.matches(&platform))
+                })
         })
     }
 

@@ -314,15 +314,21 @@ fn nested_indexes_have_nested_addresses() {
         "sha256:p",
         vec![("sha256:n2", inner("sha256:n2", "sha256:b"))],
     );
-    let out = run(old, new, &DiffOptions::default());
-    assert_eq!(
-        addresses(&out),
-        [
-            r#"platforms["inner"].platforms["linux/amd64"].config.env["sha256:a"]"#,
-            r#"platforms["inner"].platforms["linux/amd64"].config.env["sha256:b"]"#
-        ]
-    );
+    let out = run(old.clone(), new.clone(), &DiffOptions::default());
+    let nested = [
+        r#"platforms["inner"].platforms["linux/amd64"].config.env["sha256:a"]"#,
+        r#"platforms["inner"].platforms["linux/amd64"].config.env["sha256:b"]"#,
+    ];
+    assert_eq!(addresses(&out), nested);
     assert_eq!(out.summary.platforms.changed, 2);
+    let only = |platform: &str| DiffOptions {
+        platforms: vec![platform.parse().unwrap()],
+        ..DiffOptions::default()
+    };
+    let selected = run(old.clone(), new.clone(), &only("linux/amd64"));
+    assert_eq!(addresses(&selected), nested);
+    let none = run(old, new, &only("linux/s390x"));
+    assert!(none.equal, "{:?}", none.changes);
 }
 
 #[test]
