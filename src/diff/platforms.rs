@@ -139,8 +139,15 @@ impl<'a> Side<'a> {
             .collect()
     }
 
+    fn title_is_unique(&self, wanted: &str) -> bool {
+        let entries = self.entries.iter().zip(&self.platforms);
+        let same = entries.filter(|(e, p)| p.is_none() && title(e.manifest) == Some(wanted));
+        same.count() == 1
+    }
+
     /// The key addresses use for entry `i`: its platform key (`#n` for the n-th entry
-    /// with that key), else its title, else its position among entries without a platform.
+    /// with that key), else its title when no other entry has it, else its position among
+    /// entries without a platform.
     fn address_key(&self, i: usize) -> String {
         match &self.platforms[i] {
             Some(platform) => {
@@ -158,7 +165,7 @@ impl<'a> Side<'a> {
             }
             None => {
                 let position = self.platforms[..i].iter().filter(|p| p.is_none()).count();
-                match title(self.entries[i].manifest) {
+                match title(self.entries[i].manifest).filter(|t| self.title_is_unique(t)) {
                     Some(title) => title.to_string(),
                     None => format!("entry[{position}]"),
                 }
