@@ -69,6 +69,9 @@ struct Settings {
     strict: bool,
     /// More arguments for `ocx describe` (OCX_BENCH_ARGS, split on whitespace).
     extra_args: Vec<String>,
+    /// Time `ocx diff bench:nN bench:dN` (two N-platform indexes of distinct images)
+    /// instead of `ocx describe bench:nN` (OCX_BENCH_DIFF).
+    diff: bool,
 }
 
 struct Row {
@@ -107,6 +110,9 @@ fn run() -> Result<bool> {
     let images = push_indexes(&registry.addr, &settings.widths).context("pushing the indexes")?;
     let docker_config = tempfile::tempdir()?;
     let ms = settings.one_way.as_millis();
+    if settings.diff {
+        println!("timing `ocx diff bench:nN bench:dN` (two indexes of distinct images)");
+    }
     println!(
         "describe_latency: registry {}, one-way delay {ms} ms (RTT {} ms), {} runs per row",
         registry.addr,
@@ -238,6 +244,7 @@ fn settings() -> Result<Settings> {
         widths,
         trace: env_flag("OCX_BENCH_TRACE"),
         strict: env_flag("OCX_BENCH_STRICT"),
+        diff: env_flag("OCX_BENCH_DIFF"),
         extra_args: std::env::var("OCX_BENCH_ARGS")
             .unwrap_or_default()
             .split_whitespace()
@@ -277,18 +284,28 @@ fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
                 fixtures::image(source.as_ref(), fixtures::platform(os, arch, variant)).await?,
             );
         }
+        // The other side of `ocx diff`: the same platforms, distinct images.
+        let mut others = Vec::new();
+        for &(os, arch, variant) in PLATFORMS.iter().take(widest) {
+            let platform = fixtures::platform(os, arch, variant);
+            others.push(
+                fixtures::image_created(source.as_ref(), platform, "2025-01-01T00:00:00Z").await?,
+            );
+        }
         for &n in widths {
-            let index = ImageIndex {
-                schema_version: 2,
-                media_type: Some(OCI_INDEX.into()),
-                artifact_type: None,
-                manifests: images[..n].to_vec(),
-                subject: None,
-                annotations: None,
-            };
-            let bytes = Bytes::from(serde_json::to_vec(&index)?);
-            let tag = ManifestRef::Tag(format!("n{n}"));
-            source.manifest_put(&tag, OCI_INDEX, bytes).await?;
+            for (prefix, children) in [("n", &images), ("d", &others)] {
+                let index = ImageIndex {
+                    schema_version: 2,
+                    media_type: Some(OCI_INDEX.into()),
+                    artifact_type: None,
+                    manifests: children[..n].to_vec(),
+                    subject: None,
+                    annotations: None,
+                };
+                let bytes = Bytes::from(serde_json::to_vec(&index)?);
+                let tag = ManifestRef::Tag(format!("{prefix}{n}"));
+                source.manifest_put(&tag, OCI_INDEX, bytes).await?;
+            }
         }
         Ok(images)
     })
@@ -366,9 +383,21 @@ fn describe(
     children: &[Descriptor],
     docker_config: &std::path::Path,
 ) -> Result<Duration> {
+    let args = match reference.rsplit_once(":n") {
+        Some((repository, n)) if settings.diff => {
+            vec![
+                "diff".to_string(),
+                reference.to_string(),
+                format!("{repository}:d{n}"),
+            ]
+        }
+        _ => vec!["describe".to_string(), reference.to_string()],
+    };
     let start = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_ocx"))
-        .args(["--plain-http", "describe", reference, "--json"])
+        .arg("--plain-http")
+        .args(&args)
+        .arg("--json")
         .args(&settings.extra_args)
         .env("DOCKER_CONFIG", docker_config)
         .env_remove("REGISTRY_AUTH_FILE")
@@ -377,7 +406,9 @@ fn describe(
         .output()
         .context("running ocx")?;
     let elapsed = start.elapsed();
-    if !output.status.success() {
+    // `ocx diff` of two different indexes exits 1: they differ.
+    let expected = if settings.diff { Some(1) } else { Some(0) };
+    if output.status.code() != expected {
         bail!(
             "ocx describe {reference} failed ({:?}):\n{}",
             output.status.code(),

@@ -19,6 +19,9 @@ _ocx() {
             ocx,describe)
                 cmd="ocx__subcmd__describe"
                 ;;
+            ocx,diff)
+                cmd="ocx__subcmd__diff"
+                ;;
             ocx,generate)
                 cmd="ocx__subcmd__generate"
                 ;;
@@ -36,6 +39,9 @@ _ocx() {
                 ;;
             ocx__subcmd__help,describe)
                 cmd="ocx__subcmd__help__subcmd__describe"
+                ;;
+            ocx__subcmd__help,diff)
+                cmd="ocx__subcmd__help__subcmd__diff"
                 ;;
             ocx__subcmd__help,generate)
                 cmd="ocx__subcmd__help__subcmd__generate"
@@ -83,7 +89,7 @@ _ocx() {
 
     case "${cmd}" in
         ocx)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom index schema generate help"
+            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom diff index schema generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,6 +144,48 @@ _ocx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocx__subcmd__diff)
+            opts="-q -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sbom-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocx__subcmd__generate)
             opts="-h -V --samples --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -165,7 +213,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__help)
-            opts="describe sbom index schema generate help"
+            opts="describe sbom diff index schema generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +227,20 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__help__subcmd__describe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocx__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -511,7 +573,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__schema)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom"
+            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom diff"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
             cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
+            cand diff 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages'
             cand index 'Build an image index over manifests and push it, or change an index'
             cand schema 'Print the JSON Schema of an output'
             cand generate 'Write shell completions, man pages and the example layout (for packagers and this repository)'
@@ -58,6 +59,29 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the packages as one JSON document'
             cand --raw 'Print the SBOM documents of the manifest exactly as stored'
+            cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
+            cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;diff'= {
+            cand --platform 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)'
+            cand --ignore 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]'')'
+            cand --context 'Lines of context around each change with --unified'
+            cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
+            cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
+            cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
+            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --json 'Print the change set as one JSON document (schema: `ocx schema diff`)'
+            cand -q 'Print nothing: only the exit status says whether the two differ'
+            cand --quiet 'Print nothing: only the exit status says whether the two differ'
+            cand --no-sbom 'Skip SBOM discovery: compare only the structure, no packages'
+            cand --ignore-timestamps 'Leave out the created annotation and label, config `created`, history timestamps and build `created`'
+            cand --unified 'Print a unified diff of the manifest and config JSON of each platform instead'
+            cand --show-unchanged 'Also list what is equal: map entries, layers and packages (marked `=`)'
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
@@ -156,6 +180,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;help'= {
             cand describe 'Describe an image, index or artifact: every platform, config, layer and build fact'
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
+            cand diff 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages'
             cand index 'Build an image index over manifests and push it, or change an index'
             cand schema 'Print the JSON Schema of an output'
             cand generate 'Write shell completions, man pages and the example layout (for packagers and this repository)'
@@ -164,6 +189,8 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;help;describe'= {
         }
         &'ocx;help;sbom'= {
+        }
+        &'ocx;help;diff'= {
         }
         &'ocx;help;index'= {
             cand create 'Build an image index whose entries carry each child''s artifactType and platform, and push it'

@@ -34,6 +34,7 @@ complete -c ocx -n "__fish_ocx_needs_command" -s h -l help -d 'Print help (see m
 complete -c ocx -n "__fish_ocx_needs_command" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "describe" -d 'Describe an image, index or artifact: every platform, config, layer and build fact'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
+complete -c ocx -n "__fish_ocx_needs_command" -f -a "diff" -d 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "schema" -d 'Print the JSON Schema of an output'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
@@ -67,6 +68,26 @@ complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plai
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l platform -d 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l ignore -d 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. \'platforms[*].config.labels["build-id"]\')' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l context -d 'Lines of context around each change with --unified' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l json -d 'Print the change set as one JSON document (schema: `ocx schema diff`)'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -s q -l quiet -d 'Print nothing: only the exit status says whether the two differ'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l no-sbom -d 'Skip SBOM discovery: compare only the structure, no packages'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l ignore-timestamps -d 'Leave out the created annotation and label, config `created`, history timestamps and build `created`'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l unified -d 'Print a unified diff of the manifest and config JSON of each platform instead'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l show-unchanged -d 'Also list what is equal: map entries, layers and packages (marked `=`)'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l strict -d 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l insecure -d 'Accept any TLS certificate from registries'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
 complete -c ocx -n "__fish_ocx_using_subcommand index; and not __fish_seen_subcommand_from create update help" -l color -d 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
@@ -136,11 +157,12 @@ complete -c ocx -n "__fish_ocx_using_subcommand generate" -l plain-http -d 'Use 
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -l insecure -d 'Accept any TLS certificate from registries'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "describe" -d 'Describe an image, index or artifact: every platform, config, layer and build fact'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "schema" -d 'Print the JSON Schema of an output'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
-complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom index schema generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "describe" -d 'Describe an image, index or artifact: every platform, config, layer and build fact'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "sbom" -d 'List the packages of every SBOM attached to an image or index, by every convention'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "diff" -d 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "index" -d 'Build an image index over manifests and push it, or change an index'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "schema" -d 'Print the JSON Schema of an output'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
+complete -c ocx -n "__fish_ocx_using_subcommand help; and not __fish_seen_subcommand_from describe sbom diff index schema generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "create" -d 'Build an image index whose entries carry each child\'s artifactType and platform, and push it'
 complete -c ocx -n "__fish_ocx_using_subcommand help; and __fish_seen_subcommand_from index" -f -a "update" -d 'Add entries to an existing index or remove them, with the rules of `index create`'

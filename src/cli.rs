@@ -23,7 +23,7 @@ and a digest the digest wins) or an OCI image layout as oci:PATH[:TAG|@DIGEST]";
     long_about = "Inspect OCI images, indexes and artifacts.\n\n\
         ocx resolves a reference, walks the index and every platform manifest, and prints one \
         rich, documented output schema (see `ocx schema describe`).",
-    after_help = "Exit status: 0 on success, 2 on any error.",
+    after_help = "Exit status: 0 on success, 2 on any error; `ocx diff` follows diff(1): 0 equal, 1 different, 2 error.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -82,6 +82,26 @@ pub enum Command {
         ocx sbom ghcr.io/org/app:1.2 --platform linux/amd64 --raw > sbom.json"
     )]
     Sbom(SbomArgs),
+
+    /// Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages
+    #[command(
+        long_about = "Compare two images or indexes like a plan: platforms, config, layers, \
+            annotations, build facts and SBOM packages.\n\n\
+            Index entries are matched by platform (linux/arm64 = linux/arm64/v8), never by \
+            position; layers by digest in order, so a shared base shows as unchanged; packages \
+            by purl without version, with upgrades and downgrades ordered by each ecosystem's \
+            rules. Every difference has an address (platforms[\"linux/amd64\"].config.env[\"PATH\"]) \
+            that --ignore matches.",
+        after_help = "Exit status (as diff(1)): 0 the two are equal (after --ignore), 1 they differ, \
+            2 an error.\n\n\
+            Examples:\n  \
+            ocx diff registry.example/app:1.4 registry.example/app:1.5\n  \
+            ocx diff oci:./before:app registry.example/app:1.5 --platform linux/amd64\n  \
+            ocx diff app:1.4 app:1.5 --json | jq '.changes[] | select(.kind == \"package\")'\n  \
+            ocx diff app:1.4 app:1.5 --ignore-timestamps --ignore 'platforms[*].config.labels[*]' --quiet"
+    )]
+    Diff(DiffArgs),
+
     /// Build an image index over manifests and push it, or change an index
     #[command(subcommand)]
     Index(IndexCommand),
@@ -139,6 +159,13 @@ pub struct ReadArgs {
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<PlatformFilter>,
 
+    #[command(flatten)]
+    pub limits: ReadLimits,
+}
+
+/// How much a read may ask of registries at once, and how large an SBOM it accepts.
+#[derive(Debug, Args)]
+pub struct ReadLimits {
     /// How many requests may be in flight at once, for the walk and again for SBOM
     /// discovery (1-256)
     #[arg(long, default_value_t = crate::source::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -159,9 +186,73 @@ impl ReadArgs {
     pub fn options(&self, discover_sboms: bool) -> crate::read::ReadOptions {
         crate::read::ReadOptions {
             platform: self.platform.clone(),
-            max_sbom_bytes: discover_sboms.then_some(self.max_sbom_size),
+            max_sbom_bytes: discover_sboms.then_some(self.limits.max_sbom_size),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: a reference as for describe (registry or oci:PATH[:TAG|@DIGEST])
+    #[arg(value_name = "OLD")]
+    pub old: String,
+
+    /// The new side, of any kind ocx reads
+    #[arg(value_name = "NEW")]
+    pub new: String,
+
+    /// Print the change set as one JSON document (schema: `ocx schema diff`)
+    #[arg(long, conflicts_with_all = ["quiet", "unified"])]
+    pub json: bool,
+
+    /// Print nothing: only the exit status says whether the two differ
+    #[arg(long, short = 'q', conflicts_with = "unified")]
+    pub quiet: bool,
+
+    /// Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION];
+    /// repeatable (default: every platform)
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    pub platforms: Vec<PlatformFilter>,
+
+    /// Skip SBOM discovery: compare only the structure, no packages
+    #[arg(long)]
+    pub no_sbom: bool,
+
+    /// Leave out differences at this address, or under it; `*` matches any run of
+    /// characters; repeatable (e.g. 'platforms[*].config.labels["build-id"]')
+    #[arg(long = "ignore", value_name = "ADDRESS", value_parser = parse_ignore)]
+    pub ignore: Vec<String>,
+
+    /// Leave out the created annotation and label, config `created`, history timestamps
+    /// and build `created`
+    #[arg(long)]
+    pub ignore_timestamps: bool,
+
+    /// Print a unified diff of the manifest and config JSON of each platform instead
+    #[arg(long)]
+    pub unified: bool,
+
+    /// Lines of context around each change with --unified
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "unified")]
+    pub context: usize,
+
+    /// Also list what is equal: map entries, layers and packages (marked `=`)
+    #[arg(long)]
+    pub show_unchanged: bool,
+
+    #[command(flatten)]
+    pub limits: ReadLimits,
+}
+
+fn parse_ignore(pattern: &str) -> Result<String, String> {
+    if pattern.trim().is_empty() {
+        return Err(
+            "an empty address would ignore nothing; give an address such as \
+            'config.created' or 'platforms[*].annotations[\"org.opencontainers.image.created\"]'"
+                .into(),
+        );
+    }
+    Ok(pattern.to_string())
 }
 
 const SOURCE_HELP: &str = "\
@@ -291,6 +382,8 @@ pub enum SchemaName {
     Describe,
     /// The output of `ocx sbom --json`
     Sbom,
+    /// The output of `ocx diff --json`
+    Diff,
 }
 
 #[derive(Debug, Args)]

@@ -247,10 +247,13 @@ mod tests {
         crate::commands::generate::sample::write_all(layout.as_ref())
             .await
             .unwrap();
-        let from = crate::source::Limited::new(layout, Arc::clone(&budget));
+        let from = crate::source::Limited::new(layout, Arc::clone(&budget), Arc::default());
         let to_layout = LayoutSource::open_or_create(&dir.path().join("to")).unwrap();
-        let to: Arc<dyn Source> =
-            Arc::new(crate::source::Limited::new(Arc::new(to_layout), budget));
+        let to: Arc<dyn Source> = Arc::new(crate::source::Limited::new(
+            Arc::new(to_layout),
+            budget,
+            Arc::default(),
+        ));
         let image = from
             .manifest_get(&ManifestRef::Tag("image".into()))
             .await

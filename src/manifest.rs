@@ -38,6 +38,7 @@ pub const EMPTY_JSON_DIGEST: &str =
 /// Annotations with a meaning for the walk and the output.
 pub mod annotations {
     pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+    pub const TITLE: &str = "org.opencontainers.image.title";
     pub const DOCKER_REFERENCE_TYPE: &str = "vnd.docker.reference.type";
     pub const DOCKER_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
     pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
@@ -319,6 +320,7 @@ pub struct RuntimeConfig {
     pub working_dir: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
     pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
+    pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     pub stop_signal: Option<String>,
 }
 

@@ -103,7 +103,7 @@ impl fmt::Display for PlatformFilter {
 }
 
 /// The variant an architecture has when none is written (containerd's normalization).
-fn default_variant(architecture: &str) -> Option<&'static str> {
+pub fn default_variant(architecture: &str) -> Option<&'static str> {
     match architecture {
         "arm64" => Some("v8"),
         "arm" => Some("v7"),

@@ -150,6 +150,7 @@ fn delete_manifest(registry: &Registry, repository: &str, digest: &Digest) {
         "http://{}/v2/{repository}/manifests/{digest}",
         registry.addr
     );
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let status = runtime()
         .block_on(reqwest::Client::new().delete(&url).send())
         .unwrap()
@@ -327,4 +328,31 @@ fn a_referrers_list_cut_short_is_recorded() {
         2 * 16,
         "two reads (plain and --strict), 16 pages each"
     );
+}
+
+/// A side with a child that cannot be read is a difference to report, not a crash.
+#[test]
+fn diff_reports_a_side_with_an_unreadable_child() {
+    let (_old_dir, old_layout) = sample_layout();
+    let (_new_dir, new_layout) = sample_layout();
+    let old = format!("oci:{}:multi-platform", old_layout.display());
+    let new = format!("oci:{}:multi-platform", new_layout.display());
+    let child = describe_json(&[&new, "--no-sbom"])["manifests"]["linux/arm64/v8"]["descriptor"]
+        ["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::remove_file(blob_path(&new_layout, &child)).unwrap();
+
+    let output = ocx(&["diff", &old, &new, "--no-sbom", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("warning: new side > linux/arm64/v8") && err.contains(&child),
+        "{err}"
+    );
+    let json: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["equal"], false);
+    let err = failing(&["diff", &old, &new, "--no-sbom", "--strict"]);
+    assert!(err.contains("could not be read (--strict)"), "{err}");
 }

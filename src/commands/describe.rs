@@ -11,7 +11,7 @@ use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
-    let session = super::session(global, args.read.concurrency)?;
+    let session = super::session(global, args.read.limits.concurrency)?;
     if args.raw {
         let resolved = resolve(&session, &target, args.read.platform.as_ref()).await?;
         write_stdout(&resolved.manifest.bytes)?;
@@ -19,7 +19,7 @@ pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
     }
     let read = read(&session, &target, &args.read.options(!args.no_sbom)).await?;
     let description = read.describe(&args.reference);
-    super::check_failures(&description.manifest.failures(), args.read.strict)?;
+    super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     super::printer(global, args.json).describe(&description)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,9 +2,11 @@
 //! [`crate::read`] (or build through [`crate::index`]), print through [`crate::render`].
 
 mod describe;
+mod diff;
 pub(crate) mod generate;
 mod index;
 mod sbom;
+mod unified;
 
 use std::process::ExitCode;
 
@@ -23,12 +25,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
         Command::Sbom(args) => sbom::run(&cli.global, args).await,
+        Command::Diff(args) => diff::run(&cli.global, args).await,
         Command::Index(IndexCommand::Create(args)) => index::create(&cli.global, args).await,
         Command::Index(IndexCommand::Update(args)) => index::update(&cli.global, args).await,
         Command::Schema(args) => {
             let schema = match args.output {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,
                 SchemaName::Sbom => crate::schema::SBOM_V1,
+                SchemaName::Diff => crate::schema::DIFF_V1,
             };
             render::write_stdout(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -12,10 +12,10 @@ use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
-    let session = super::session(global, args.read.concurrency)?;
+    let session = super::session(global, args.read.limits.concurrency)?;
     let read = read(&session, &target, &args.read.options(true)).await?;
     let description = read.describe(&args.reference);
-    super::check_failures(&description.manifest.failures(), args.read.strict)?;
+    super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     if args.raw {
         write_stdout(&raw_documents(&read)?)?;
         return Ok(ExitCode::SUCCESS);

@@ -17,12 +17,10 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
 
 use crate::diff::version;
 use crate::model::Package;
+pub use crate::model::{Change, ChangeSummary, PackageChange};
 use crate::model::{Purl, SbomFormat};
 use crate::sbom::parse::parse_purl;
 
@@ -38,6 +36,8 @@ pub struct PackageRef<'a> {
     /// The SBOM format it was listed in (`spdx`, `cyclonedx`, `syft`); keys a package
     /// without a purl.
     pub format: &'a str,
+    /// The purl already split, as the model holds it; split from `purl` when None.
+    pub split: Option<&'a Purl>,
 }
 
 impl<'a> PackageRef<'a> {
@@ -53,6 +53,7 @@ impl<'a> PackageRef<'a> {
                 .first()
                 .map(|source| sbom_format_name(source.format))
                 .unwrap_or_default(),
+            split: Some(&package.purl),
         }
     }
 }
@@ -72,95 +73,6 @@ pub fn sbom_format_name(format: SbomFormat) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    Added,
-    Removed,
-    Upgraded,
-    Downgraded,
-    /// Updated, but the versions have no known order (or order equal while spelled
-    /// differently).
-    Changed,
-    Unchanged,
-}
-
-/// What happened to one package between the old and the new list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PackageChange {
-    /// See the module doc: a purl without version, or `format:name`.
-    pub key: String,
-    pub change: Change,
-    /// The version in the old list; None for an addition or a package without version.
-    pub before: Option<String>,
-    /// The version in the new list; None for a removal or a package without version.
-    pub after: Option<String>,
-}
-
-/// How many packages had each kind of change.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeSummary {
-    pub upgraded: usize,
-    pub downgraded: usize,
-    pub changed: usize,
-    pub added: usize,
-    pub removed: usize,
-    pub unchanged: usize,
-}
-
-impl ChangeSummary {
-    pub fn of(changes: &[PackageChange]) -> Self {
-        let mut summary = ChangeSummary::default();
-        for change in changes {
-            *summary.count_mut(change.change) += 1;
-        }
-        summary
-    }
-
-    /// Whether anything other than unchanged packages was counted.
-    pub fn has_changes(&self) -> bool {
-        self.upgraded + self.downgraded + self.changed + self.added + self.removed > 0
-    }
-
-    fn count_mut(&mut self, change: Change) -> &mut usize {
-        match change {
-            Change::Added => &mut self.added,
-            Change::Removed => &mut self.removed,
-            Change::Upgraded => &mut self.upgraded,
-            Change::Downgraded => &mut self.downgraded,
-            Change::Changed => &mut self.changed,
-            Change::Unchanged => &mut self.unchanged,
-        }
-    }
-}
-
-/// `12 upgraded, 1 downgraded, 3 added, 2 removed (731 unchanged)`; zero counts are left
-/// out, and `no changes` stands in when only unchanged packages are left.
-impl fmt::Display for ChangeSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = [
-            (self.upgraded, "upgraded"),
-            (self.downgraded, "downgraded"),
-            (self.changed, "changed"),
-            (self.added, "added"),
-            (self.removed, "removed"),
-        ]
-        .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, label)| format!("{count} {label}"))
-        .collect();
-        if parts.is_empty() {
-            f.write_str("no changes")?;
-        } else {
-            f.write_str(&parts.join(", "))?;
-        }
-        if self.unchanged > 0 {
-            write!(f, " ({} unchanged)", self.unchanged)?;
-        }
-        Ok(())
-    }
-}
-
 /// The key of a package and the version it is compared by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyedPackage {
@@ -174,12 +86,16 @@ pub struct KeyedPackage {
 
 impl KeyedPackage {
     pub fn of(package: &PackageRef<'_>) -> Self {
-        let split = package
-            .purl
-            .map(parse_purl)
-            .filter(|purl| purl.purl_type.is_some() && purl.name.is_some());
-        match split {
-            Some(purl) => Self::from_purl(&purl, package.version),
+        let parsed;
+        let split = match package.split {
+            Some(purl) => Some(purl),
+            None => {
+                parsed = package.purl.map(parse_purl);
+                parsed.as_ref()
+            }
+        };
+        match split.filter(|purl| purl.purl_type.is_some() && purl.name.is_some()) {
+            Some(purl) => Self::from_purl(purl, package.version),
             None => Self::without_purl(package),
         }
     }
@@ -392,6 +308,7 @@ mod tests {
             name: "",
             version: None,
             format: "spdx",
+            split: None,
         }
     }
 
@@ -401,6 +318,7 @@ mod tests {
             name,
             version: Some(version),
             format,
+            split: None,
         }
     }
 
@@ -563,6 +481,7 @@ mod tests {
             name: "tool",
             version: Some("1"),
             format: "cyclonedx",
+            split: None,
         }];
         let changes = diff_packages(old, []);
         assert_eq!(

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+mod diff;
 mod sbom;
 
+pub use diff::*;
 pub use sbom::*;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -162,6 +164,8 @@ pub struct ConfigInfo {
     pub working_dir: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
     pub exposed_ports: Option<Vec<String>>,
+    pub volumes: Option<Vec<String>>,
+    pub stop_signal: Option<String>,
     pub history: Option<Vec<HistoryEntry>>,
 }
 

@@ -145,6 +145,8 @@ fn config_info(descriptor: &Descriptor, config: Option<&ImageConfig>) -> ConfigI
         working_dir: runtime.working_dir,
         labels: runtime.labels,
         exposed_ports: runtime.exposed_ports.map(|p| p.into_keys().collect()),
+        volumes: runtime.volumes.map(|v| v.into_keys().collect()),
+        stop_signal: runtime.stop_signal,
         history: c
             .history
             .as_ref()

@@ -2,6 +2,7 @@
 //! takes the model only and never fetches; [`text`] escapes whatever came from outside.
 
 mod describe;
+mod diff;
 pub mod index;
 mod sbom;
 pub mod text;
@@ -11,7 +12,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::model::{Description, Failure, SbomReport};
+use crate::model::{Description, Diff, Failure, SbomReport};
 
 pub use text::{clean, human_size};
 
@@ -40,6 +41,10 @@ impl Printer {
 
     pub fn sbom(&self, report: &SbomReport) -> Result<()> {
         self.print(report, sbom::sbom)
+    }
+
+    pub fn diff(&self, diff: &Diff) -> Result<()> {
+        self.print(diff, diff::diff)
     }
 
     fn print<T: Serialize>(&self, value: &T, human: fn(&T, bool) -> String) -> Result<()> {

@@ -1,6 +1,7 @@
 //! A [`Source`] that holds a permit of a request budget for every request it makes, so
 //! that no caller can forget to: every source a command opens through
-//! [`Session`](super::Session) is one.
+//! [`Session`](super::Session) is one. Manifests and blobs asked for by digest go
+//! through the session's [`Memo`], so that content fetched once is not fetched again.
 
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Semaphore;
 
-use super::{BlobStream, FetchedManifest, Referrers, Source};
+use super::memo::Memo;
+use super::{check_blob_limit, BlobStream, FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::reference::{ManifestRef, Repository};
@@ -25,16 +27,25 @@ pub fn budget(concurrency: usize) -> Budget {
 pub struct Limited {
     inner: Arc<dyn Source>,
     budget: Budget,
+    memo: Arc<Memo>,
 }
 
 impl Limited {
-    pub fn new(inner: Arc<dyn Source>, budget: Budget) -> Limited {
-        Limited { inner, budget }
+    pub fn new(inner: Arc<dyn Source>, budget: Budget, memo: Arc<Memo>) -> Limited {
+        Limited {
+            inner,
+            budget,
+            memo,
+        }
     }
 
     /// The same source, drawing on another budget.
     pub fn with_budget(&self, budget: Budget) -> Arc<dyn Source> {
-        Arc::new(Limited::new(Arc::clone(&self.inner), budget))
+        Arc::new(Limited::new(
+            Arc::clone(&self.inner),
+            budget,
+            Arc::clone(&self.memo),
+        ))
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
@@ -49,8 +60,17 @@ impl Source for Limited {
     }
 
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
-        let _permit = self.permit().await?;
-        self.inner.manifest_get(reference).await
+        let fetch = async {
+            let _permit = self.permit().await?;
+            self.inner.manifest_get(reference).await
+        };
+        match reference {
+            ManifestRef::Digest(digest) => {
+                let key = (self.inner.location(), digest.clone());
+                self.memo.manifest(key, fetch).await
+            }
+            ManifestRef::Tag(_) => fetch.await,
+        }
     }
 
     async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>> {
@@ -69,8 +89,27 @@ impl Source for Limited {
     }
 
     async fn blob_get(&self, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
-        let _permit = self.permit().await?;
-        self.inner.blob_get(descriptor, limit).await
+        let location = self.inner.location();
+        check_blob_limit(&location, descriptor, limit)?;
+        let fetch = async {
+            let _permit = self.permit().await?;
+            self.inner.blob_get(descriptor, limit).await
+        };
+        let bytes = self
+            .memo
+            .blob((location, descriptor.digest.clone()), fetch)
+            .await?;
+        // Another descriptor of the same digest may claim another size.
+        if bytes.len() as u64 != descriptor.size {
+            anyhow::bail!(
+                "size mismatch for blob {}@{}: the descriptor says {} bytes, the source returned {}",
+                self.inner.location(),
+                descriptor.digest,
+                descriptor.size,
+                bytes.len()
+            );
+        }
+        Ok(bytes)
     }
 
     async fn blob_head(&self, digest: &Digest) -> Result<Option<u64>> {

@@ -7,10 +7,12 @@
 mod blob_stream;
 pub mod layout;
 mod limited;
+mod memo;
 pub mod registry;
 
 pub use blob_stream::BlobStream;
 pub use limited::{budget, Budget, Limited};
+pub use memo::Memo;
 
 use std::sync::Arc;
 
@@ -137,6 +139,8 @@ pub struct Session {
     /// SBOM discovery's many small requests have a budget of their own, so that they
     /// never hold back the walk.
     discovery_budget: Budget,
+    /// Manifests and blobs fetched by digest, shared by every source the session opens.
+    memo: Arc<Memo>,
 }
 
 impl Session {
@@ -152,6 +156,7 @@ impl Session {
             transport: Arc::new(registry::Transport::new(options)?),
             budget: budget(concurrency),
             discovery_budget: budget(concurrency),
+            memo: Arc::default(),
         })
     }
 
@@ -190,7 +195,7 @@ impl Session {
     }
 
     fn limited(&self, source: Arc<dyn Source>) -> Limited {
-        Limited::new(source, Arc::clone(&self.budget))
+        Limited::new(source, Arc::clone(&self.budget), Arc::clone(&self.memo))
     }
 }
 

@@ -84,9 +84,18 @@ fn platform_fields(platform: &Platform) -> Value {
 /// An OCI image for one platform, with a created annotation; the descriptor carries the
 /// platform.
 pub async fn image(dest: &dyn Source, platform: Platform) -> Result<Descriptor> {
+    image_created(dest, platform, CREATED).await
+}
+
+/// The same image with another config `created`: another image of the same platform.
+pub async fn image_created(
+    dest: &dyn Source,
+    platform: Platform,
+    created: &str,
+) -> Result<Descriptor> {
     let layer = put_blob(dest, OCI_LAYER_TAR, EMPTY_TAR.to_vec()).await?;
     let mut config = platform_fields(&platform);
-    config["created"] = json!(CREATED);
+    config["created"] = json!(created);
     config["config"] = json!({"Entrypoint": ["/hello"]});
     config["rootfs"] = json!({"type": "layers", "diff_ids": [layer.digest.to_string()]});
     let config = put_json_blob(dest, OCI_CONFIG, &config).await?;
