@@ -6,14 +6,18 @@ use anyhow::{bail, Result};
 
 use crate::cli::{GlobalArgs, SbomArgs};
 use crate::model::SbomReport;
-use crate::read::{read, Read};
+use crate::read::{read, Read, ReadOptions};
 use crate::reference::Target;
 use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
     let session = super::session(global, args.read.concurrency)?;
-    let read = read(&session, &target, &args.read.options(true)).await?;
+    let options = ReadOptions {
+        keep_sbom_bytes: args.raw,
+        ..args.read.options(true)
+    };
+    let read = read(&session, &target, &options).await?;
     let description = read.describe(&args.reference);
     super::check_failures(&description.manifest.failures(), args.read.strict)?;
     if args.raw {
@@ -53,7 +57,7 @@ fn raw_documents(read: &Read) -> Result<Vec<u8>> {
         if i > 0 && !out.ends_with(b"\n") {
             out.push(b'\n');
         }
-        out.extend_from_slice(&document.bytes);
+        out.extend_from_slice(document.bytes.as_deref().unwrap_or_default());
     }
     Ok(out)
 }
