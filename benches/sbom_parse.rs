@@ -98,6 +98,9 @@ fn empty_components(n: usize) -> String {
     )
 }
 
+/// A format's name, its document maker, and how many packages to make.
+type Format = (&'static str, fn(usize) -> String, usize);
+
 /// The best time of `runs` parses, and the packages found.
 fn best_of(bytes: &[u8], runs: usize) -> (Duration, usize) {
     let mut best = Duration::MAX;
@@ -114,7 +117,7 @@ fn best_of(bytes: &[u8], runs: usize) -> (Duration, usize) {
 fn main() {
     let quick = std::env::args().any(|arg| arg == "--quick");
     let (n, runs) = if quick { (20_000, 3) } else { (100_000, 5) };
-    let formats: [(&str, fn(usize) -> String, usize); 6] = [
+    let formats: [Format; 6] = [
         ("SPDX 2.3", spdx23, n),
         ("SPDX 3 JSON-LD", spdx3, n),
         ("CycloneDX 1.6", cyclonedx, n),
@@ -122,7 +125,10 @@ fn main() {
         ("DSSE > in-toto > CycloneDX", dsse_cyclonedx, n),
         ("CycloneDX, empty components", empty_components, n * 100),
     ];
-    println!("{:<30} {:>9} {:>10} {:>10} {:>9}", "format", "MB", "packages", "best ms", "MB/s");
+    println!(
+        "{:<30} {:>9} {:>10} {:>10} {:>9}",
+        "format", "MB", "packages", "best ms", "MB/s"
+    );
     for (name, make, count) in formats {
         let text = make(count);
         let (best, packages) = best_of(text.as_bytes(), runs);
