@@ -24,6 +24,9 @@ pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
         write_stdout(&raw_documents(&read)?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // The parsed documents are no longer needed once described: free them before the
+    // report is built and printed.
+    drop(read);
     let report = SbomReport::from_description(description);
     super::printer(global, args.json).sbom(&report)?;
     Ok(ExitCode::SUCCESS)
