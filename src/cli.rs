@@ -187,6 +187,7 @@ impl ReadArgs {
         crate::read::ReadOptions {
             platform: self.platform.clone(),
             max_sbom_bytes: discover_sboms.then_some(self.limits.max_sbom_size),
+            keep_sbom_bytes: false,
         }
     }
 }

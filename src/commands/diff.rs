@@ -21,6 +21,7 @@ pub async fn run(global: &GlobalArgs, args: DiffArgs) -> Result<ExitCode> {
     let options = ReadOptions {
         platform: None,
         max_sbom_bytes: (!args.no_sbom).then_some(args.limits.max_sbom_size),
+        keep_sbom_bytes: false,
     };
     let (old, new) = tokio::try_join!(
         read_side(&session, "old", &args.old, &old_target, &options),

@@ -6,20 +6,27 @@ use anyhow::{bail, Result};
 
 use crate::cli::{GlobalArgs, SbomArgs};
 use crate::model::SbomReport;
-use crate::read::{read, Read};
+use crate::read::{read, Read, ReadOptions};
 use crate::reference::Target;
 use crate::render::write_stdout;
 
 pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.reference)?;
     let session = super::session(global, args.read.limits.concurrency)?;
-    let read = read(&session, &target, &args.read.options(true)).await?;
+    let options = ReadOptions {
+        keep_sbom_bytes: args.raw,
+        ..args.read.options(true)
+    };
+    let read = read(&session, &target, &options).await?;
     let description = read.describe(&args.reference);
     super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     if args.raw {
         write_stdout(&raw_documents(&read)?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // The parsed documents are no longer needed once described: free them before the
+    // report is built and printed.
+    drop(read);
     let report = SbomReport::from_description(description);
     super::printer(global, args.json).sbom(&report)?;
     Ok(ExitCode::SUCCESS)
@@ -53,7 +60,7 @@ fn raw_documents(read: &Read) -> Result<Vec<u8>> {
         if i > 0 && !out.ends_with(b"\n") {
             out.push(b'\n');
         }
-        out.extend_from_slice(&document.bytes);
+        out.extend_from_slice(document.bytes.as_deref().unwrap_or_default());
     }
     Ok(out)
 }

@@ -153,7 +153,7 @@ impl SbomReport {
         SbomReport {
             schema_version: SCHEMA_VERSION,
             failures: description.failures,
-            subject: SbomSubject::from_described(&description.manifest),
+            subject: SbomSubject::from_described(description.manifest),
             reference: description.reference,
             resolved: description.resolved,
         }
@@ -161,19 +161,20 @@ impl SbomReport {
 }
 
 impl SbomSubject {
-    fn from_described(described: &ManifestInfo) -> SbomSubject {
+    /// Moves the packages out of the description rather than copying them.
+    fn from_described(described: ManifestInfo) -> SbomSubject {
         SbomSubject {
-            digest: described.descriptor.digest.clone(),
-            media_type: described.media_type.value.clone(),
-            sbom: described.sbom.clone().unwrap_or_default(),
-            sbom_sources: described.sbom_sources.clone().unwrap_or_default(),
-            manifests: described.manifests.as_ref().map(|children| {
+            digest: described.descriptor.digest,
+            media_type: described.media_type.value,
+            sbom: described.sbom.unwrap_or_default(),
+            sbom_sources: described.sbom_sources.unwrap_or_default(),
+            manifests: described.manifests.map(|children| {
                 children
-                    .iter()
-                    .map(|(k, v)| (k.clone(), SbomSubject::from_described(v)))
+                    .into_iter()
+                    .map(|(k, v)| (k, SbomSubject::from_described(v)))
                     .collect()
             }),
-            error: described.error.clone(),
+            error: described.error,
         }
     }
 }

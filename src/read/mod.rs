@@ -32,6 +32,9 @@ pub struct ReadOptions {
     pub platform: Option<PlatformFilter>,
     /// Discover SBOMs, refusing documents larger than this; `None` skips discovery.
     pub max_sbom_bytes: Option<u64>,
+    /// Keep the SBOM documents' bytes as stored (for `ocx sbom --raw`), not only what was
+    /// parsed from them.
+    pub keep_sbom_bytes: bool,
 }
 
 /// The manifest a target means, fetched and verified.
@@ -69,7 +72,13 @@ impl Read {
 /// Resolves, walks and discovers.
 pub async fn read(session: &Session, target: &Target, options: &ReadOptions) -> Result<Read> {
     let resolved = resolve(session, target, options.platform.as_ref()).await?;
-    read_resolved(session, resolved, options.max_sbom_bytes).await
+    read_resolved(
+        session,
+        resolved,
+        options.max_sbom_bytes,
+        options.keep_sbom_bytes,
+    )
+    .await
 }
 
 /// Resolves a target to its manifest, or to the child for `platform` of an index.
@@ -103,6 +112,7 @@ pub async fn read_resolved(
     session: &Session,
     resolved: ResolvedTarget,
     max_sbom_bytes: Option<u64>,
+    keep_sbom_bytes: bool,
 ) -> Result<Read> {
     let walk = walk::walk(
         Arc::new(resolved.source.clone()),
@@ -110,11 +120,14 @@ pub async fn read_resolved(
         resolved.config.clone(),
     );
     let discoverer = match max_sbom_bytes {
-        Some(limit) => Some(Discoverer::new(
-            session.for_discovery(&resolved.source),
-            discovery::cosign_source(session, &resolved.source)?,
-            limit,
-        )),
+        Some(limit) => Some(
+            Discoverer::new(
+                session.for_discovery(&resolved.source),
+                discovery::cosign_source(session, &resolved.source)?,
+                limit,
+            )
+            .keeping_bytes(keep_sbom_bytes),
+        ),
         None => None,
     };
     let subjects = discovery::root_subjects(&resolved.manifest, resolved.chosen_from.as_ref());

@@ -49,7 +49,7 @@ impl Printer {
 
     fn print<T: Serialize>(&self, value: &T, human: fn(&T, bool) -> String) -> Result<()> {
         match self.format {
-            Format::Json => write_stdout(&to_json(value)?),
+            Format::Json => write_json_stdout(value),
             Format::Human { styled } => write_stdout(human(value, styled).as_bytes()),
         }
     }
@@ -104,6 +104,20 @@ pub fn to_json(value: &impl Serialize) -> Result<Vec<u8>> {
     let mut json = serde_json::to_vec_pretty(value).context("serializing the output")?;
     json.push(b'\n');
     Ok(json)
+}
+
+/// Writes `value` as pretty JSON to stdout as it is serialized, never whole in memory (a
+/// million packages make half a gigabyte of JSON); a closed pipe is not an error.
+fn write_json_stdout(value: &impl Serialize) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other.context("writing the output")?),
+    }
 }
 
 /// Writes all of `bytes` to stdout; a closed pipe (`| head`) is not an error.

@@ -37,7 +37,8 @@ pub struct Document {
     /// The manifest that carries the document (referrer, cosign tag, attestation).
     pub manifest: Digest,
     pub layer: Descriptor,
-    pub bytes: Bytes,
+    /// The document as stored, kept only when the discoverer was asked to (`--raw`).
+    pub bytes: Option<Bytes>,
     pub parsed: ParsedSbom,
 }
 
@@ -94,6 +95,7 @@ pub struct Discoverer {
     /// Where cosign's tags live: the subject's repository or `COSIGN_REPOSITORY`.
     cosign: Arc<dyn Source>,
     max_sbom_bytes: u64,
+    keep_bytes: bool,
     /// Whether the source has the referrers API, once an answer has told: later
     /// subjects then go straight to the tag fallback instead of asking again.
     referrers_api: std::sync::OnceLock<bool>,
@@ -105,8 +107,16 @@ impl Discoverer {
             source,
             cosign,
             max_sbom_bytes,
+            keep_bytes: false,
             referrers_api: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Keeps each document's bytes as stored, besides what was parsed from them; without
+    /// this they are dropped once parsed.
+    pub fn keeping_bytes(mut self, keep: bool) -> Self {
+        self.keep_bytes = keep;
+        self
     }
 
     /// Every SBOM attached to `subject`; `attestations` are the BuildKit attestation
@@ -341,7 +351,7 @@ impl Discoverer {
                     convention,
                     manifest: manifest.clone(),
                     layer: layer.clone(),
-                    bytes,
+                    bytes: self.keep_bytes.then_some(bytes),
                     parsed,
                 }],
                 checks: vec![check],

@@ -1,63 +1,190 @@
 //! CycloneDX JSON BOMs: the metadata component and `components[]`, nested to any depth.
 
-use anyhow::Result;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
 
-use super::{as_object, opt_array, opt_object, opt_str, Body, Packages};
+use anyhow::Result;
+use serde::de::{MapAccess, SeqAccess};
+
+use super::json::{element_object, required, typed_pass, Array, Elements, Fields, Object, Text};
+use super::{Body, Packages, Probe};
 use crate::model::SbomFormat;
 
-pub(super) fn is_cyclonedx(doc: &Map<String, Value>, hint: Option<&str>) -> bool {
-    let marked = match (doc.get("bomFormat"), doc.get("$schema")) {
-        (Some(Value::String(format)), _) => format.eq_ignore_ascii_case("CycloneDX"),
-        (_, Some(Value::String(schema))) => schema.contains("cyclonedx.org"),
+pub(super) fn is_cyclonedx(doc: &Probe, hint: Option<&str>) -> bool {
+    let marked = match (&doc.bom_format, &doc.schema_url) {
+        (Text::Str(format), _) => format.eq_ignore_ascii_case("CycloneDX"),
+        (_, Text::Str(schema)) => schema.contains("cyclonedx.org"),
         _ => false,
     };
     marked
         || (hint.is_some_and(|mt| mt.contains("cyclonedx"))
-            && ["components", "metadata", "specVersion"]
-                .iter()
-                .any(|key| doc.contains_key(*key)))
+            && (doc.has.components || doc.has.metadata || doc.has.spec_version))
 }
 
-pub(super) fn parse_cyclonedx(doc: &Map<String, Value>) -> Result<Body> {
-    let spec_version = opt_str(doc, "specVersion", "CycloneDX BOM")?.map(str::to_string);
-    let mut packages = Packages::default();
-    if let Some(metadata) = opt_object(doc, "metadata", "CycloneDX BOM")? {
-        if let Some(component) = opt_object(metadata, "component", "CycloneDX metadata")? {
-            cyclonedx_component(component, "CycloneDX metadata.component", &mut packages)?;
-        }
-    }
-    cyclonedx_components(doc, "CycloneDX BOM", "", &mut packages)?;
+pub(super) fn parse_cyclonedx(bytes: &[u8]) -> Result<Body> {
+    let mut bom = Bom::default();
+    let _ = typed_pass(bytes, Object(&mut bom))?;
+    // The metadata component comes first, wherever the BOM puts it.
+    let mut packages = bom.metadata;
+    packages.append(bom.components);
     Ok(Body {
         format: SbomFormat::CycloneDx,
-        spec_version,
+        spec_version: bom.spec_version,
         packages,
     })
 }
 
-/// Walks `components[]` of a BOM or component; `at` names the owner in errors and
-/// `prefix` is the path of the owner for the children's names.
-fn cyclonedx_components(
-    owner: &Map<String, Value>,
-    at: &str,
-    prefix: &str,
-    packages: &mut Packages,
-) -> Result<()> {
-    for (i, component) in opt_array(owner, "components", at)?.iter().enumerate() {
-        let at = format!("CycloneDX {prefix}components[{i}]");
-        cyclonedx_component(as_object(component, &at)?, &at, packages)?;
-    }
-    Ok(())
+#[derive(Default)]
+struct Bom {
+    spec_version: Option<String>,
+    metadata: Packages,
+    components: Packages,
 }
 
-fn cyclonedx_component(
-    component: &Map<String, Value>,
-    at: &str,
-    packages: &mut Packages,
-) -> Result<()> {
-    packages.package(opt_str(component, "purl", at)?);
-    let prefix = format!("{}.", at.trim_start_matches("CycloneDX "));
-    cyclonedx_components(component, at, &prefix, packages)
+impl<'de> Fields<'de> for Bom {
+    const KEYS: &'static [&'static str] = &["specVersion", "metadata", "components"];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        const AT: &str = "CycloneDX BOM";
+        match key {
+            0 => {
+                let text: Text = map.next_value()?;
+                self.spec_version = text.string(AT, "specVersion")?.map(Cow::into_owned);
+                Ok(())
+            }
+            1 => {
+                let mut metadata = Metadata(&mut self.metadata);
+                required(
+                    map.next_value_seed(Object(&mut metadata))?,
+                    AT,
+                    "metadata",
+                    "an object",
+                )
+            }
+            _ => {
+                let mut list = Components {
+                    owner: None,
+                    packages: &mut self.components,
+                };
+                required(
+                    map.next_value_seed(Array(&mut list))?,
+                    AT,
+                    "components",
+                    "an array",
+                )
+            }
+        }
+    }
+}
+
+struct Metadata<'a>(&'a mut Packages);
+
+impl<'de> Fields<'de> for Metadata<'_> {
+    const KEYS: &'static [&'static str] = &["component"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        let mut component = Component::new(Place::Metadata, self.0);
+        let found = map.next_value_seed(Object(&mut component))?;
+        required(found, "CycloneDX metadata", "component", "an object")?;
+        component.finish();
+        Ok(())
+    }
+}
+
+/// Where a component sits, for messages: `metadata.component`, `components[0].components[2]`.
+#[derive(Clone, Copy)]
+enum Place<'p> {
+    Metadata,
+    Child {
+        owner: Option<&'p Place<'p>>,
+        index: usize,
+    },
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Place::Metadata => f.write_str("metadata.component"),
+            Place::Child { owner: None, index } => write!(f, "components[{index}]"),
+            Place::Child {
+                owner: Some(owner),
+                index,
+            } => write!(f, "{owner}.components[{index}]"),
+        }
+    }
+}
+
+/// The `components[]` of the BOM (no owner) or of a component.
+struct Components<'p, 'a> {
+    owner: Option<&'p Place<'p>>,
+    packages: &'a mut Packages,
+}
+
+impl<'de> Elements<'de> for Components<'_, '_> {
+    fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let place = Place::Child {
+            owner: self.owner,
+            index,
+        };
+        let mut component = Component::new(place, self.packages);
+        let Some(found) = seq.next_element_seed(Object(&mut component))? else {
+            return Ok(false);
+        };
+        element_object(found, format_args!("CycloneDX {place}"))?;
+        component.finish();
+        Ok(true)
+    }
+}
+
+/// One component: its purl is recorded before its children, as soon as they start.
+struct Component<'p, 'a, 'de> {
+    place: Place<'p>,
+    packages: &'a mut Packages,
+    purl: Option<Cow<'de, str>>,
+    recorded: bool,
+}
+
+impl<'p, 'a, 'de> Component<'p, 'a, 'de> {
+    fn new(place: Place<'p>, packages: &'a mut Packages) -> Self {
+        Component {
+            place,
+            packages,
+            purl: None,
+            recorded: false,
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.recorded {
+            self.recorded = true;
+            self.packages.package(self.purl.as_deref());
+        }
+    }
+}
+
+impl<'de> Fields<'de> for Component<'_, '_, 'de> {
+    const KEYS: &'static [&'static str] = &["purl", "components"];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        let place = self.place;
+        if key == 0 {
+            let text: Text<'de> = map.next_value()?;
+            self.purl = text.string(format_args!("CycloneDX {place}"), "purl")?;
+            return Ok(());
+        }
+        self.finish();
+        let mut children = Components {
+            owner: Some(&place),
+            packages: self.packages,
+        };
+        let found = map.next_value_seed(Array(&mut children))?;
+        required(
+            found,
+            format_args!("CycloneDX {place}"),
+            "components",
+            "an array",
+        )
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +227,21 @@ mod tests {
         assert_eq!(parsed.format, SbomFormat::CycloneDx);
         assert_eq!(raw(&parsed), ["pkg:npm/x@1"]);
         assert!(parse_err(&doc, None).starts_with("not an SBOM"));
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use crate::sbom::parse::parse_document;
+
+    #[test]
+    fn deeply_nested_components_are_refused_not_overflowed() {
+        let depth = 100_000;
+        let mut text = String::from(r#"{"bomFormat":"CycloneDX","components":["#);
+        text.push_str(&r#"{"components":["#.repeat(depth));
+        text.push_str(&"]}".repeat(depth));
+        text.push_str("]}");
+        let err = parse_document(text.as_bytes(), None).unwrap_err();
+        assert!(err.to_string().contains("recursion limit"), "{err}");
     }
 }

@@ -6,9 +6,11 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use serde_json::{Map, Value};
+use serde::de::MapAccess;
+use serde_json::value::RawValue;
 
-use super::{json_kind, opt_str, parse_bytes, parse_value, Body};
+use super::json::{raw_kind, typed_pass, Fields, Object, Text};
+use super::{parse_bytes, Body, Probe, Top};
 
 /// in-toto predicate types that hold an SBOM, matched as prefixes.
 pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
@@ -50,62 +52,72 @@ impl Unwrapped {
     }
 }
 
-pub(super) fn is_sigstore_bundle(doc: &Map<String, Value>, hint: Option<&str>) -> bool {
+pub(super) fn is_sigstore_bundle(doc: &Probe, hint: Option<&str>) -> bool {
     let bundle_type = |mt: &str| mt.starts_with("application/vnd.dev.sigstore.bundle");
-    if let Some(Value::String(mt)) = doc.get("mediaType") {
+    if let Some(mt) = doc.media_type.as_str() {
         if bundle_type(&mt.to_ascii_lowercase()) {
             return true;
         }
     }
-    doc.contains_key("dsseEnvelope")
-        || (doc.contains_key("messageSignature") && doc.contains_key("verificationMaterial"))
-        || (hint.is_some_and(bundle_type) && doc.contains_key("messageSignature"))
+    let has = &doc.has;
+    doc.dsse_envelope.is_some()
+        || (has.message_signature && has.verification_material)
+        || (hint.is_some_and(bundle_type) && has.message_signature)
 }
 
 pub(super) fn unwrap_sigstore_bundle(
-    bundle: &Map<String, Value>,
+    bundle: &Probe,
     unwrapped: &mut Unwrapped,
     depth: usize,
 ) -> Result<Body> {
-    match bundle.get("dsseEnvelope") {
-        Some(Value::Object(envelope)) => {
+    let envelope = bundle.dsse_envelope.filter(|raw| raw_kind(raw) != "null");
+    match envelope {
+        Some(raw) if raw_kind(raw) == "object" => {
+            let Top::Object(envelope) = serde_json::from_str(raw.get())? else {
+                bail!("Sigstore bundle dsseEnvelope is not an object")
+            };
             unwrapped.open(ENVELOPE_SIGSTORE_BUNDLE, depth)?;
-            unwrap_dsse(envelope, unwrapped, depth + 1)
+            unwrap_dsse(&envelope, unwrapped, depth + 1)
         }
-        None | Some(Value::Null) if bundle.contains_key("messageSignature") => bail!(
+        None if bundle.has.message_signature => bail!(
             "Sigstore bundle holds a message signature, not an attestation: it contains no SBOM"
         ),
-        None | Some(Value::Null) => {
+        None => {
             bail!("Sigstore bundle has neither a dsseEnvelope nor a messageSignature")
         }
         Some(other) => bail!(
             "Sigstore bundle dsseEnvelope is a {}, expected an object",
-            json_kind(other)
+            raw_kind(other)
         ),
     }
 }
 
-pub(super) fn is_dsse(doc: &Map<String, Value>, hint: Option<&str>) -> bool {
-    doc.contains_key("payload")
-        && (doc.contains_key("payloadType")
-            || doc.contains_key("signatures")
+pub(super) fn is_dsse(doc: &Probe, hint: Option<&str>) -> bool {
+    doc.payload.is_some()
+        && (doc.payload_type.is_some()
+            || doc.has.signatures
             || hint.is_some_and(|mt| mt.contains("dsse")))
 }
 
 pub(super) fn unwrap_dsse(
-    envelope: &Map<String, Value>,
+    envelope: &Probe,
     unwrapped: &mut Unwrapped,
     depth: usize,
 ) -> Result<Body> {
-    let payload = match envelope.get("payload") {
-        Some(Value::String(payload)) => payload,
-        None | Some(Value::Null) => bail!("DSSE envelope has no payload"),
-        Some(other) => bail!(
-            "DSSE envelope payload is a {}, expected a base64 string",
-            json_kind(other)
-        ),
+    let payload = match &envelope.payload {
+        Some(Text::Str(payload)) => payload,
+        None | Some(Text::Null) => bail!("DSSE envelope has no payload"),
+        Some(Text::Wrong(kind)) => {
+            bail!("DSSE envelope payload is a {kind}, expected a base64 string")
+        }
     };
-    let payload_type = opt_str(envelope, "payloadType", "DSSE envelope")?;
+    let payload_type = match &envelope.payload_type {
+        Some(Text::Str(payload_type)) => Some(payload_type.as_ref()),
+        Some(Text::Wrong(kind)) => {
+            bail!("DSSE envelope: payloadType is a {kind}, expected a string")
+        }
+        None | Some(Text::Null) => None,
+    };
     let bytes = decode_base64(payload)
         .map_err(|err| anyhow!("DSSE envelope payload is not valid base64: {err}"))?;
     if bytes.is_empty() {
@@ -115,25 +127,28 @@ pub(super) fn unwrap_dsse(
     parse_bytes(&bytes, payload_type, unwrapped, depth + 1)
 }
 
-pub(super) fn is_in_toto(doc: &Map<String, Value>, hint: Option<&str>) -> bool {
-    if let Some(Value::String(ty)) = doc.get("_type") {
+pub(super) fn is_in_toto(doc: &Probe, hint: Option<&str>) -> bool {
+    if let Some(ty) = doc.statement_type.as_str() {
         if ty.starts_with("https://in-toto.io/Statement") {
             return true;
         }
     }
-    doc.contains_key("predicateType")
-        && (doc.contains_key("subject")
-            || doc.contains_key("predicate")
+    doc.predicate_type.is_some()
+        && (doc.has.subject
+            || doc.predicate.is_some()
             || hint.is_some_and(|mt| mt.contains("in-toto")))
 }
 
 pub(super) fn unwrap_in_toto(
-    statement: &Map<String, Value>,
+    statement: &Probe,
     unwrapped: &mut Unwrapped,
     depth: usize,
 ) -> Result<Body> {
-    let predicate_type = match opt_str(statement, "predicateType", "in-toto statement")? {
-        Some(pt) if !pt.trim().is_empty() => pt,
+    let predicate_type = match &statement.predicate_type {
+        Some(Text::Str(pt)) if !pt.trim().is_empty() => pt,
+        Some(Text::Wrong(kind)) => {
+            bail!("in-toto statement: predicateType is a {kind}, expected a string")
+        }
         _ => bail!("in-toto statement has no predicateType"),
     };
     if !is_sbom_predicate_type(predicate_type) {
@@ -143,35 +158,50 @@ pub(super) fn unwrap_in_toto(
     unwrapped.predicate_type = Some(predicate_type.to_string());
     let depth = depth + 1;
 
-    let mut predicate = match statement.get("predicate") {
-        None | Some(Value::Null) => {
-            bail!("in-toto statement with predicate type {predicate_type} has no predicate")
-        }
-        Some(predicate) => predicate,
+    let mut predicate = match statement.predicate {
+        Some(predicate) if raw_kind(predicate) != "null" => predicate,
+        _ => bail!("in-toto statement with predicate type {predicate_type} has no predicate"),
     };
     let mut hint = None;
     if predicate_type.starts_with(PREDICATE_SPDX) {
         hint = Some("application/spdx+json");
     } else if predicate_type.starts_with(PREDICATE_CYCLONEDX) {
         hint = Some("application/vnd.cyclonedx+json");
-    } else if let Value::Object(cosign) = predicate {
+    } else if raw_kind(predicate) == "object" {
         // cosign's generic predicate carries the document in Data, as a string.
-        match cosign.get("Data") {
-            None | Some(Value::Null) => {}
-            Some(data @ (Value::String(_) | Value::Object(_))) => predicate = data,
-            Some(other) => bail!(
-                "cosign attestation predicate Data is a {}, expected a string",
-                json_kind(other)
-            ),
+        let mut cosign = CosignPredicate::default();
+        let _ = typed_pass(predicate.get().as_bytes(), Object(&mut cosign))?;
+        match cosign.data.map(|data| (data, raw_kind(data))) {
+            None | Some((_, "null")) => {}
+            Some((data, "string" | "object")) => predicate = data,
+            Some((_, kind)) => {
+                bail!("cosign attestation predicate Data is a {kind}, expected a string")
+            }
         }
     }
-    match predicate {
-        Value::String(text) => parse_bytes(text.as_bytes(), hint, unwrapped, depth),
-        Value::Object(_) => parse_value(predicate, hint, unwrapped, depth),
-        other => bail!(
-            "in-toto statement predicate is a {}, expected an SBOM object",
-            json_kind(other)
-        ),
+    match raw_kind(predicate) {
+        "string" => {
+            let text: Text = serde_json::from_str(predicate.get())?;
+            let text = text.as_str().unwrap_or_default();
+            parse_bytes(text.as_bytes(), hint, unwrapped, depth)
+        }
+        "object" => parse_bytes(predicate.get().as_bytes(), hint, unwrapped, depth),
+        kind => bail!("in-toto statement predicate is a {kind}, expected an SBOM object"),
+    }
+}
+
+/// cosign's `attestation/v1` predicate: `Data` kept raw, a string or an object.
+#[derive(Default)]
+struct CosignPredicate<'de> {
+    data: Option<&'de RawValue>,
+}
+
+impl<'de> Fields<'de> for CosignPredicate<'de> {
+    const KEYS: &'static [&'static str] = &["Data"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        self.data = Some(map.next_value()?);
+        Ok(())
     }
 }
 

@@ -13,6 +13,8 @@
 
 mod cyclonedx;
 mod envelope;
+mod json;
+mod probe;
 mod purl;
 mod spdx;
 mod syft;
@@ -20,7 +22,6 @@ mod syft;
 use std::collections::HashSet;
 
 use anyhow::{anyhow, bail, Result};
-use serde_json::{Map, Value};
 
 use crate::model::{Purl, SbomFormat};
 use cyclonedx::{is_cyclonedx, parse_cyclonedx};
@@ -32,7 +33,10 @@ pub use envelope::{
     is_sbom_predicate_type, ENVELOPE_DSSE, ENVELOPE_IN_TOTO, ENVELOPE_SIGSTORE_BUNDLE,
     PREDICATE_COSIGN, PREDICATE_CYCLONEDX, PREDICATE_SPDX,
 };
+use probe::{Probe, Top};
 pub use purl::parse_purl;
+#[cfg(test)]
+use serde_json::Value;
 use spdx::{is_spdx3, parse_spdx2, parse_spdx3};
 use syft::{is_syft, parse_syft};
 
@@ -104,6 +108,17 @@ impl Packages {
             self.without_purl += 1;
         }
     }
+
+    /// Adds the packages of a later part of the same document.
+    fn append(&mut self, later: Packages) {
+        self.without_purl += later.without_purl;
+        for purl in later.list {
+            if !self.seen.contains(&purl.purl) {
+                self.seen.insert(purl.purl.clone());
+                self.list.push(purl);
+            }
+        }
+    }
 }
 
 fn parse_bytes(
@@ -123,22 +138,24 @@ fn parse_bytes(
             bail!("unsupported SBOM encoding {encoding}: only JSON SBOMs are parsed");
         }
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(json_error)?;
-    parse_value(&value, hint.as_deref(), unwrapped, depth)
+    // A first pass reads the markers that say what the document is and checks the JSON;
+    // the parser of that format then reads the same bytes again for what it needs.
+    let probe: Top = serde_json::from_slice(bytes).map_err(json_error)?;
+    match probe {
+        Top::Object(doc) => parse_object(bytes, &doc, hint.as_deref(), unwrapped, depth),
+        Top::Other(kind) => {
+            bail!("not an SBOM: the document is a JSON {kind}, expected an object")
+        }
+    }
 }
 
-fn parse_value(
-    value: &Value,
+fn parse_object(
+    bytes: &[u8],
+    doc: &Probe,
     hint: Option<&str>,
     unwrapped: &mut Unwrapped,
     depth: usize,
 ) -> Result<Body> {
-    let Value::Object(doc) = value else {
-        bail!(
-            "not an SBOM: the document is a JSON {}, expected an object",
-            json_kind(value)
-        );
-    };
     if is_sigstore_bundle(doc, hint) {
         return unwrap_sigstore_bundle(doc, unwrapped, depth);
     }
@@ -148,32 +165,24 @@ fn parse_value(
     if is_in_toto(doc, hint) {
         return unwrap_in_toto(doc, unwrapped, depth);
     }
-    if doc.contains_key("spdxVersion") {
-        return parse_spdx2(doc);
+    if doc.has.spdx_version {
+        return parse_spdx2(bytes);
     }
     if is_spdx3(doc, hint) {
-        return parse_spdx3(doc);
+        return parse_spdx3(bytes);
     }
-    if let Some(Value::String(bom_format)) = doc.get("bomFormat") {
+    if let Some(bom_format) = doc.bom_format.as_str() {
         if !bom_format.eq_ignore_ascii_case("CycloneDX") {
             bail!("not an SBOM: bomFormat is {bom_format:?}, expected \"CycloneDX\"");
         }
     }
     if is_cyclonedx(doc, hint) {
-        return parse_cyclonedx(doc);
+        return parse_cyclonedx(bytes);
     }
     if is_syft(doc, hint) {
-        return parse_syft(doc);
+        return parse_syft(bytes);
     }
-    let mut keys: Vec<&str> = doc.keys().take(10).map(String::as_str).collect();
-    if doc.len() > keys.len() {
-        keys.push("...");
-    }
-    let keys = if keys.is_empty() {
-        "none".to_string()
-    } else {
-        keys.join(", ")
-    };
+    let keys = doc.keys_for_message();
     match hint.filter(|mt| is_sbom_json_type(mt)) {
         Some(mt) => bail!(
             "not an SBOM: JSON with none of spdxVersion, bomFormat, artifacts \
@@ -245,52 +254,6 @@ fn json_error(err: serde_json::Error) -> anyhow::Error {
         err.line(),
         err.column()
     )
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, at: &str) -> Result<Option<&'a str>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => bail!("{at}: {key} is a {}, expected a string", json_kind(other)),
-    }
-}
-
-fn opt_array<'a>(obj: &'a Map<String, Value>, key: &str, at: &str) -> Result<&'a [Value]> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Array(items)) => Ok(items),
-        Some(other) => bail!("{at}: {key} is a {}, expected an array", json_kind(other)),
-    }
-}
-
-fn opt_object<'a>(
-    obj: &'a Map<String, Value>,
-    key: &str,
-    at: &str,
-) -> Result<Option<&'a Map<String, Value>>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map)),
-        Some(other) => bail!("{at}: {key} is a {}, expected an object", json_kind(other)),
-    }
-}
-
-fn as_object<'a>(value: &'a Value, at: &str) -> Result<&'a Map<String, Value>> {
-    match value {
-        Value::Object(map) => Ok(map),
-        other => bail!("{at} is a {}, expected an object", json_kind(other)),
-    }
 }
 
 #[cfg(test)]

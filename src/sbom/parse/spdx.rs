@@ -1,105 +1,415 @@
 //! SPDX documents: SPDX 2.x JSON (`packages[].externalRefs`) and SPDX 3 JSON-LD (`@graph`).
 
-use anyhow::Result;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
 
-use super::{as_object, opt_array, opt_str, Body, Packages};
+use anyhow::Result;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::json::{
+    element_object, required, typed_pass, Array, Elements, Fields, Kind, Object, Text,
+};
+use super::{Body, Packages, Probe};
 use crate::model::SbomFormat;
 
-pub(super) fn parse_spdx2(doc: &Map<String, Value>) -> Result<Body> {
-    let spec_version = opt_str(doc, "spdxVersion", "SPDX document")?.map(str::to_string);
-    let mut packages = Packages::default();
-    for (i, package) in opt_array(doc, "packages", "SPDX document")?
-        .iter()
-        .enumerate()
-    {
-        let at = format!("SPDX packages[{i}]");
-        let package = as_object(package, &at)?;
-        let mut purls = Vec::new();
-        for (j, reference) in opt_array(package, "externalRefs", &at)?.iter().enumerate() {
-            let at = format!("{at}.externalRefs[{j}]");
-            let reference = as_object(reference, &at)?;
-            let is_purl = opt_str(reference, "referenceType", &at)?
-                .is_some_and(|ty| ty.trim().eq_ignore_ascii_case("purl"));
-            if is_purl {
-                if let Some(locator) = opt_str(reference, "referenceLocator", &at)? {
-                    purls.push(locator);
-                }
-            }
-        }
-        packages.package(purls);
-    }
+pub(super) fn parse_spdx2(bytes: &[u8]) -> Result<Body> {
+    let mut doc = Spdx2::default();
+    let _ = typed_pass(bytes, Object(&mut doc))?;
     Ok(Body {
         format: SbomFormat::Spdx,
-        spec_version,
-        packages,
+        spec_version: doc.spec_version,
+        packages: doc.packages,
     })
 }
 
-pub(super) fn is_spdx3(doc: &Map<String, Value>, hint: Option<&str>) -> bool {
-    let names_spdx3 = |v: &Value| matches!(v, Value::String(s) if s.contains("spdx.org/rdf/3"));
-    let context = match doc.get("@context") {
-        Some(Value::Array(items)) => items.iter().any(names_spdx3),
-        Some(other) => names_spdx3(other),
-        None => false,
-    };
-    context || (doc.contains_key("@graph") && hint.is_some_and(|mt| mt.contains("spdx")))
+#[derive(Default)]
+struct Spdx2 {
+    spec_version: Option<String>,
+    packages: Packages,
 }
 
-pub(super) fn parse_spdx3(doc: &Map<String, Value>) -> Result<Body> {
-    let mut packages = Packages::default();
-    let mut spec_version = None;
-    for (i, element) in opt_array(doc, "@graph", "SPDX 3 document")?
-        .iter()
-        .enumerate()
-    {
-        let at = format!("SPDX 3 @graph[{i}]");
-        let element = as_object(element, &at)?;
-        let types = match element.get("type").or_else(|| element.get("@type")) {
-            Some(Value::String(ty)) => vec![ty.as_str()],
-            Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
+impl<'de> Fields<'de> for Spdx2 {
+    const KEYS: &'static [&'static str] = &["spdxVersion", "packages"];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        const AT: &str = "SPDX document";
+        if key == 0 {
+            let version: Text = map.next_value()?;
+            self.spec_version = version.string(AT, "spdxVersion")?.map(Cow::into_owned);
+            return Ok(());
+        }
+        let mut packages = Spdx2Packages(&mut self.packages);
+        required(
+            map.next_value_seed(Array(&mut packages))?,
+            AT,
+            "packages",
+            "an array",
+        )
+    }
+}
+
+struct Spdx2Packages<'a>(&'a mut Packages);
+
+impl<'de> Elements<'de> for Spdx2Packages<'_> {
+    fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let mut package = Spdx2Package {
+            index,
+            purls: Vec::new(),
         };
+        let Some(found) = seq.next_element_seed(Object(&mut package))? else {
+            return Ok(false);
+        };
+        element_object(found, format_args!("SPDX packages[{index}]"))?;
+        self.0.package(package.purls.iter().map(|purl| &**purl));
+        Ok(true)
+    }
+}
+
+struct Spdx2Package<'de> {
+    index: usize,
+    purls: Vec<Cow<'de, str>>,
+}
+
+impl<'de> Fields<'de> for Spdx2Package<'de> {
+    const KEYS: &'static [&'static str] = &["externalRefs"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        let package = self.index;
+        let mut refs = ExternalRefs {
+            package,
+            purls: &mut self.purls,
+        };
+        let found = map.next_value_seed(Array(&mut refs))?;
+        required(
+            found,
+            format_args!("SPDX packages[{package}]"),
+            "externalRefs",
+            "an array",
+        )
+    }
+}
+
+struct ExternalRefs<'a, 'de> {
+    package: usize,
+    purls: &'a mut Vec<Cow<'de, str>>,
+}
+
+impl<'de> Elements<'de> for ExternalRefs<'_, 'de> {
+    fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let mut reference = ExternalRef::default();
+        let Some(found) = seq.next_element_seed(Object(&mut reference))? else {
+            return Ok(false);
+        };
+        let package = self.package;
+        let at = Place { package, index };
+        element_object(found, at)?;
+        let is_purl = reference
+            .reference_type
+            .string(at, "referenceType")?
+            .is_some_and(|ty| ty.trim().eq_ignore_ascii_case("purl"));
+        if is_purl {
+            self.purls
+                .extend(reference.locator.string(at, "referenceLocator")?);
+        }
+        Ok(true)
+    }
+}
+
+/// `SPDX packages[i].externalRefs[j]`, for messages.
+#[derive(Clone, Copy)]
+struct Place {
+    package: usize,
+    index: usize,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let Place { package, index } = self;
+        write!(f, "SPDX packages[{package}].externalRefs[{index}]")
+    }
+}
+
+#[derive(Default)]
+struct ExternalRef<'de> {
+    reference_type: Text<'de>,
+    locator: Text<'de>,
+}
+
+impl<'de> Fields<'de> for ExternalRef<'de> {
+    const KEYS: &'static [&'static str] = &["referenceType", "referenceLocator"];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        let text = map.next_value()?;
+        match key {
+            0 => self.reference_type = text,
+            _ => self.locator = text,
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn is_spdx3(doc: &Probe, hint: Option<&str>) -> bool {
+    doc.context_names_spdx3 || (doc.has.graph && hint.is_some_and(|mt| mt.contains("spdx")))
+}
+
+pub(super) fn parse_spdx3(bytes: &[u8]) -> Result<Body> {
+    let mut doc = Spdx3::default();
+    let _ = typed_pass(bytes, Object(&mut doc))?;
+    Ok(Body {
+        format: SbomFormat::Spdx,
+        spec_version: Some(doc.spec_version.unwrap_or_else(|| "3.0".to_string())),
+        packages: doc.packages,
+    })
+}
+
+#[derive(Default)]
+struct Spdx3 {
+    spec_version: Option<String>,
+    packages: Packages,
+}
+
+impl<'de> Fields<'de> for Spdx3 {
+    const KEYS: &'static [&'static str] = &["@graph"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        let found = map.next_value_seed(Array(self))?;
+        required(found, "SPDX 3 document", "@graph", "an array")
+    }
+}
+
+impl<'de> Elements<'de> for Spdx3 {
+    fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let mut element = Element::default();
+        let Some(found) = seq.next_element_seed(Object(&mut element))? else {
+            return Ok(false);
+        };
+        let at = format!("SPDX 3 @graph[{index}]");
+        element_object(found, &at)?;
+        self.take(element, &at)?;
+        Ok(true)
+    }
+}
+
+impl Spdx3 {
+    /// Takes the spec version (from the first element that has one) and the purls of a
+    /// package, in the order the DOM parse read them: the properties, then the identifiers.
+    fn take<E: de::Error>(&mut self, element: Element, at: &str) -> Result<(), E> {
+        let types = element.type_.or(element.at_type).unwrap_or_default();
         let is = |suffix: &str, short: &str| {
             types
                 .iter()
-                .any(|ty| *ty == short || ty.ends_with(&format!("/{suffix}")))
+                .any(|ty| ty == short || ty.ends_with(&format!("/{suffix}")))
         };
-        if spec_version.is_none() {
+        if self.spec_version.is_none() {
             if is("Core/CreationInfo", "CreationInfo") {
-                spec_version = opt_str(element, "specVersion", &at)?.map(str::to_string);
-            } else if let Some(Value::Object(info)) = element.get("creationInfo") {
-                spec_version = opt_str(info, "specVersion", &at)?.map(str::to_string);
+                let version = element.spec_version.string(at, "specVersion")?;
+                self.spec_version = version.map(Cow::into_owned);
+            } else if let Some(info) = element.creation_info {
+                let version = info.spec_version.string(at, "specVersion")?;
+                self.spec_version = version.map(Cow::into_owned);
             }
         }
         if !is("Software/Package", "software_Package") {
-            continue;
+            return Ok(());
         }
         let mut purls = Vec::new();
-        for key in ["software_packageUrl", "packageUrl"] {
-            if let Some(purl) = opt_str(element, key, &at)? {
-                purls.push(purl);
-            }
+        purls.extend(
+            element
+                .software_package_url
+                .string(at, "software_packageUrl")?,
+        );
+        purls.extend(element.package_url.string(at, "packageUrl")?);
+        if let Some(kind) = element.identifiers.not_an_array {
+            return Err(E::custom(format!(
+                "{at}: externalIdentifier is a {kind}, expected an array"
+            )));
         }
-        for (j, id) in opt_array(element, "externalIdentifier", &at)?
-            .iter()
-            .enumerate()
-        {
-            let at = format!("{at}.externalIdentifier[{j}]");
-            let id = as_object(id, &at)?;
-            if opt_str(id, "externalIdentifierType", &at)? == Some("packageUrl") {
-                if let Some(purl) = opt_str(id, "identifier", &at)? {
-                    purls.push(purl);
-                }
-            }
+        if let Some(message) = element.identifiers.error {
+            return Err(E::custom(format!("{at}.{message}")));
         }
-        packages.package(purls);
+        purls.extend(element.identifiers.purls);
+        self.packages.package(purls.iter().map(|purl| &**purl));
+        Ok(())
     }
-    Ok(Body {
-        format: SbomFormat::Spdx,
-        spec_version: Some(spec_version.unwrap_or_else(|| "3.0".to_string())),
-        packages,
-    })
+}
+
+/// One `@graph` element: what a package or a creation info needs. Whether it is either
+/// is known only once its type is read, so the errors of its identifiers wait until then.
+#[derive(Default)]
+struct Element<'de> {
+    type_: Option<Types<'de>>,
+    at_type: Option<Types<'de>>,
+    spec_version: Text<'de>,
+    creation_info: Option<CreationInfo<'de>>,
+    software_package_url: Text<'de>,
+    package_url: Text<'de>,
+    identifiers: Identifiers<'de>,
+}
+
+impl<'de> Fields<'de> for Element<'de> {
+    const KEYS: &'static [&'static str] = &[
+        "type",
+        "@type",
+        "specVersion",
+        "creationInfo",
+        "software_packageUrl",
+        "packageUrl",
+        "externalIdentifier",
+    ];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            0 => self.type_ = Some(map.next_value()?),
+            1 => self.at_type = Some(map.next_value()?),
+            2 => self.spec_version = map.next_value()?,
+            3 => {
+                let mut info = CreationInfo::default();
+                let found = map.next_value_seed(Object(&mut info))?;
+                self.creation_info = found.is_ok().then_some(info);
+            }
+            4 => self.software_package_url = map.next_value()?,
+            5 => self.package_url = map.next_value()?,
+            _ => {
+                self.identifiers = Identifiers::default();
+                let found = map.next_value_seed(Array(&mut self.identifiers))?;
+                self.identifiers.not_an_array = found.err().filter(|kind| *kind != "null");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct CreationInfo<'de> {
+    spec_version: Text<'de>,
+}
+
+impl<'de> Fields<'de> for CreationInfo<'de> {
+    const KEYS: &'static [&'static str] = &["specVersion"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        self.spec_version = map.next_value()?;
+        Ok(())
+    }
+}
+
+/// `externalIdentifier[]`: the purls, and the first error (its place relative to the
+/// element), kept for when the element turns out to be a package.
+#[derive(Default)]
+struct Identifiers<'de> {
+    purls: Vec<Cow<'de, str>>,
+    error: Option<String>,
+    not_an_array: Option<Kind>,
+}
+
+impl<'de> Elements<'de> for Identifiers<'de> {
+    fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let mut id = Identifier::default();
+        let Some(found) = seq.next_element_seed(Object(&mut id))? else {
+            return Ok(false);
+        };
+        if self.error.is_none() {
+            if let Err(err) = self.take(found, id, index) {
+                self.error = Some(err.to_string());
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Identifiers<'de> {
+    fn take(
+        &mut self,
+        found: Result<(), Kind>,
+        id: Identifier<'de>,
+        index: usize,
+    ) -> Result<(), de::value::Error> {
+        let at = format!("externalIdentifier[{index}]");
+        element_object(found, &at)?;
+        if id.kind.string(&at, "externalIdentifierType")?.as_deref() == Some("packageUrl") {
+            self.purls.extend(id.identifier.string(&at, "identifier")?);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Identifier<'de> {
+    kind: Text<'de>,
+    identifier: Text<'de>,
+}
+
+impl<'de> Fields<'de> for Identifier<'de> {
+    const KEYS: &'static [&'static str] = &["externalIdentifierType", "identifier"];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        let text = map.next_value()?;
+        match key {
+            0 => self.kind = text,
+            _ => self.identifier = text,
+        }
+        Ok(())
+    }
+}
+
+/// `type` or `@type`: a string, or the strings of an array; anything else, no type.
+#[derive(Default)]
+struct Types<'de>(Vec<Cow<'de, str>>);
+
+impl Types<'_> {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|ty| &**ty)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Types<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TypesVisitor)
+    }
+}
+
+struct TypesVisitor;
+
+impl<'de> Visitor<'de> for TypesVisitor {
+    type Value = Types<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a type or an array of types")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Types<'de>, E> {
+        Ok(Types(vec![Cow::Borrowed(v)]))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Types<'de>, E> {
+        Ok(Types(vec![Cow::Owned(v.to_string())]))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Types<'de>, A::Error> {
+        let mut types = Vec::new();
+        while let Some(item) = seq.next_element::<Text>()? {
+            if let Text::Str(ty) = item {
+                types.push(ty);
+            }
+        }
+        Ok(Types(types))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Types<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Types::default())
+    }
+    fn visit_unit<E>(self) -> Result<Types<'de>, E> {
+        Ok(Types::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Types<'de>, E> {
+        Ok(Types::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Types<'de>, E> {
+        Ok(Types::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Types<'de>, E> {
+        Ok(Types::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Types<'de>, E> {
+        Ok(Types::default())
+    }
 }
 
 #[cfg(test)]

@@ -1,41 +1,107 @@
 //! syft's own JSON format: `artifacts[]` with their purls.
 
-use anyhow::Result;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-use super::{as_object, opt_array, opt_object, opt_str, Body, Packages};
+use anyhow::Result;
+use serde::de::{MapAccess, SeqAccess};
+
+use super::json::{element_object, required, typed_pass, Array, Elements, Fields, Object, Text};
+use super::{Body, Packages, Probe};
 use crate::model::SbomFormat;
 
-pub(super) fn is_syft(doc: &Map<String, Value>, hint: Option<&str>) -> bool {
-    let descriptor = matches!(
-        doc.get("descriptor"),
-        Some(Value::Object(d)) if d.get("name").and_then(Value::as_str) == Some("syft")
-    );
-    descriptor
-        || (doc.contains_key("artifacts")
-            && (doc.contains_key("source")
-                || doc.contains_key("schema")
-                || hint.is_some_and(|mt| mt.contains("syft"))))
+pub(super) fn is_syft(doc: &Probe, hint: Option<&str>) -> bool {
+    let has = &doc.has;
+    doc.syft_descriptor
+        || (has.artifacts
+            && (has.source || has.schema || hint.is_some_and(|mt| mt.contains("syft"))))
 }
 
-pub(super) fn parse_syft(doc: &Map<String, Value>) -> Result<Body> {
-    let spec_version = match opt_object(doc, "schema", "syft document")? {
-        Some(schema) => opt_str(schema, "version", "syft schema")?.map(str::to_string),
-        None => None,
-    };
-    let mut packages = Packages::default();
-    for (i, artifact) in opt_array(doc, "artifacts", "syft document")?
-        .iter()
-        .enumerate()
-    {
-        let at = format!("syft artifacts[{i}]");
-        packages.package(opt_str(as_object(artifact, &at)?, "purl", &at)?);
-    }
+pub(super) fn parse_syft(bytes: &[u8]) -> Result<Body> {
+    let mut doc = Syft::default();
+    let _ = typed_pass(bytes, Object(&mut doc))?;
     Ok(Body {
         format: SbomFormat::Syft,
-        spec_version,
-        packages,
+        spec_version: doc.schema_version,
+        packages: doc.packages,
     })
+}
+
+#[derive(Default)]
+struct Syft {
+    schema_version: Option<String>,
+    packages: Packages,
+}
+
+impl<'de> Fields<'de> for Syft {
+    const KEYS: &'static [&'static str] = &["schema", "artifacts"];
+
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        const AT: &str = "syft document";
+        if key == 0 {
+            let mut schema = Schema::default();
+            required(
+                map.next_value_seed(Object(&mut schema))?,
+                AT,
+                "schema",
+                "an object",
+            )?;
+            self.schema_version = schema.version;
+            return Ok(());
+        }
+        let mut artifacts = Artifacts(&mut self.packages);
+        required(
+            map.next_value_seed(Array(&mut artifacts))?,
+            AT,
+            "artifacts",
+            "an array",
+        )
+    }
+}
+
+#[derive(Default)]
+struct Schema {
+    version: Option<String>,
+}
+
+impl<'de> Fields<'de> for Schema {
+    const KEYS: &'static [&'static str] = &["version"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        let version: Text = map.next_value()?;
+        self.version = version
+            .string("syft schema", "version")?
+            .map(Cow::into_owned);
+        Ok(())
+    }
+}
+
+struct Artifacts<'a>(&'a mut Packages);
+
+impl<'de> Elements<'de> for Artifacts<'_> {
+    fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let mut artifact = Artifact { index, purl: None };
+        let Some(found) = seq.next_element_seed(Object(&mut artifact))? else {
+            return Ok(false);
+        };
+        element_object(found, format_args!("syft artifacts[{index}]"))?;
+        self.0.package(artifact.purl.as_deref());
+        Ok(true)
+    }
+}
+
+struct Artifact<'de> {
+    index: usize,
+    purl: Option<Cow<'de, str>>,
+}
+
+impl<'de> Fields<'de> for Artifact<'de> {
+    const KEYS: &'static [&'static str] = &["purl"];
+
+    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+        let purl: Text<'de> = map.next_value()?;
+        self.purl = purl.string(format_args!("syft artifacts[{}]", self.index), "purl")?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
