@@ -356,3 +356,38 @@ fn diff_reports_a_side_with_an_unreadable_child() {
     let err = failing(&["diff", &old, &new, "--no-sbom", "--strict"]);
     assert!(err.contains("could not be read (--strict)"), "{err}");
 }
+
+/// An index that lists one child many times costs one request for the child and one for
+/// its config, not one per entry.
+#[test]
+fn a_child_listed_many_times_is_fetched_once() {
+    let image = image();
+    let entry = json!({"mediaType": OCI_MANIFEST, "digest": image.digest.to_string(), "size": image.manifest.len()});
+    let index = serde_json::to_string(&json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": vec![entry; 2000],
+    }))
+    .unwrap();
+    let index_digest = Digest::sha256_of(index.as_bytes());
+    let served = Arc::clone(&image);
+    let index_path = format!("/v2/app/manifests/{index_digest}");
+    let registry = runtime().block_on(Hostile::start(move |request| {
+        if request.path == index_path {
+            let digest = Digest::sha256_of(index.as_bytes()).to_string();
+            return Reply::ok(OCI_INDEX, index.clone()).header("Docker-Content-Digest", &digest);
+        }
+        served.serve(request).unwrap_or_else(Reply::not_found)
+    }));
+    let reference = format!("{}/app@{index_digest}", registry.addr);
+    let json = describe_json(&[&reference, "--no-sbom"]);
+    assert_eq!(json["manifests"].as_object().unwrap().len(), 2000);
+    let fetched = |path: String| {
+        registry
+            .requests()
+            .iter()
+            .filter(|r| r.path == path)
+            .count()
+    };
+    assert_eq!(fetched(format!("/v2/app/manifests/{}", image.digest)), 1);
+    assert_eq!(fetched(format!("/v2/app/blobs/{}", image.config_digest)), 1);
+}

@@ -17,7 +17,8 @@ pub const EXIT_DIFFERENT: u8 = 1;
 pub async fn run(global: &GlobalArgs, args: DiffArgs) -> Result<ExitCode> {
     let old_target = parse_side("old", &args.old)?;
     let new_target = parse_side("new", &args.new)?;
-    let session = super::session(global, args.limits.concurrency)?;
+    // Two reads share the session: each side gets --concurrency requests in flight.
+    let session = super::session(global, args.limits.concurrency.saturating_mul(2))?;
     let options = ReadOptions {
         platform: None,
         max_sbom_bytes: (!args.no_sbom).then_some(args.limits.max_sbom_size),

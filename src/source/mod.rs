@@ -60,6 +60,20 @@ pub struct Referrers {
 }
 
 /// One repository on a registry, or one OCI image layout directory.
+///
+/// The contracts every implementation keeps (the registry and the layout alike):
+/// - A manifest or blob that is not there is an error that [`is_not_found`] recognizes
+///   ([`NotFound`]); SBOM discovery tells "no such tag" from a failure by it.
+/// - What comes back is verified before it is returned: manifests by
+///   [`verify_manifest`] (the digest asked for, the digest the source reports, the media
+///   type), blobs by [`verify_blob`] or, streamed, by [`BlobStream`] as bytes pass
+///   (digest and descriptor size). Nothing unverified reaches a caller.
+/// - What is stored is verified first: a blob or manifest whose bytes do not match its
+///   digest is never written.
+/// - Reads are bounded: manifests by [`MAX_MANIFEST_BYTES`], blobs by the caller's limit
+///   or their descriptor's size.
+/// - Only digest-addressed content may be remembered between calls (see
+///   `source::memo`); tags and referrer lists are asked again every time.
 #[async_trait]
 pub trait Source: Send + Sync {
     /// Where the content lives, as a user would write it (for messages).
