@@ -229,12 +229,25 @@ pub fn basic(user: &str, password: &str) -> String {
 }
 
 async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
+    let (method, path, mut headers) = read_head(reader).await?;
+    Some(Recorded {
+        method,
+        path,
+        authorization: headers.remove("authorization"),
+    })
+}
+
+/// Reads one HTTP/1.1 request: method, target and headers (names lowercased); its body is
+/// read and dropped. `None` when the client hung up or sent no request.
+pub async fn read_head(
+    reader: &mut BufReader<TcpStream>,
+) -> Option<(String, String, HashMap<String, String>)> {
     let mut line = String::new();
     if reader.read_line(&mut line).await.ok()? == 0 {
         return None;
     }
     let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let (method, target) = (parts.next()?.to_string(), parts.next()?.to_string());
     let mut headers = HashMap::new();
     loop {
         let mut header = String::new();
@@ -252,11 +265,7 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
         .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await.ok()?;
-    Some(Recorded {
-        method,
-        path,
-        authorization: headers.remove("authorization"),
-    })
+    Some((method, target, headers))
 }
 
 async fn serve(stream: TcpStream, shared: Arc<Shared>) {

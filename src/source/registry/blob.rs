@@ -20,14 +20,7 @@ use crate::source::{check_blob_limit, verify_blob, BlobStream};
 pub async fn get(source: &RegistrySource, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
     let location = source.location();
     check_blob_limit(&location, descriptor, limit)?;
-    let digest = &descriptor.digest;
-    let url = source.url(&format!("blobs/{digest}")).await?;
-    let response = source
-        .transport
-        .send(&source.repository, Access::Pull, |http| http.get(&url))
-        .await?;
-    let what = format!("blob {location}@{digest}");
-    let response = check_fetched(response, &what).await?;
+    let (response, what) = fetch(source, &descriptor.digest).await?;
     // Reading one byte past the descriptor's size is enough to tell a longer blob.
     let bytes = read_body(response, descriptor.size + 1, &what)
         .await
@@ -45,14 +38,7 @@ pub async fn get(source: &RegistrySource, descriptor: &Descriptor, limit: u64) -
 /// Opens a blob for reading as it arrives.
 pub async fn reader(source: &RegistrySource, descriptor: &Descriptor) -> Result<BlobStream> {
     let location = source.location();
-    let digest = &descriptor.digest;
-    let url = source.url(&format!("blobs/{digest}")).await?;
-    let response = source
-        .transport
-        .send(&source.repository, Access::Pull, |http| http.get(&url))
-        .await?;
-    let what = format!("blob {location}@{digest}");
-    let response = check_fetched(response, &what).await?;
+    let (response, what) = fetch(source, &descriptor.digest).await?;
     if let Some(length) = response.content_length() {
         if length != descriptor.size {
             bail!(
@@ -65,6 +51,18 @@ pub async fn reader(source: &RegistrySource, descriptor: &Descriptor) -> Result<
         .bytes_stream()
         .map(move |chunk| chunk.with_context(|| format!("reading {what}")));
     Ok(BlobStream::new(location, descriptor.clone(), chunks))
+}
+
+/// GETs a blob: the successful response, and how messages name the blob.
+async fn fetch(source: &RegistrySource, digest: &Digest) -> Result<(reqwest::Response, String)> {
+    let url = source.url(&format!("blobs/{digest}")).await?;
+    let response = source
+        .transport
+        .send(&source.repository, Access::Pull, |http| http.get(&url))
+        .await?;
+    let what = format!("blob {}@{digest}", source.location());
+    let response = check_fetched(response, &what).await?;
+    Ok((response, what))
 }
 
 /// The response to a blob GET, or the error it is.
