@@ -149,20 +149,6 @@ fn diff_json(args: &[&str], code: i32) -> Value {
     value
 }
 
-fn assert_valid_diff(value: &Value) {
-    let schema: Value = serde_json::from_str(ocx::schema::DIFF_V1).expect("schema is JSON");
-    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "diff output violates its schema:\n{}",
-        errors.join("\n")
-    );
-}
-
 fn addresses(diff: &Value) -> Vec<String> {
     diff["changes"]
         .as_array()

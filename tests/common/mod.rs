@@ -151,6 +151,10 @@ pub fn describe_json(args: &[&str]) -> Value {
     value
 }
 
+pub fn assert_valid_diff(value: &Value) {
+    assert_valid(value, ocx::schema::DIFF_V1, "diff");
+}
+
 pub fn assert_valid_sbom(value: &Value) {
     assert_valid(value, ocx::schema::SBOM_V1, "sbom");
 }
