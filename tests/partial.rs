@@ -7,13 +7,11 @@ mod common;
 use std::io::Write;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use common::hostile::{image, Hostile, Reply};
 use common::registry::Registry;
 use common::*;
 use ocx::digest::Digest;
-use ocx::manifest::{Descriptor, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST};
-use ocx::reference::ManifestRef;
+use ocx::manifest::{Descriptor, OCI_INDEX, OCI_MANIFEST};
 use ocx::source::Source;
 use serde_json::{json, Value};
 
@@ -72,54 +70,18 @@ fn an_index_with_a_missing_child_is_described_with_the_child_marked() {
     assert_eq!(report["failures"], 1);
 }
 
-/// Pushes a small image and returns its descriptor.
-fn push_image(source: &dyn Source, tag: &str) -> Descriptor {
-    let config = put_blob(
-        source,
-        "application/vnd.oci.image.config.v1+json",
-        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
-            .to_vec(),
-    );
-    let manifest =
-        json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": []});
-    let bytes = serde_json::to_vec(&manifest).unwrap();
-    let digest = runtime()
-        .block_on(source.manifest_put(
-            &ManifestRef::Tag(tag.into()),
-            OCI_MANIFEST,
-            Bytes::from(bytes.clone()),
-        ))
-        .unwrap();
-    Descriptor::new(OCI_MANIFEST, digest, bytes.len() as u64)
-}
-
-fn put_blob(source: &dyn Source, media_type: &str, bytes: Vec<u8>) -> Descriptor {
-    let descriptor = Descriptor::new(media_type, Digest::sha256_of(&bytes), bytes.len() as u64);
-    runtime()
-        .block_on(source.blob_put(&descriptor, Bytes::from(bytes)))
-        .unwrap();
-    descriptor
-}
-
 /// Attaches `document` to `subject` as an OCI 1.1 referrer whose one layer has
-/// `media_type`; returns the referrer's and the layer's descriptors.
+/// `media_type`; returns the referrer's descriptor and the layer's digest.
 fn attach(
     source: &dyn Source,
     subject: &Descriptor,
     media_type: &str,
     document: Vec<u8>,
-) -> (Descriptor, Descriptor) {
-    let empty = put_blob(source, OCI_EMPTY, b"{}".to_vec());
-    let layer = put_blob(source, media_type, document);
-    let manifest = json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": media_type,
-        "config": empty, "layers": [layer],
-        "subject": {"mediaType": subject.media_type, "digest": subject.digest.to_string(), "size": subject.size},
-    });
+) -> (Descriptor, Digest) {
+    let layer = Digest::sha256_of(&document);
     let referrer = runtime()
-        .block_on(source.referrer_put(
-            OCI_MANIFEST,
-            Bytes::from(serde_json::to_vec(&manifest).unwrap()),
+        .block_on(fixtures::attach_referrer(
+            source, subject, media_type, document,
         ))
         .unwrap();
     (referrer, layer)
@@ -185,10 +147,15 @@ fn a_deleted_child_on_a_registry_is_marked_with_the_registrys_answer() {
 #[test]
 fn broken_sboms_are_recorded_beside_the_good_one() {
     let registry = Registry::start();
-    let reference = registry.reference("app:image");
-    let source = open_source(&reference);
-    let image = push_image(source.as_ref(), "image");
-    let (_, good) = attach(source.as_ref(), &image, CYCLONEDX, cyclonedx("good", 0));
+    let source = open_source(&registry.reference("app:unused"));
+    let image = runtime()
+        .block_on(fixtures::image(
+            source.as_ref(),
+            fixtures::platform("linux", "amd64", None),
+        ))
+        .unwrap();
+    let reference = registry.reference(&format!("app@{}", image.digest));
+    attach(source.as_ref(), &image, CYCLONEDX, cyclonedx("good", 0));
     let (_, not_json) = attach(
         source.as_ref(),
         &image,
@@ -239,14 +206,14 @@ fn broken_sboms_are_recorded_beside_the_good_one() {
                 .unwrap()
                 .to_string()
         };
-        assert!(detail_of(&not_json.digest).contains(&not_json.digest.to_string()));
-        assert!(detail_of(&not_cyclonedx.digest).contains("parsing SBOM blob"));
+        assert!(detail_of(&not_json).contains(&not_json.to_string()));
+        assert!(detail_of(&not_cyclonedx).contains("parsing SBOM blob"));
         assert!(
-            detail_of(&gzipped.digest).contains("gzip"),
+            detail_of(&gzipped).contains("gzip"),
             "{}",
-            detail_of(&gzipped.digest)
+            detail_of(&gzipped)
         );
-        let over = detail_of(&too_big.digest);
+        let over = detail_of(&too_big);
         assert!(
             over.contains("over the 3000-byte limit") && over.contains("--max-sbom-size"),
             "{over}"
@@ -270,7 +237,6 @@ fn broken_sboms_are_recorded_beside_the_good_one() {
         );
         assert_valid_for(command, &json);
     }
-    let _ = good;
     let err = failing(&["sbom", &reference, "--max-sbom-size", "3000", "--strict"]);
     assert!(
         err.contains("5 parts could not be read (--strict)"),

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::version;
 use crate::model::Package;
+use crate::model::Purl;
 pub use crate::model::{Change, ChangeSummary, PackageChange};
-use crate::model::{Purl, SbomFormat};
 use crate::sbom::parse::parse_purl;
 
 /// One package as the diff reads it, borrowed from whatever holds it.
@@ -51,7 +51,7 @@ impl<'a> PackageRef<'a> {
             format: package
                 .sources
                 .first()
-                .map(|source| sbom_format_name(source.format))
+                .map(|source| source.format.as_str())
                 .unwrap_or_default(),
             split: Some(&package.purl),
         }
@@ -61,15 +61,6 @@ impl<'a> PackageRef<'a> {
 impl<'a> From<&'a Package> for PackageRef<'a> {
     fn from(package: &'a Package) -> Self {
         PackageRef::from_package(package)
-    }
-}
-
-/// The name an SBOM format has in the output schema.
-pub fn sbom_format_name(format: SbomFormat) -> &'static str {
-    match format {
-        SbomFormat::Spdx => "spdx",
-        SbomFormat::CycloneDx => "cyclonedx",
-        SbomFormat::Syft => "syft",
     }
 }
 

@@ -135,21 +135,19 @@ impl Walker {
                 descriptor.digest
             );
         }
-        let fetched = self.fetch_manifest(&descriptor).await.with_context(|| {
-            format!(
-                "fetching manifest {} listed in index {}",
-                descriptor.digest,
-                parent.map(|d| d.to_string()).unwrap_or_default()
-            )
-        });
+        let fetched = fetch_listed_manifest(self.source.as_ref(), &descriptor)
+            .await
+            .with_context(|| {
+                format!(
+                    "fetching manifest {} listed in index {}",
+                    descriptor.digest,
+                    parent.map(|d| d.to_string()).unwrap_or_default()
+                )
+            });
         match fetched {
             Ok(fetched) => self.node(descriptor, fetched.manifest, ancestors).await,
             Err(e) => Ok(Node::unreadable(descriptor, &e)),
         }
-    }
-
-    async fn fetch_manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
-        fetch_listed_manifest(self.source.as_ref(), descriptor).await
     }
 }
 

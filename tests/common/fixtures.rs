@@ -195,15 +195,15 @@ pub async fn attach_cosign_tag(
     Ok(())
 }
 
-/// OCI 1.1: an artifact of type `media_type` whose `subject` is the described manifest.
+/// OCI 1.1: an artifact of type `media_type` whose `subject` is the described manifest;
+/// returns the referrer's descriptor.
 pub async fn attach_referrer(
     dest: &dyn Source,
     subject: &Descriptor,
     media_type: &str,
     document: Vec<u8>,
-) -> Result<()> {
+) -> Result<Descriptor> {
     let bytes =
         artifact_manifest(dest, Some(media_type), media_type, document, Some(subject)).await?;
-    dest.referrer_put(OCI_MANIFEST, bytes).await?;
-    Ok(())
+    dest.referrer_put(OCI_MANIFEST, bytes).await
 }
