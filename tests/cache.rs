@@ -454,16 +454,19 @@ fn processes_sharing_a_tiny_cache_all_succeed() {
     );
 
     // A run that writes brings the cache back under its bound, whatever the others wrote
-    // meanwhile.
+    // meanwhile: one that writes one entry, so that its scan sees all it wrote.
     let other = samples("cache/shared-other");
-    describe(
+    let raw = ocx_cached(
         cache.path(),
         &[
-            &other.reference("cache/shared-other:multi-platform"),
+            "describe",
+            "--raw",
+            &other.reference("cache/shared-other:image"),
             "--cache-size",
             BOUND,
         ],
     );
+    assert!(raw.status.success(), "{}", stderr(&raw));
     let total: u64 = walk_files(cache.path())
         .iter()
         .map(|p| std::fs::metadata(p).unwrap().len())

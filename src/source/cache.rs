@@ -55,9 +55,20 @@ struct Inner {
     /// `DIR/v1`.
     root: PathBuf,
     max_bytes: u64,
-    /// The bytes this process believes the cache holds: unknown until its first write
-    /// scans the directory, then kept up to date by its own writes and evictions.
-    usage: Mutex<Option<u64>>,
+    /// The bytes this process believes the cache holds.
+    usage: Mutex<Usage>,
+}
+
+/// What a process knows of the cache's size: nothing until its first write, which scans
+/// the directory beside the reads instead of before them (a scan of a full cache takes
+/// milliseconds); then a count kept up to date by its own writes and evictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Usage {
+    Unknown,
+    /// Bytes written since the scan started. The scan may count them too: believing the
+    /// cache larger than it is only brings the next eviction forward.
+    Scanning(u64),
+    Known(u64),
 }
 
 #[derive(Clone, Copy)]
@@ -83,7 +94,7 @@ impl Cache {
             inner: Arc::new(Inner {
                 root: dir.join(FORMAT),
                 max_bytes,
-                usage: Mutex::new(None),
+                usage: Mutex::new(Usage::Unknown),
             }),
         }
     }
@@ -193,7 +204,7 @@ impl Inner {
     /// Writes an entry unless one of the same length is there already (a hit or a write
     /// of another process), which is then marked used: a corrupt one of that length is
     /// removed when it is read.
-    fn keep(&self, path: &Path, parts: &[&[u8]]) -> Option<()> {
+    fn keep(self: &Arc<Self>, path: &Path, parts: &[&[u8]]) -> Option<()> {
         let length: u64 = parts.iter().map(|p| p.len() as u64).sum();
         if length > self.max_bytes {
             return None;
@@ -209,15 +220,33 @@ impl Inner {
         Some(())
     }
 
-    /// Adds a write to what this process believes the cache holds, scanning the
-    /// directory the first time, and evicts when that is over the bound.
-    fn account(&self, added: u64) {
+    /// Adds a write to what this process believes the cache holds, and evicts when that
+    /// is over the bound. The first write starts the scan that finds out what it holds.
+    fn account(self: &Arc<Self>, added: u64) {
         let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
-        let believed = usage.map(|bytes| bytes.saturating_add(added));
-        *usage = Some(match believed {
-            Some(bytes) if bytes <= self.max_bytes => bytes,
-            _ => self.evict(),
-        });
+        *usage = match *usage {
+            Usage::Unknown => {
+                let inner = Arc::clone(self);
+                // A scan that has started is waited for when the runtime shuts down.
+                tokio::task::spawn_blocking(move || inner.scan());
+                Usage::Scanning(added)
+            }
+            Usage::Scanning(bytes) => Usage::Scanning(bytes.saturating_add(added)),
+            Usage::Known(bytes) => match bytes.saturating_add(added) {
+                bytes if bytes > self.max_bytes => Usage::Known(self.evict()),
+                bytes => Usage::Known(bytes),
+            },
+        };
+    }
+
+    fn scan(&self) {
+        let held = self.evict();
+        let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+        let written = match *usage {
+            Usage::Scanning(bytes) => bytes,
+            _ => 0,
+        };
+        *usage = Usage::Known(held.saturating_add(written));
     }
 
     /// Removes the least recently used entries until the cache is at its low-water mark,
@@ -369,6 +398,10 @@ mod tests {
         .unwrap()
     }
 
+    fn usage(cache: &Cache) -> Usage {
+        *cache.inner.usage.lock().unwrap()
+    }
+
     fn only_file(dir: &Path) -> PathBuf {
         let files: Vec<_> = read_dir(&dir.join(FORMAT))
             .flat_map(|repository| read_dir(&repository.path()))
@@ -436,6 +469,10 @@ mod tests {
         let blobs = [blob(&[0; 30]), blob(&[1; 40]), blob(&[2; 45])];
         for (descriptor, bytes) in &blobs[..2] {
             cache.keep_blob(LOCATION, &descriptor.digest, bytes).await;
+            // The first write starts a scan beside it.
+            while !matches!(usage(&cache), Usage::Known(_)) {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
         }
         // Make the first one the most recently used.
         let long_ago = SystemTime::now() - std::time::Duration::from_secs(60);
@@ -453,7 +490,7 @@ mod tests {
         assert!(cache.blob(LOCATION, &blobs[0].0).await.is_some());
         assert!(cache.blob(LOCATION, &blobs[2].0).await.is_some());
         // 115 bytes went over the bound: the oldest went, down to the low-water mark.
-        assert_eq!(cache.inner.usage.lock().unwrap().unwrap(), 75);
+        assert_eq!(usage(&cache), Usage::Known(75));
     }
 
     #[tokio::test]
