@@ -1,12 +1,17 @@
-//! `--platform`: the child of an index for one platform, or an image that matches it.
+//! `--platform`: the manifest of an index (or of the indexes nested in it) for one
+//! platform, or an image that matches it.
 
 use anyhow::{bail, Result};
+use futures_util::future::{join_all, BoxFuture};
+use futures_util::FutureExt;
 
 use super::config::{read_config, Config};
-use crate::manifest::{Descriptor, Manifest};
-use crate::platform::PlatformFilter;
+use super::walk::MAX_DEPTH;
+use crate::digest::Digest;
+use crate::manifest::{is_index_media_type, Descriptor, Manifest};
+use crate::platform::{self, default_variant, PlatformFilter};
 use crate::reference::Target;
-use crate::source::{FetchedManifest, Source};
+use crate::source::{fetch_listed_manifest, FetchedManifest, Source};
 
 pub struct Chosen {
     pub manifest: FetchedManifest,
@@ -16,59 +21,196 @@ pub struct Chosen {
     pub config: Option<Config>,
 }
 
-/// For an index, fetches the child for the platform; an image must itself match.
+/// For an index, fetches the manifest for the platform, looking into nested indexes too;
+/// an image must itself match.
 pub async fn platform(
     source: &dyn Source,
     target: &Target,
     fetched: FetchedManifest,
     filter: &PlatformFilter,
 ) -> Result<Chosen> {
-    let index = match &fetched.manifest {
-        Manifest::Index(index) => index,
-        Manifest::Image(image) => {
-            let config = read_config(source, &image.config).await?;
-            return match config.parsed.as_ref().and_then(|c| c.platform()) {
-                Some(p) if filter.matches(&p) => Ok(Chosen {
-                    manifest: fetched,
-                    index: None,
-                    config: Some(config),
-                }),
-                Some(p) => bail!(
-                    "{target} is a single image for {}, not {filter}",
-                    crate::platform::key(&p)
-                ),
-                None => bail!("{target} is a single manifest with no platform, not {filter}"),
-            };
-        }
-    };
-    let platforms = || {
-        index
-            .manifests
-            .iter()
-            .filter(|d| !d.is_attestation_manifest())
-    };
-    let Some(chosen) = platforms().find(|d| d.platform.as_ref().is_some_and(|p| filter.matches(p)))
-    else {
-        let available: Vec<String> = platforms()
-            .filter_map(|d| d.platform.as_ref().map(crate::platform::key))
-            .collect();
-        bail!(
-            "{target} has no manifest for platform {filter} (platforms: {})",
-            if available.is_empty() {
-                "none".into()
-            } else {
-                available.join(", ")
-            }
-        );
-    };
-    let mut child = crate::source::fetch_listed_manifest(source, chosen).await?;
+    if let Manifest::Image(image) = &fetched.manifest {
+        let config = read_config(source, &image.config).await?;
+        return match config.parsed.as_ref().and_then(|c| c.platform()) {
+            Some(p) if filter.matches(&p) => Ok(Chosen {
+                manifest: fetched,
+                index: None,
+                config: Some(config),
+            }),
+            Some(p) => bail!(
+                "{target} is a single image for {}, not {filter}",
+                platform::key(&p)
+            ),
+            None => bail!("{target} is a single manifest with no platform, not {filter}"),
+        };
+    }
+    let mut search = Search::default();
+    search
+        .index(
+            source,
+            filter,
+            &fetched.manifest,
+            Vec::new(),
+            vec![fetched.descriptor.digest.clone()],
+        )
+        .await;
+    let chosen = choose(target, filter, search)?;
+    let mut child = fetch_listed_manifest(source, &chosen.entry).await?;
     child.descriptor = Descriptor {
         media_type: child.descriptor.media_type,
-        ..chosen.clone()
+        ..chosen.entry
     };
     Ok(Chosen {
         manifest: child,
-        index: Some(fetched.manifest),
+        index: Some(chosen.parent),
         config: None,
     })
+}
+
+/// An entry for the platform, the index that lists it, and its path of `manifests` keys.
+struct Candidate {
+    entry: Descriptor,
+    parent: Manifest,
+    path: Vec<String>,
+}
+
+#[derive(Default)]
+struct Search {
+    /// Matching entries, those of outer indexes before those of the indexes they nest.
+    found: Vec<Candidate>,
+    /// Every platform key seen, for the error when none matches.
+    platforms: Vec<String>,
+    /// Nested indexes that could not be read.
+    unreadable: Vec<String>,
+}
+
+impl Search {
+    fn index<'a>(
+        &'a mut self,
+        source: &'a dyn Source,
+        filter: &'a PlatformFilter,
+        manifest: &'a Manifest,
+        path: Vec<String>,
+        ancestors: Vec<Digest>,
+    ) -> BoxFuture<'a, ()> {
+        async move {
+            let Manifest::Index(index) = manifest else {
+                return;
+            };
+            let keys = platform::entry_keys(&index.manifests);
+            let mut nested = Vec::new();
+            for (entry, key) in index.manifests.iter().zip(keys) {
+                let Some(key) = key else { continue };
+                let matches = entry.platform.as_ref().map(|p| filter.matches(p));
+                if let Some(p) = &entry.platform {
+                    let key = platform::key(p);
+                    if !self.platforms.contains(&key) {
+                        self.platforms.push(key);
+                    }
+                }
+                let mut entry_path = path.clone();
+                entry_path.push(key);
+                if is_index_media_type(&entry.media_type) {
+                    if matches != Some(false) && !ancestors.contains(&entry.digest) {
+                        nested.push((entry, entry_path));
+                    }
+                } else if matches == Some(true) {
+                    self.found.push(Candidate {
+                        entry: entry.clone(),
+                        parent: manifest.clone(),
+                        path: entry_path,
+                    });
+                }
+            }
+            if nested.is_empty() || ancestors.len() >= MAX_DEPTH {
+                return;
+            }
+            let fetched = join_all(
+                nested
+                    .iter()
+                    .map(|(entry, _)| fetch_listed_manifest(source, entry)),
+            )
+            .await;
+            for ((entry, entry_path), fetched) in nested.into_iter().zip(fetched) {
+                match fetched {
+                    Ok(inner) => {
+                        let mut inner_ancestors = ancestors.clone();
+                        inner_ancestors.push(entry.digest.clone());
+                        self.index(source, filter, &inner.manifest, entry_path, inner_ancestors)
+                            .await;
+                    }
+                    Err(e) => self.unreadable.push(format!("{}: {e:#}", entry.digest)),
+                }
+            }
+        }
+        .boxed()
+    }
+}
+
+/// The one manifest the search found for the platform. The same manifest listed in
+/// several indexes is one; several manifests are an error unless exactly one of them is
+/// the platform as written (`linux/arm` is `linux/arm/v7`, as docker reads it).
+fn choose(target: &Target, filter: &PlatformFilter, search: Search) -> Result<Candidate> {
+    let mut distinct: Vec<Candidate> = Vec::new();
+    for candidate in search.found {
+        if !distinct
+            .iter()
+            .any(|c| c.entry.digest == candidate.entry.digest)
+        {
+            distinct.push(candidate);
+        }
+    }
+    if distinct.is_empty() {
+        let platforms = if search.platforms.is_empty() {
+            "none".to_string()
+        } else {
+            search.platforms.join(", ")
+        };
+        let unreadable = if search.unreadable.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; nested indexes that could not be read: {}",
+                search.unreadable.join("; ")
+            )
+        };
+        bail!(
+            "{target} has no manifest for platform {filter} (platforms: {platforms}){unreadable}"
+        );
+    }
+    if distinct.len() > 1 {
+        let exact: Vec<usize> = (0..distinct.len())
+            .filter(|&i| is_exactly(filter, &distinct[i].entry))
+            .collect();
+        if let [one] = exact.as_slice() {
+            return Ok(distinct.swap_remove(*one));
+        }
+        bail!(
+            "{target} has {} manifests for platform {filter}: {}; name one by digest \
+             ({target}@DIGEST) or give the platform in full",
+            distinct.len(),
+            distinct
+                .iter()
+                .map(|c| format!("{} ({})", c.path.join(" > "), c.entry.digest))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(distinct.remove(0))
+}
+
+/// Whether an entry's platform is the filter's with nothing left open: the same
+/// variant (an unwritten one being the architecture's default) and os.version.
+fn is_exactly(filter: &PlatformFilter, entry: &Descriptor) -> bool {
+    let Some(p) = &entry.platform else {
+        return false;
+    };
+    let variant = |v: Option<&str>, arch: &str| {
+        v.filter(|v| !v.is_empty())
+            .or_else(|| default_variant(arch))
+            .map(str::to_string)
+    };
+    variant(filter.variant.as_deref(), &filter.architecture)
+        == variant(p.variant.as_deref(), &p.architecture)
+        && filter.os_version == p.os_version.clone().filter(|v| !v.is_empty())
 }
