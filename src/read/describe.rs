@@ -381,16 +381,17 @@ fn fill_from_children(build: &mut Build, children: &IndexMap<String, ManifestInf
         .iter()
         .map(|(_, field)| *field)
         .chain([(|b| &mut b.builder) as BuildField]);
+    let mut child_builds: Vec<(&String, Build)> = children
+        .iter()
+        .map(|(key, child)| (key, child.build.clone()))
+        .collect();
     for field in fields {
         if field(build).is_some() {
             continue;
         }
-        let found: Vec<OtherBuildValue> = children
-            .iter()
-            .filter_map(|(key, child)| {
-                let value = field(&mut child.build.clone()).take()?;
-                Some(values_of(key, value))
-            })
+        let found: Vec<OtherBuildValue> = child_builds
+            .iter_mut()
+            .filter_map(|(key, child)| Some(values_of(key, field(child).take()?)))
             .flatten()
             .collect();
         *field(build) = first_with_others(found);

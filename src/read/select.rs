@@ -214,3 +214,49 @@ fn is_exactly(filter: &PlatformFilter, entry: &Descriptor) -> bool {
         == variant(p.variant.as_deref(), &p.architecture)
         && filter.os_version == p.os_version.clone().filter(|v| !v.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{ImageIndex, Platform, OCI_MANIFEST};
+
+    fn entry(name: &str, arch: &str, variant: Option<&str>) -> Candidate {
+        let mut entry = Descriptor::new(OCI_MANIFEST, Digest::sha256_of(name.as_bytes()), 1);
+        entry.platform = Some(Platform {
+            os: "linux".into(),
+            architecture: arch.into(),
+            variant: variant.map(str::to_string),
+            ..Default::default()
+        });
+        Candidate {
+            path: vec![platform::key(entry.platform.as_ref().unwrap())],
+            entry,
+            parent: Manifest::Index(ImageIndex::empty()),
+        }
+    }
+
+    fn chosen(filter: &str, found: Vec<Candidate>) -> Result<String> {
+        let target = Target::parse("oci:/x:t").unwrap();
+        let search = Search {
+            found,
+            ..Search::default()
+        };
+        choose(&target, &filter.parse().unwrap(), search).map(|c| c.path.join(" > "))
+    }
+
+    #[test]
+    fn a_loose_platform_takes_the_one_written_exactly_else_refuses() {
+        let arm = || vec![entry("a", "arm", Some("v6")), entry("b", "arm", Some("v7"))];
+        assert_eq!(chosen("linux/arm", arm()).unwrap(), "linux/arm/v7");
+        assert_eq!(chosen("linux/arm/v6", arm()).unwrap(), "linux/arm/v6");
+        let twice = vec![entry("a", "amd64", None), entry("b", "amd64", None)];
+        let err = chosen("linux/amd64", twice).unwrap_err().to_string();
+        assert!(
+            err.contains("has 2 manifests for platform linux/amd64"),
+            "{err}"
+        );
+        // The same manifest listed twice (an index and the index nested in it) is one.
+        let same = vec![entry("a", "amd64", None), entry("a", "amd64", None)];
+        assert_eq!(chosen("linux/amd64", same).unwrap(), "linux/amd64");
+    }
+}
