@@ -537,3 +537,17 @@ fn a_docker_manifest_list_refuses_an_oci_child() {
     let after = describe_json(&[&list]);
     assert_eq!(after["descriptor"]["digest"], before, "nothing was written");
 }
+
+#[test]
+fn an_index_entry_for_the_platform_is_chosen_when_nothing_inside_has_one() {
+    let (_dir, layout) = sample_layout();
+    let source = layout_source(&layout);
+    let mut unplatformed = image(source.as_ref(), linux("amd64"), &[], &[]);
+    unplatformed.platform = None;
+    let mut inner = index(source.as_ref(), vec![unplatformed], &[], "inner");
+    inner.platform = Some(linux("amd64"));
+    index(source.as_ref(), vec![inner.clone()], &[], "outer");
+    let chosen = describe_json(&[&at(&layout, "outer"), "--platform", "linux/amd64"]);
+    assert_eq!(chosen["descriptor"]["digest"], inner.digest.to_string());
+    assert_eq!(chosen["media_type"]["is_index"], true);
+}

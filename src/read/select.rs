@@ -1,6 +1,8 @@
 //! `--platform`: the manifest of an index (or of the indexes nested in it) for one
 //! platform, or an image that matches it.
 
+use std::collections::HashSet;
+
 use anyhow::{bail, Result};
 use futures_util::future::{join_all, BoxFuture};
 use futures_util::FutureExt;
@@ -45,14 +47,9 @@ pub async fn platform(
         };
     }
     let mut search = Search::default();
+    search.searched.insert(fetched.descriptor.digest.clone());
     search
-        .index(
-            source,
-            filter,
-            &fetched.manifest,
-            Vec::new(),
-            vec![fetched.descriptor.digest.clone()],
-        )
+        .index(source, filter, &fetched.manifest, Vec::new(), 1)
         .await;
     let chosen = choose(target, filter, search)?;
     let mut child = fetch_listed_manifest(source, &chosen.entry).await?;
@@ -82,16 +79,20 @@ struct Search {
     platforms: Vec<String>,
     /// Nested indexes that could not be read.
     unreadable: Vec<String>,
+    /// Indexes already looked through (the described one included).
+    searched: HashSet<Digest>,
 }
 
 impl Search {
+    /// Looks through an index's entries, then (concurrently) the indexes it nests that
+    /// were not looked through already, each at most once.
     fn index<'a>(
         &'a mut self,
         source: &'a dyn Source,
         filter: &'a PlatformFilter,
         manifest: &'a Manifest,
         path: Vec<String>,
-        ancestors: Vec<Digest>,
+        depth: usize,
     ) -> BoxFuture<'a, ()> {
         async move {
             let Manifest::Index(index) = manifest else {
@@ -110,36 +111,45 @@ impl Search {
                 }
                 let mut entry_path = path.clone();
                 entry_path.push(key);
+                let candidate = Candidate {
+                    entry: entry.clone(),
+                    parent: manifest.clone(),
+                    path: entry_path,
+                };
                 if is_index_media_type(&entry.media_type) {
-                    if matches != Some(false) && !ancestors.contains(&entry.digest) {
-                        nested.push((entry, entry_path));
+                    if matches != Some(false) && self.searched.insert(entry.digest.clone()) {
+                        nested.push((candidate, matches == Some(true)));
                     }
                 } else if matches == Some(true) {
-                    self.found.push(Candidate {
-                        entry: entry.clone(),
-                        parent: manifest.clone(),
-                        path: entry_path,
-                    });
+                    self.found.push(candidate);
                 }
             }
-            if nested.is_empty() || ancestors.len() >= MAX_DEPTH {
+            if nested.is_empty() || depth >= MAX_DEPTH {
                 return;
             }
             let fetched = join_all(
                 nested
                     .iter()
-                    .map(|(entry, _)| fetch_listed_manifest(source, entry)),
+                    .map(|(c, _)| fetch_listed_manifest(source, &c.entry)),
             )
             .await;
-            for ((entry, entry_path), fetched) in nested.into_iter().zip(fetched) {
-                match fetched {
-                    Ok(inner) => {
-                        let mut inner_ancestors = ancestors.clone();
-                        inner_ancestors.push(entry.digest.clone());
-                        self.index(source, filter, &inner.manifest, entry_path, inner_ancestors)
-                            .await;
+            for ((candidate, matches), fetched) in nested.into_iter().zip(fetched) {
+                let inner = match fetched {
+                    Ok(inner) => inner,
+                    Err(e) => {
+                        self.unreadable
+                            .push(format!("{}: {e:#}", candidate.entry.digest));
+                        continue;
                     }
-                    Err(e) => self.unreadable.push(format!("{}: {e:#}", entry.digest)),
+                };
+                let before = self.found.len();
+                let path = candidate.path.clone();
+                self.index(source, filter, &inner.manifest, path, depth + 1)
+                    .await;
+                // An index entry for the platform whose own entries have none is the
+                // manifest for it.
+                if matches && self.found.len() == before {
+                    self.found.push(candidate);
                 }
             }
         }
