@@ -211,10 +211,11 @@ fn image_config_rows(out: &mut String, config: &ConfigInfo, styled: bool) {
     }
 }
 
-/// Rows for the config fields most images lack, each only when the config has it.
+/// Rows for the config fields most images lack, each only when the config has it (an
+/// empty list, or a resource limit of 0, which Docker writes for "unset", is not shown).
 fn optional_config_rows(config: &ConfigInfo) -> Vec<(&'static str, String)> {
     let join = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(" "));
-    let number = |n: Option<i64>| n.map(|n| n.to_string());
+    let number = |n: Option<i64>| n.filter(|n| *n != 0).map(|n| n.to_string());
     [
         ("Volumes", join(&config.volumes)),
         ("Stop signal", config.stop_signal.clone()),
@@ -227,7 +228,7 @@ fn optional_config_rows(config: &ConfigInfo) -> Vec<(&'static str, String)> {
         ("CPU shares", number(config.cpu_shares)),
     ]
     .into_iter()
-    .filter_map(|(name, value)| Some((name, value?)))
+    .filter_map(|(name, value)| Some((name, value.filter(|v| !v.is_empty())?)))
     .collect()
 }
 
