@@ -306,8 +306,13 @@ pub struct ImageConfig {
     pub created: Option<String>,
     pub author: Option<String>,
     pub config: Option<RuntimeConfig>,
+    pub rootfs: Option<RootFs>,
     #[serde(default)]
     pub history: Option<Vec<History>>,
+    /// Fields this type does not name (Docker's `container_config`, `docker_version`, …),
+    /// kept so that describe can show them.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -322,6 +327,37 @@ pub struct RuntimeConfig {
     pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
     pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     pub stop_signal: Option<String>,
+    pub args_escaped: Option<bool>,
+    /// Reserved by the image spec (once part of it), still written by old builders.
+    pub memory: Option<i64>,
+    pub memory_swap: Option<i64>,
+    pub cpu_shares: Option<i64>,
+    /// Docker's: the health check, the ONBUILD triggers and the SHELL of a Dockerfile.
+    pub healthcheck: Option<Healthcheck>,
+    pub on_build: Option<Vec<String>>,
+    pub shell: Option<Vec<String>>,
+    /// Fields this type does not name (Docker's `Hostname`, `Tty`, …).
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// Docker's `HEALTHCHECK`: durations in nanoseconds.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Healthcheck {
+    pub test: Option<Vec<String>>,
+    pub interval: Option<i64>,
+    pub timeout: Option<i64>,
+    pub start_period: Option<i64>,
+    pub start_interval: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RootFs {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub diff_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
