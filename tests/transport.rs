@@ -225,3 +225,24 @@ fn credentials_reach_a_loopback_registry_over_the_https_it_speaks() {
     let anonymous = failing(&["--insecure", "describe", &reference]);
     assert!(anonymous.contains("401"), "{anonymous}");
 }
+
+/// A token realm that stalls: the error says which limit ended the wait, and how to
+/// raise it.
+#[test]
+fn a_stalled_token_realm_fails_naming_timeout() {
+    let realm = runtime().block_on(Hostile::start(|_| {
+        Reply::ok("application/json", r#"{"token":"t"}"#).drip_everything(Duration::from_secs(10))
+    }));
+    let challenge = format!(r#"Bearer realm="{}/token",service="stall""#, realm.url());
+    let registry = runtime().block_on(Hostile::start(move |_| Reply::challenge(&challenge)));
+    let reference = format!("{}/app:1", registry.addr);
+    let args = ["--timeout", "1", "describe", &reference, "--no-sbom"];
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}: {err}");
+    assert!(
+        err.contains(&realm.url()) && err.contains("within 1 s (--timeout)"),
+        "{err}"
+    );
+}
