@@ -246,3 +246,36 @@ fn a_stalled_token_realm_fails_naming_timeout() {
         "{err}"
     );
 }
+
+/// `-v` shows a retried request: the 503, the wait, then the second attempt.
+#[test]
+fn the_trace_shows_each_attempt_of_a_retried_request() {
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let registry = image_registry(move |reply| {
+        if answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::new("503 Service Unavailable", "").header("Retry-After", "0")
+        } else {
+            reply
+        }
+    });
+    let reference = format!("{}/app:1", registry.addr);
+    let output = ocx(&["-v", "describe", &reference, "--no-sbom"]);
+    let trace = stderr(&output);
+    assert!(output.status.success(), "{trace}");
+    let manifest = format!("GET http://{}/v2/app/manifests/1", registry.addr);
+    assert!(
+        trace.contains(&format!(
+            "trace: {manifest} -> 503 Service Unavailable (0 bytes, "
+        )),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("trace: retrying in 0.0 s (attempt 2)"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains(&format!("trace: {manifest} -> 200 OK ("))
+            && trace.contains("ms), attempt 2"),
+        "{trace}"
+    );
+}

@@ -286,13 +286,15 @@ impl Transport {
             .await)
     }
 
-    /// A 401 with a [`CredentialsNote`]: which credentials it refused.
+    /// A 401 with a [`CredentialsNote`]: which credentials it refused, or where none
+    /// were found (when they were looked up: a challenge ocx cannot answer has no note).
     async fn noting_credentials(&self, registry: &str, mut response: Response) -> Response {
         if response.status() == StatusCode::UNAUTHORIZED {
             let cache = self.auth.lock().await;
-            let used = cache.credentials.get(registry).and_then(Option::as_ref);
-            let note = CredentialsNote(auth::unauthorized_note(registry, used));
-            response.extensions_mut().insert(note);
+            if let Some(used) = cache.credentials.get(registry) {
+                let note = CredentialsNote(auth::unauthorized_note(registry, used.as_ref()));
+                response.extensions_mut().insert(note);
+            }
         }
         response
     }
@@ -792,18 +794,16 @@ pub async fn error_from_response(response: Response, what: &str) -> anyhow::Erro
         .await
         .unwrap_or_default();
     let said = describe_error_body(status, &body);
-    let hint = match status {
-        StatusCode::UNAUTHORIZED if note.is_some() => {
-            &format!(" ({})", note.unwrap_or_default())
+    let hint = match (status, note) {
+        (StatusCode::UNAUTHORIZED, Some(note)) => format!(" ({note})"),
+        (StatusCode::UNAUTHORIZED, None) => {
+            " (log in with `docker login`, or check the credentials in DOCKER_CONFIG or REGISTRY_AUTH_FILE)".into()
         }
-        StatusCode::UNAUTHORIZED => {
-            " (log in with `docker login`, or check the credentials in DOCKER_CONFIG or REGISTRY_AUTH_FILE)"
+        (StatusCode::FORBIDDEN, _) => " (the credentials do not allow this)".into(),
+        (StatusCode::BAD_REQUEST, _) if said.contains("HTTP request to an HTTPS server") => {
+            " (the registry speaks HTTPS: drop --plain-http)".into()
         }
-        StatusCode::FORBIDDEN => " (the credentials do not allow this)",
-        StatusCode::BAD_REQUEST if said.contains("HTTP request to an HTTPS server") => {
-            " (the registry speaks HTTPS: drop --plain-http)"
-        }
-        _ => "",
+        _ => String::new(),
     };
     let message = format!("{what}: registry said {said}{hint}");
     if not_found {
