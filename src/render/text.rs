@@ -49,7 +49,7 @@ const MIN_LONG_COLUMN: usize = 16;
 /// other column (digests, keys, sizes) keeps its values whole. On a terminal too narrow
 /// for the table at its natural width, long values are wrapped at their separators
 /// (`/ . + - _ : @`) to the width that remains; when even that is too narrow, each row
-/// becomes a block: its first cell, then each other column on a line of its own. A table
+/// becomes a list item with each column on a line of its own. A table
 /// that fits, or any table printed without styling, is printed as it is.
 pub fn finish_fitted(table: Table, long: &[usize]) -> String {
     let (Some(width), ContentArrangement::Dynamic) = (table.width(), table.content_arrangement())
@@ -88,7 +88,7 @@ pub fn finish_fitted(table: Table, long: &[usize]) -> String {
     let for_long = width.saturating_sub(fixed) / long.len().max(1);
     let share = for_long.saturating_sub(3);
     if share < MIN_LONG_COLUMN {
-        return records(&headers, &rows, width);
+        return records(&headers, &rows, long, width);
     }
     // Only styled tables are arranged to the terminal (see new_table).
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
@@ -108,26 +108,26 @@ pub fn finish_fitted(table: Table, long: &[usize]) -> String {
     finish(fitted)
 }
 
-/// Each row as a block: its first cell, then `Header  value` for every other column,
-/// long values wrapped at their separators to the width left.
-fn records(headers: &[String], rows: &[Vec<String>], width: usize) -> String {
+/// Each row as a block, a list item of `Header  value` lines; long values wrapped at
+/// their separators to the width left, the others whole.
+fn records(headers: &[String], rows: &[Vec<String>], long: &[usize], width: usize) -> String {
     let names: Vec<String> = headers.iter().map(|h| sentence_case(h)).collect();
-    let name_width = names.iter().skip(1).map(|n| n.len()).max().unwrap_or(0);
+    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let value_width = width
         .saturating_sub(4 + name_width + 2)
         .max(MIN_LONG_COLUMN);
     let mut out = String::new();
     for row in rows {
-        let title = match (headers.first().map(String::as_str), row.first()) {
-            (Some("#"), Some(n)) => format!("#{n}"),
-            (_, Some(first)) => first.clone(),
-            _ => String::new(),
-        };
-        let _ = writeln!(out, "  {title}");
-        for (name, value) in names.iter().zip(row).skip(1) {
-            for (i, line) in wrap_at_separators(value, value_width).iter().enumerate() {
+        for (column, (name, value)) in names.iter().zip(row).enumerate() {
+            let lines = if long.contains(&column) {
+                wrap_at_separators(value, value_width)
+            } else {
+                vec![value.clone()]
+            };
+            for (i, line) in lines.iter().enumerate() {
+                let bullet = if column == 0 && i == 0 { "- " } else { "  " };
                 let name = if i == 0 { name.as_str() } else { "" };
-                let _ = writeln!(out, "    {name:<name_width$}  {line}");
+                let _ = writeln!(out, "  {bullet}{name:<name_width$}  {line}");
             }
         }
     }
