@@ -6,6 +6,7 @@ mod diff;
 pub(crate) mod generate;
 mod index;
 mod sbom;
+mod tags;
 mod unified;
 
 use std::process::ExitCode;
@@ -22,17 +23,22 @@ use crate::source::{Cache, Session};
 pub const EXIT_ERROR: u8 = 2;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if cli.global.verbose {
+        crate::source::registry::enable_trace();
+    }
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
         Command::Sbom(args) => sbom::run(&cli.global, args).await,
         Command::Diff(args) => diff::run(&cli.global, args).await,
         Command::Index(IndexCommand::Create(args)) => index::create(&cli.global, args).await,
         Command::Index(IndexCommand::Update(args)) => index::update(&cli.global, args).await,
+        Command::Tags(args) => tags::run(&cli.global, args).await,
         Command::Schema(args) => {
             let schema = match args.output {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,
                 SchemaName::Sbom => crate::schema::SBOM_V1,
                 SchemaName::Diff => crate::schema::DIFF_V1,
+                SchemaName::Tags => crate::schema::TAGS_V1,
             };
             render::write_stdout(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 mod diff;
 mod sbom;
+mod tags;
 
 pub use diff::*;
 pub use sbom::*;
+pub use tags::*;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -47,7 +47,11 @@ pub fn describe(d: &Description, styled: bool) -> String {
             &format!("Platforms ({})", manifests.len()),
             styled,
         );
-        out.push_str(&platform_table(m, styled));
+        if manifests.is_empty() {
+            out.push_str("  none\n");
+        } else {
+            out.push_str(&platform_table(m, styled));
+        }
     }
     if let Some(attestations) = m.attestations.as_ref().filter(|a| !a.is_empty()) {
         section(
@@ -76,11 +80,14 @@ pub fn describe(d: &Description, styled: bool) -> String {
     if m.config.is_some() || m.sbom.as_ref().is_some_and(|p| !p.is_empty()) {
         if let Some(packages) = &m.sbom {
             section(&mut out, "SBOM", styled);
-            let _ = writeln!(
-                out,
-                "  {} (list them with `ocx sbom`)",
-                sbom_summary(Some(packages))
-            );
+            let line = match packages.len() {
+                0 => "none found (`ocx sbom` says where it looked)".to_string(),
+                _ => format!(
+                    "{} (list them with `ocx sbom`)",
+                    sbom_summary(Some(packages))
+                ),
+            };
+            let _ = writeln!(out, "  {line}");
         }
     }
     let build = build_rows(&m.build);
@@ -298,9 +305,7 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
         }
         table.add_row(cleaned(row));
     }
-    // On a narrow terminal the other columns wrap first.
-    keep_at_least(&mut table, &[(0, 18), (1, SHORT_DIGEST_WIDTH)]);
-    finish(table)
+    finish_fitted(table, &[2])
 }
 
 /// The rows of an index's children: a nested index without a platform is labelled
@@ -334,8 +339,7 @@ fn layer_table(layers: &[DescriptorInfo], styled: bool) -> String {
             human_size(layer.size),
         ]));
     }
-    keep_at_least(&mut table, &[(1, SHORT_DIGEST_WIDTH)]);
-    finish(table)
+    finish_fitted(table, &[2])
 }
 
 fn build_rows(build: &Build) -> Vec<(&'static str, String)> {

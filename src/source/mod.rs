@@ -209,6 +209,18 @@ impl Session {
         }
     }
 
+    /// Opens the repository or layout a target names, whatever manifest it names.
+    pub fn open_location(&self, target: &Target) -> Result<Limited> {
+        let source: Arc<dyn Source> = match target {
+            Target::Registry { repository, .. } => Arc::new(registry::RegistrySource::new(
+                self.transport.clone(),
+                repository.clone(),
+            )),
+            Target::Layout { path, .. } => Arc::new(layout::LayoutSource::open(path)?),
+        };
+        Ok(self.limited(source))
+    }
+
     /// Opens a layout for writing, creating it when it does not exist yet.
     pub fn open_or_create_layout(&self, path: &std::path::Path) -> Result<Arc<dyn Source>> {
         let layout = Arc::new(layout::LayoutSource::open_or_create(path)?);

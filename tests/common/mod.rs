@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod hostile;
+pub mod pty;
 pub mod registry;
 pub mod token_gateway;
 
