@@ -135,11 +135,11 @@ impl serde_json::ser::Formatter for GoFormatter {
                 '\u{2029}' => "\\u2029",
                 _ => continue,
             };
-            writer.write_all(fragment[start..at].as_bytes())?;
+            writer.write_all(&fragment.as_bytes()[start..at])?;
             writer.write_all(escaped.as_bytes())?;
             start = at + c.len_utf8();
         }
-        writer.write_all(fragment[start..].as_bytes())
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 }
 
