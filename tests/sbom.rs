@@ -571,3 +571,66 @@ fn sigstore_bundles_and_non_sbom_attestations() {
         "{skipped}"
     );
 }
+
+/// The image of a fresh sample layout: its reference, source and descriptor.
+fn layout_image() -> (
+    tempfile::TempDir,
+    String,
+    std::sync::Arc<dyn ocx::source::Source>,
+    ocx::manifest::Descriptor,
+) {
+    let (dir, layout) = sample_layout();
+    let reference = format!("oci:{}:image", layout.display());
+    let source = open_source(&reference);
+    let image = runtime()
+        .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
+        .unwrap();
+    (dir, reference, source, image.descriptor)
+}
+
+fn spdx_statement(purl: &str) -> Value {
+    fixtures::in_toto_statement(
+        "https://spdx.dev/Document",
+        json!({"spdxVersion": "SPDX-2.3", "packages": [{"name": "jq", "externalRefs": [
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]}]}),
+    )
+}
+
+/// `cosign attest --type spdxjson`, then `--type slsaprovenance`, on one image: the SBOM
+/// is read, and the provenance beside it is reported, in JSON and in text, not dropped.
+#[test]
+fn provenance_under_cosigns_att_tag_is_reported_beside_the_sbom() {
+    let (_dir, reference, source, image) = layout_image();
+    let provenance = fixtures::in_toto_statement(
+        "https://slsa.dev/provenance/v0.2",
+        json!({"builder": {"id": "https://example.com/builder"}, "buildType": "https://example.com/build"}),
+    );
+    let statements = [spdx_statement("pkg:deb/debian/jq@1.6"), provenance];
+    let (manifest, layers) = runtime()
+        .block_on(fixtures::attach_cosign_attestations(
+            source.as_ref(),
+            &image.digest,
+            &statements,
+        ))
+        .unwrap();
+
+    let out = sbom_json(&[&reference]);
+    assert_eq!(purls(&out), ["pkg:deb/debian/jq@1.6"]);
+    let noted = out["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "not_an_sbom")
+        .unwrap_or_else(|| panic!("provenance not reported: {}", out["sbom_sources"]))
+        .clone();
+    assert_eq!(noted["convention"], "cosign_attestation_tag");
+    assert_eq!(noted["predicate_type"], "https://slsa.dev/provenance/v0.2");
+    assert_eq!(noted["manifest"], manifest.digest.to_string());
+    assert_eq!(noted["document"], layers[1].digest.to_string());
+
+    let text = ocx_ok(&["sbom", &reference]);
+    assert!(
+        text.contains("holds an attestation of https://slsa.dev/provenance/v0.2"),
+        "{text}"
+    );
+}

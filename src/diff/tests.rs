@@ -56,6 +56,7 @@ fn manifest(media_type: &str, digest: &str) -> ManifestInfo {
         build: Build::default(),
         sbom: None,
         sbom_sources: None,
+        referrers: None,
         error: None,
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::text::*;
-use crate::model::{Outcome, SbomReport, SbomSource, SbomSubject};
+use crate::model::{Convention, Outcome, SbomReport, SbomSource, SbomSubject};
 
 /// `ocx sbom`: a section per manifest with its packages and where they were found.
 pub fn sbom(report: &SbomReport, styled: bool) -> String {
@@ -76,6 +76,15 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
             Outcome::Found => {
                 let _ = writeln!(out, "  found in {}", clean(&found_in(source)));
             }
+            Outcome::NotAnSbom if source.predicate_type.is_some() => {
+                let line = format!(
+                    "not an SBOM: {} {} holds an attestation of {}",
+                    convention_name(source),
+                    source.location,
+                    source.predicate_type.as_deref().unwrap_or_default()
+                );
+                let _ = writeln!(out, "  {}", clean(&line));
+            }
             Outcome::Error | Outcome::Truncated => {
                 let line = format!(
                     "could not read all of {} {}: {}",
@@ -112,8 +121,13 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
 }
 
 fn convention_name(source: &SbomSource) -> &'static str {
+    convention_label(source.convention)
+}
+
+/// How the output names a convention.
+pub(super) fn convention_label(convention: Convention) -> &'static str {
     use crate::model::Convention::*;
-    match source.convention {
+    match convention {
         ReferrersApi => "referrers API",
         ReferrersTag => "referrers tag",
         CosignSbomTag => "cosign .sbom tag",

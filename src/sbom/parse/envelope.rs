@@ -10,7 +10,7 @@ use serde::de::MapAccess;
 use serde_json::value::RawValue;
 
 use super::json::{raw_kind, typed_pass, Fields, Object, Text};
-use super::{parse_bytes, Body, Probe, Top};
+use super::{parse_bytes, Body, NotAnSbom, Probe, Top};
 
 /// in-toto predicate types that hold an SBOM, matched as prefixes.
 pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
@@ -152,7 +152,11 @@ pub(super) fn unwrap_in_toto(
         _ => bail!("in-toto statement has no predicateType"),
     };
     if !is_sbom_predicate_type(predicate_type) {
-        bail!("in-toto statement predicate type {predicate_type} is not an SBOM");
+        return Err(NotAnSbom {
+            predicate_type: predicate_type.to_string(),
+            envelopes: vec![],
+        }
+        .into());
     }
     unwrapped.open(ENVELOPE_IN_TOTO, depth)?;
     unwrapped.predicate_type = Some(predicate_type.to_string());

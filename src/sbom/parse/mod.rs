@@ -55,6 +55,27 @@ pub struct ParsedSbom {
     pub predicate_type: Option<String>,
 }
 
+/// An in-toto statement whose predicate is not an SBOM (provenance, say): what ocx does
+/// not read, rather than a broken document.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "in-toto statement predicate type {predicate_type} is not an SBOM{}",
+    inside(envelopes)
+)]
+pub struct NotAnSbom {
+    pub predicate_type: String,
+    /// The envelopes around the statement, outermost first.
+    pub envelopes: Vec<String>,
+}
+
+fn inside(envelopes: &[String]) -> String {
+    if envelopes.is_empty() {
+        String::new()
+    } else {
+        format!(" (inside {})", envelopes.join(" > "))
+    }
+}
+
 /// Parses an SBOM document, unwrapping envelopes. `media_type` is a hint (layer or
 /// artifact media type) and may be None; detection also works from content alone.
 pub fn parse_document(bytes: &[u8], media_type: Option<&str>) -> Result<ParsedSbom> {
@@ -68,11 +89,15 @@ pub fn parse_document(bytes: &[u8], media_type: Option<&str>) -> Result<ParsedSb
             envelopes: unwrapped.envelopes,
             predicate_type: unwrapped.predicate_type,
         }),
-        Err(err) if unwrapped.envelopes.is_empty() => Err(err),
-        Err(err) => Err(anyhow!(
-            "{err:#} (inside {})",
-            unwrapped.envelopes.join(" > ")
-        )),
+        Err(err) => match err.downcast::<NotAnSbom>() {
+            Ok(not_an_sbom) => Err(NotAnSbom {
+                envelopes: unwrapped.envelopes,
+                ..not_an_sbom
+            }
+            .into()),
+            Err(err) if unwrapped.envelopes.is_empty() => Err(err),
+            Err(err) => Err(anyhow!("{err:#}{}", inside(&unwrapped.envelopes))),
+        },
     }
 }
 
