@@ -539,12 +539,16 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__sbom)
-            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --json --raw --document --unwrap --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --document)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

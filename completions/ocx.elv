@@ -52,13 +52,15 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;sbom'= {
+            cand --document 'With --raw: the document to print, by its digest (or its manifest''s) or its number in the list an ambiguous --raw prints'
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
             cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
             cand --json 'Print the packages as one JSON document'
-            cand --raw 'Print the SBOM documents of the manifest exactly as stored'
+            cand --raw 'Print the manifest''s SBOM document exactly as stored (with several, choose one with --document)'
+            cand --unwrap 'With --raw: the SPDX, CycloneDX or syft document itself, taken out of its sigstore bundle, DSSE envelope and in-toto statement'
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'

@@ -634,3 +634,74 @@ fn provenance_under_cosigns_att_tag_is_reported_beside_the_sbom() {
         "{text}"
     );
 }
+
+/// ko's `.sbom` tag and a `cosign attest` beside it: `--raw` refuses to run two documents
+/// together and lists them; `--document` picks one by number, digest or manifest digest;
+/// `--unwrap` takes the SPDX document out of its DSSE envelope and in-toto statement.
+#[test]
+fn raw_with_several_documents_asks_for_one_and_unwraps_it() {
+    let (_dir, reference, source, image) = layout_image();
+    let bare = br#"{"spdxVersion":"SPDX-2.3","packages":[]}"#.to_vec();
+    runtime()
+        .block_on(fixtures::attach_cosign_tag(
+            source.as_ref(),
+            &image.digest,
+            "sbom",
+            "text/spdx+json",
+            bare.clone(),
+        ))
+        .unwrap();
+    let statement = spdx_statement("pkg:deb/debian/jq@1.6");
+    let (attestation, layers) = runtime()
+        .block_on(fixtures::attach_cosign_attestations(
+            source.as_ref(),
+            &image.digest,
+            std::slice::from_ref(&statement),
+        ))
+        .unwrap();
+    let bare_digest = ocx::digest::Digest::sha256_of(&bare).to_string();
+    let envelope_digest = layers[0].digest.to_string();
+
+    let refused = failing(&["sbom", &reference, "--raw"]);
+    assert!(
+        refused.contains("2 SBOM documents are attached")
+            && refused.contains("--document")
+            && refused.contains(&format!("1  {bare_digest}"))
+            && refused.contains(&format!("2  {envelope_digest}"))
+            && refused.contains("inside dsse > in-toto"),
+        "{refused}"
+    );
+    let raw = |extra: &[&str]| {
+        let mut args = vec!["sbom", reference.as_str(), "--raw"];
+        args.extend_from_slice(extra);
+        let output = ocx(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        output.stdout
+    };
+    assert_eq!(raw(&["--document", "1"]), bare);
+    let stored_envelope = raw(&["--document", "2"]);
+    assert_eq!(
+        ocx::digest::Digest::sha256_of(&stored_envelope).to_string(),
+        envelope_digest
+    );
+    assert_eq!(raw(&["--document", &envelope_digest]), stored_envelope);
+    assert_eq!(
+        raw(&["--document", &attestation.digest.to_string()]),
+        stored_envelope
+    );
+    let unwrapped = raw(&["--document", "2", "--unwrap"]);
+    assert_eq!(
+        unwrapped,
+        serde_json::to_vec(&statement["predicate"]).unwrap()
+    );
+    assert_eq!(
+        raw(&["--document", "1", "--unwrap"]),
+        bare,
+        "nothing to unwrap"
+    );
+    let unknown = failing(&["sbom", &reference, "--raw", "--document", "3"]);
+    assert!(
+        unknown.contains(r#"--document "3" names none"#),
+        "{unknown}"
+    );
+}

@@ -423,6 +423,73 @@ fn sources(attached: &Attached) -> Vec<SbomSource> {
         .collect()
 }
 
+/// Every manifest found to refer to one subject, each once, with what discovery read of it.
+fn referrers(attached: &Attached) -> Vec<Referrer> {
+    let mut seen = HashSet::new();
+    attached
+        .referrals
+        .iter()
+        .filter(|r| seen.insert(r.descriptor.digest.clone()))
+        .map(|referral| referrer(attached, referral))
+        .collect()
+}
+
+fn referrer(attached: &Attached, referral: &Referral) -> Referrer {
+    let digest = &referral.descriptor.digest;
+    let checks = || {
+        attached
+            .checks
+            .iter()
+            .filter(move |c| c.manifest.as_ref() == Some(digest))
+    };
+    let mut predicate_types: Vec<String> = Vec::new();
+    let read_types = attached
+        .documents
+        .iter()
+        .filter(|d| &d.manifest == digest)
+        .filter_map(|d| d.parsed.predicate_type.clone())
+        .chain(checks().filter_map(|c| c.predicate_type.clone()));
+    for predicate_type in read_types {
+        if !predicate_types.contains(&predicate_type) {
+            predicate_types.push(predicate_type);
+        }
+    }
+    let artifact_type = referral.descriptor.artifact_type.clone();
+    let is_sbom = attached.documents.iter().any(|d| &d.manifest == digest);
+    let kind = if is_sbom {
+        ReferrerKind::Sbom
+    } else if !predicate_types.is_empty() || is_attestation_convention(referral) {
+        ReferrerKind::Attestation
+    } else if artifact_type.as_deref().is_some_and(is_signature_type) {
+        ReferrerKind::Signature
+    } else {
+        ReferrerKind::Artifact
+    };
+    Referrer {
+        kind,
+        artifact_type,
+        digest: digest.to_string(),
+        media_type: referral.descriptor.media_type.clone(),
+        convention: referral.convention,
+        predicate_types,
+    }
+}
+
+/// cosign's `.att` tag and BuildKit's attestation manifests hold only attestations.
+fn is_attestation_convention(referral: &Referral) -> bool {
+    use crate::model::Convention::*;
+    matches!(
+        referral.convention,
+        CosignAttestationTag | BuildkitAttestation
+    )
+}
+
+/// A signature: cosign's or Notary's, or a sigstore bundle that held no attestation.
+fn is_signature_type(artifact_type: &str) -> bool {
+    is_signature_artifact_type(artifact_type)
+        || artifact_type.starts_with("application/vnd.dev.sigstore.bundle")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,71 +659,4 @@ mod tests {
             300 + 100 + 20 + 100
         );
     }
-}
-
-/// Every manifest found to refer to one subject, each once, with what discovery read of it.
-fn referrers(attached: &Attached) -> Vec<Referrer> {
-    let mut seen = HashSet::new();
-    attached
-        .referrals
-        .iter()
-        .filter(|r| seen.insert(r.descriptor.digest.clone()))
-        .map(|referral| referrer(attached, referral))
-        .collect()
-}
-
-fn referrer(attached: &Attached, referral: &Referral) -> Referrer {
-    let digest = &referral.descriptor.digest;
-    let checks = || {
-        attached
-            .checks
-            .iter()
-            .filter(move |c| c.manifest.as_ref() == Some(digest))
-    };
-    let mut predicate_types: Vec<String> = Vec::new();
-    let read_types = attached
-        .documents
-        .iter()
-        .filter(|d| &d.manifest == digest)
-        .filter_map(|d| d.parsed.predicate_type.clone())
-        .chain(checks().filter_map(|c| c.predicate_type.clone()));
-    for predicate_type in read_types {
-        if !predicate_types.contains(&predicate_type) {
-            predicate_types.push(predicate_type);
-        }
-    }
-    let artifact_type = referral.descriptor.artifact_type.clone();
-    let is_sbom = attached.documents.iter().any(|d| &d.manifest == digest);
-    let kind = if is_sbom {
-        ReferrerKind::Sbom
-    } else if !predicate_types.is_empty() || is_attestation_convention(referral) {
-        ReferrerKind::Attestation
-    } else if artifact_type.as_deref().is_some_and(is_signature_type) {
-        ReferrerKind::Signature
-    } else {
-        ReferrerKind::Artifact
-    };
-    Referrer {
-        kind,
-        artifact_type,
-        digest: digest.to_string(),
-        media_type: referral.descriptor.media_type.clone(),
-        convention: referral.convention,
-        predicate_types,
-    }
-}
-
-/// cosign's `.att` tag and BuildKit's attestation manifests hold only attestations.
-fn is_attestation_convention(referral: &Referral) -> bool {
-    use crate::model::Convention::*;
-    matches!(
-        referral.convention,
-        CosignAttestationTag | BuildkitAttestation
-    )
-}
-
-/// A signature: cosign's or Notary's, or a sigstore bundle that held no attestation.
-fn is_signature_type(artifact_type: &str) -> bool {
-    is_signature_artifact_type(artifact_type)
-        || artifact_type.starts_with("application/vnd.dev.sigstore.bundle")
 }

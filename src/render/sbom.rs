@@ -125,7 +125,7 @@ fn convention_name(source: &SbomSource) -> &'static str {
 }
 
 /// How the output names a convention.
-pub(super) fn convention_label(convention: Convention) -> &'static str {
+pub fn convention_label(convention: Convention) -> &'static str {
     use crate::model::Convention::*;
     match convention {
         ReferrersApi => "referrers API",

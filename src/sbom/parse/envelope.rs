@@ -216,7 +216,7 @@ const BASE64_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD,
 const BASE64_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT_BASE64);
 
 /// Standard or URL-safe base64, padded or not, line breaks ignored.
-fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+pub(super) fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     if compact.contains(['-', '_']) {
         BASE64_URL_SAFE.decode(compact)

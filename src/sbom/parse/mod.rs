@@ -18,6 +18,7 @@ mod probe;
 mod purl;
 mod spdx;
 mod syft;
+mod unwrap;
 
 use std::collections::HashSet;
 
@@ -39,6 +40,7 @@ pub use purl::parse_purl;
 use serde_json::Value;
 use spdx::{is_spdx3, parse_spdx2, parse_spdx3};
 use syft::{is_syft, parse_syft};
+pub use unwrap::unwrap_document;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedSbom {
