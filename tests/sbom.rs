@@ -705,3 +705,60 @@ fn raw_with_several_documents_asks_for_one_and_unwraps_it() {
         "{unknown}"
     );
 }
+
+/// An SPDX document under cosign's `.sbom` tag and a CycloneDX referrer list the same
+/// image: a package both list without a purl is counted once, as purls are merged.
+#[test]
+fn packages_without_a_purl_are_counted_once_across_documents() {
+    let (_dir, reference, source, image) = layout_image();
+    let spdx = json!({"spdxVersion": "SPDX-2.3", "packages": [
+        {"name": "busybox", "versionInfo": "1.36.1"},
+        {"name": "libfoo"},
+        {"name": "jq", "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl", "referenceLocator": "pkg:apk/alpine/jq@1.7"}]}]});
+    let cyclonedx = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        {"type": "library", "name": "busybox", "version": "1.36.1"},
+        {"type": "library", "name": "only-here"},
+        {"type": "library", "name": "jq", "purl": "pkg:apk/alpine/jq@1.7"}]});
+    runtime().block_on(async {
+        fixtures::attach_cosign_tag(
+            source.as_ref(),
+            &image.digest,
+            "sbom",
+            "text/spdx+json",
+            serde_json::to_vec(&spdx).unwrap(),
+        )
+        .await
+        .unwrap();
+        fixtures::attach_referrer(
+            source.as_ref(),
+            &image,
+            "application/vnd.cyclonedx+json",
+            serde_json::to_vec(&cyclonedx).unwrap(),
+        )
+        .await
+        .unwrap();
+    });
+
+    let out = sbom_json(&[&reference]);
+    assert_eq!(purls(&out), ["pkg:apk/alpine/jq@1.7"]);
+    let per_document: Vec<u64> = out["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "found")
+        .map(|s| s["packages_without_purl"].as_u64().unwrap())
+        .collect();
+    assert_eq!(per_document, [2, 2]);
+    // busybox 1.36.1, libfoo, only-here
+    assert_eq!(out["sbom_packages_without_purl"], 3);
+    assert_eq!(
+        describe_json(&[&reference])["sbom_packages_without_purl"],
+        3
+    );
+    let text = ocx_ok(&["sbom", &reference]);
+    assert!(
+        text.contains("3 packages are listed without a purl"),
+        "{text}"
+    );
+}

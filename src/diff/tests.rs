@@ -57,6 +57,7 @@ fn manifest(media_type: &str, digest: &str) -> ManifestInfo {
         sbom: None,
         sbom_sources: None,
         referrers: None,
+        sbom_packages_without_purl: None,
         error: None,
     }
 }

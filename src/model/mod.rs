@@ -154,6 +154,10 @@ pub struct ManifestInfo {
     pub sbom: Option<Vec<Package>>,
     /// Every place looked at for SBOMs and what it held; null when discovery was skipped.
     pub sbom_sources: Option<Vec<SbomSource>>,
+    /// Distinct packages the SBOMs list without a purl: one listed by several documents
+    /// (by name and version) counts once; null when discovery was skipped.
+    #[serde(default)]
+    pub sbom_packages_without_purl: Option<usize>,
     /// The manifests that refer to this one (signatures, attestations, SBOMs, other
     /// artifacts), as SBOM discovery found them; null when discovery was skipped.
     #[serde(default)]

@@ -75,6 +75,7 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         sbom: None,
         sbom_sources: None,
         referrers: None,
+        sbom_packages_without_purl: None,
         error: node.error.clone(),
     };
     if let Some(findings) = sboms {
@@ -85,6 +86,7 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         out.sbom = Some(packages(&attached));
         out.sbom_sources = Some(sources(&attached));
         out.referrers = Some(referrers(&attached));
+        out.sbom_packages_without_purl = Some(distinct_without_purl(&attached));
     }
     match &node.manifest {
         None => {}
@@ -388,6 +390,18 @@ fn packages(attached: &Attached) -> Vec<Package> {
         }
     }
     merged.into_values().collect()
+}
+
+/// Packages listed without a purl, counted once however many documents list them: by
+/// name and version, or each on its own when it has no name.
+fn distinct_without_purl(attached: &Attached) -> usize {
+    let mut named = HashSet::new();
+    let mut unnamed = 0;
+    for parsed in attached.documents.iter().map(|d| &d.parsed) {
+        named.extend(parsed.named_without_purl.iter());
+        unnamed += parsed.packages_without_purl - parsed.named_without_purl.len();
+    }
+    named.len() + unnamed
 }
 
 /// Every place looked at for one subject, with what each held.

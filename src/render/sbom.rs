@@ -105,11 +105,7 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
             clean(package.purl.warning.as_deref().unwrap_or_default())
         );
     }
-    let without: usize = subject
-        .sbom_sources
-        .iter()
-        .filter_map(|s| s.packages_without_purl)
-        .sum();
+    let without = subject.sbom_packages_without_purl;
     if without > 0 {
         let noun = if without == 1 {
             "package is"

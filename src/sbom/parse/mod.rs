@@ -51,6 +51,9 @@ pub struct ParsedSbom {
     pub packages: Vec<Purl>,
     /// Packages/components the document lists with no purl.
     pub packages_without_purl: usize,
+    /// `name@version` (or `name`) of each of those that has a name, so that the same
+    /// package listed by several documents is counted once.
+    pub named_without_purl: Vec<String>,
     /// How the document was wrapped, outermost first, e.g. ["sigstore-bundle", "dsse", "in-toto"].
     pub envelopes: Vec<String>,
     /// For in-toto statements.
@@ -88,6 +91,7 @@ pub fn parse_document(bytes: &[u8], media_type: Option<&str>) -> Result<ParsedSb
             spec_version: body.spec_version,
             packages: body.packages.list,
             packages_without_purl: body.packages.without_purl,
+            named_without_purl: body.packages.named_without_purl,
             envelopes: unwrapped.envelopes,
             predicate_type: unwrapped.predicate_type,
         }),
@@ -116,11 +120,18 @@ struct Packages {
     list: Vec<Purl>,
     seen: HashSet<String>,
     without_purl: usize,
+    named_without_purl: Vec<String>,
 }
 
 impl Packages {
-    /// Records one package and its purls (a blank string is no purl).
-    fn package<'a>(&mut self, purls: impl IntoIterator<Item = &'a str>) {
+    /// Records one package and its purls (a blank string is no purl); its name and
+    /// version tell it apart when it has no purl.
+    fn package<'a>(
+        &mut self,
+        purls: impl IntoIterator<Item = &'a str>,
+        name: Option<&str>,
+        version: Option<&str>,
+    ) {
         let mut any = false;
         for raw in purls {
             if raw.trim().is_empty() {
@@ -133,12 +144,20 @@ impl Packages {
         }
         if !any {
             self.without_purl += 1;
+            if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+                self.named_without_purl
+                    .push(match version.filter(|v| !v.is_empty()) {
+                        Some(version) => format!("{name}@{version}"),
+                        None => name.to_string(),
+                    });
+            }
         }
     }
 
     /// Adds the packages of a later part of the same document.
     fn append(&mut self, later: Packages) {
         self.without_purl += later.without_purl;
+        self.named_without_purl.extend(later.named_without_purl);
         for purl in later.list {
             if !self.seen.contains(&purl.purl) {
                 self.seen.insert(purl.purl.clone());
