@@ -89,7 +89,7 @@ _ocx() {
 
     case "${cmd}" in
         ocx)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom diff index schema generate help"
+            opts="-h -V --plain-http --insecure --timeout --color --no-cache --cache-size --help --version describe sbom diff index schema generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +103,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -111,7 +115,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__describe)
-            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +141,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -145,7 +153,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__diff)
-            opts="-q -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-q -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +187,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -187,7 +199,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__generate)
-            opts="-h -V --samples --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --samples --plain-http --insecure --timeout --color --no-cache --cache-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +215,10 @@ _ocx() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -353,7 +369,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version create update help"
+            opts="-h -V --plain-http --insecure --timeout --color --no-cache --cache-size --help --version create update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +383,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -375,7 +395,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index__subcmd__create)
-            opts="-h -V --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --no-cache --cache-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +435,10 @@ _ocx() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -481,7 +505,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index__subcmd__update)
-            opts="-h -V --add --remove --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --add --remove --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --no-cache --cache-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +555,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -539,7 +567,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__sbom)
-            opts="-h -V --json --raw --document --unwrap --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-h -V --json --raw --document --unwrap --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -569,6 +597,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -577,7 +609,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__schema)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom diff"
+            opts="-h -V --plain-http --insecure --timeout --color --no-cache --cache-size --help --version describe sbom diff"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,6 +621,10 @@ _ocx() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

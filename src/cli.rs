@@ -51,6 +51,38 @@ pub struct GlobalArgs {
     /// When to use colour and box drawing in human output (`always` wins over NO_COLOR)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Global options")]
     pub color: ColorChoice,
+
+    /// Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_cache: bool,
+
+    /// How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)
+    #[arg(long, global = true, value_name = "SIZE", env = "OCX_CACHE_SIZE", default_value = "256M", value_parser = parse_size, help_heading = "Global options")]
+    pub cache_size: u64,
+}
+
+/// A size in bytes, optionally with a K, M or G (KiB, MiB, GiB) suffix.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let upper = trimmed.to_ascii_uppercase();
+    let number = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match number.as_bytes().last() {
+        Some(b'K') => (&number[..number.len() - 1], 10),
+        Some(b'M') => (&number[..number.len() - 1], 20),
+        Some(b'G') => (&number[..number.len() - 1], 30),
+        _ => (number, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| {
+            format!("invalid size {text:?}: expected bytes, or a number with K, M or G (e.g. 256M)")
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -471,6 +503,25 @@ impl fmt::Display for Annotation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        let cases = [
+            ("0", 0),
+            ("4096", 4096),
+            ("4K", 4096),
+            ("256M", 256 << 20),
+            ("256MiB", 256 << 20),
+            ("1g", 1 << 30),
+            ("2GB", 2 << 30),
+        ];
+        for (text, bytes) in cases {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in ["", "M", "-1", "1.5G", "1T", "99999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn child_platform_and_annotation_flags_parse() {

@@ -47,9 +47,11 @@ fn registry_serving(
 /// Runs ocx, killing it after `limit` so that a regression fails instead of hanging.
 fn ocx_within(limit: Duration, args: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
+    let cache = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ocx"))
         .args(args)
         .env("DOCKER_CONFIG", tempfile::tempdir().unwrap().path())
+        .env("XDG_CACHE_HOME", cache.path())
         .env_remove("REGISTRY_AUTH_FILE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

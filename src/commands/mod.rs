@@ -16,7 +16,7 @@ use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName
 use crate::model::Failure;
 use crate::render::{self, Format, Printer};
 use crate::source::registry::TransportOptions;
-use crate::source::Session;
+use crate::source::{Cache, Session};
 
 /// Exit status for any error (1 is kept for "differences found", as diff(1) does).
 pub const EXIT_ERROR: u8 = 2;
@@ -50,7 +50,11 @@ fn session(global: &GlobalArgs, concurrency: u16) -> Result<Session> {
         insecure: global.insecure,
         timeout: std::time::Duration::from_secs(global.timeout.into()),
     };
-    Session::with_concurrency(options, usize::from(concurrency))
+    let cache = match global.no_cache {
+        true => None,
+        false => Cache::default_dir().map(|dir| Cache::new(&dir, global.cache_size)),
+    };
+    Ok(Session::with_concurrency(options, usize::from(concurrency))?.with_cache(cache))
 }
 
 /// Parts of a read that could not be read: each a warning, or with `--strict` one error
