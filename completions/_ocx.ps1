@@ -66,6 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             break
         }
         'ocx;sbom' {
+            [CompletionResult]::new('--document', '--document', [CompletionResultType]::ParameterName, 'With --raw: the document to print, by its digest (or its manifest''s) or its number in the list an ambiguous --raw prints')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
@@ -73,7 +74,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the packages as one JSON document')
-            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the SBOM documents of the manifest exactly as stored')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the manifest''s SBOM document exactly as stored (with several, choose one with --document)')
+            [CompletionResult]::new('--unwrap', '--unwrap', [CompletionResultType]::ParameterName, 'With --raw: the SPDX, CycloneDX or syft document itself, taken out of its sigstore bundle, DSSE envelope and in-toto statement')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')

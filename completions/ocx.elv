@@ -61,6 +61,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;sbom'= {
+            cand --document 'With --raw: the document to print, by its digest (or its manifest''s) or its number in the list an ambiguous --raw prints'
             cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
@@ -68,7 +69,8 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
             cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --json 'Print the packages as one JSON document'
-            cand --raw 'Print the SBOM documents of the manifest exactly as stored'
+            cand --raw 'Print the manifest''s SBOM document exactly as stored (with several, choose one with --document)'
+            cand --unwrap 'With --raw: the SPDX, CycloneDX or syft document itself, taken out of its sigstore bundle, DSSE envelope and in-toto statement'
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'

@@ -61,6 +61,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -l no-cache -d 'Neithe
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s v -l verbose -d 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Print version'
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l document -d 'With --raw: the document to print, by its digest (or its manifest\'s) or its number in the list an ambiguous --raw prints' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
@@ -70,7 +71,8 @@ always\t''
 never\t''"
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l cache-size -d 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l json -d 'Print the packages as one JSON document'
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l raw -d 'Print the SBOM documents of the manifest exactly as stored'
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l raw -d 'Print the manifest\'s SBOM document exactly as stored (with several, choose one with --document)'
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l unwrap -d 'With --raw: the SPDX, CycloneDX or syft document itself, taken out of its sigstore bundle, DSSE envelope and in-toto statement'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l strict -d 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l insecure -d 'Accept any TLS certificate from registries'

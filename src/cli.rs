@@ -249,9 +249,20 @@ pub struct SbomArgs {
     #[arg(long, conflicts_with = "raw")]
     pub json: bool,
 
-    /// Print the SBOM documents of the manifest exactly as stored
+    /// Print the manifest's SBOM document exactly as stored (with several, choose one with
+    /// --document)
     #[arg(long)]
     pub raw: bool,
+
+    /// With --raw: the document to print, by its digest (or its manifest's) or its number
+    /// in the list an ambiguous --raw prints
+    #[arg(long, value_name = "DIGEST|N", requires = "raw")]
+    pub document: Option<String>,
+
+    /// With --raw: the SPDX, CycloneDX or syft document itself, taken out of its
+    /// sigstore bundle, DSSE envelope and in-toto statement
+    #[arg(long, requires = "raw")]
+    pub unwrap: bool,
 
     #[command(flatten)]
     pub read: ReadArgs,

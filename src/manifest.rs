@@ -3,7 +3,8 @@
 //! These mirror the OCI image spec (v1.1) field for field, tolerate what real registries
 //! hold (Docker v2 schema 2 manifests and manifest lists parse into the same types), and
 //! serialize with a fixed field order and sorted annotations so that a manifest ocx
-//! writes is byte-for-byte reproducible.
+//! writes is byte-for-byte reproducible. An index ocx pushes is serialized by
+//! [`index_bytes`], as the image-spec's Go types marshal it.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,9 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+
+mod go_json;
+pub use go_json::index_bytes;
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -43,9 +47,9 @@ pub mod annotations {
     pub const DOCKER_REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
     pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
     pub const IN_TOTO_PREDICATE_TYPE: &str = "in-toto.io/predicate-type";
-    /// Set by `ocx index create` on an entry it brought in from another repository,
-    /// registry or layout: where it came from, as `registry/repository@digest` or
-    /// `oci:PATH@digest`.
+    /// Set by `ocx index create` on an entry it brought in from another repository or
+    /// registry: where it came from, as `registry/repository@digest`. Never set for a
+    /// layout, whose path is local and spelled many ways.
     pub const OCX_ORIGIN: &str = "dev.ocx.origin";
 }
 

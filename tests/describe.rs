@@ -357,3 +357,126 @@ fn a_registry_that_never_answers_times_out() {
     );
     drop(silent);
 }
+
+/// Every kind of referrer an image can have, each listed once with its artifact type and
+/// digest, in JSON and in the human output; a manifest without any shows no section.
+#[test]
+fn describe_lists_signatures_attestations_sboms_and_other_referrers() {
+    use ocx::reference::ManifestRef;
+    let (_dir, layout) = sample_layout();
+    let reference = format!("oci:{}:image", layout.display());
+    let source = open_source(&reference);
+    let image = runtime()
+        .block_on(source.manifest_get(&ManifestRef::Tag("image".into())))
+        .unwrap()
+        .descriptor;
+    let attach = |artifact_type: &str, document: &[u8]| {
+        runtime()
+            .block_on(fixtures::attach_referrer(
+                source.as_ref(),
+                &image,
+                artifact_type,
+                document.to_vec(),
+            ))
+            .unwrap()
+    };
+    let signature = attach("application/vnd.cncf.notary.signature", b"jws");
+    let readme = attach("application/vnd.example.readme", b"# hello");
+    let sbom = attach(
+        "application/spdx+json",
+        br#"{"spdxVersion":"SPDX-2.3","packages":[]}"#,
+    );
+    let provenance = fixtures::in_toto_statement(
+        "https://slsa.dev/provenance/v1",
+        serde_json::json!({"buildDefinition": {}}),
+    );
+    let (attestation, _) = runtime()
+        .block_on(fixtures::attach_cosign_attestations(
+            source.as_ref(),
+            &image.digest,
+            &[provenance],
+        ))
+        .unwrap();
+
+    let described = describe_json(&[&reference]);
+    let listed: Vec<(String, String, String, String)> = described["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let text = |key: &str| r[key].as_str().unwrap_or("-").to_string();
+            (
+                text("kind"),
+                text("artifact_type"),
+                text("digest"),
+                text("convention"),
+            )
+        })
+        .collect();
+    let row = |kind: &str, artifact_type: &str, digest: &ocx::digest::Digest, via: &str| {
+        (
+            kind.into(),
+            artifact_type.into(),
+            digest.to_string(),
+            via.into(),
+        )
+    };
+    let expected = [
+        row(
+            "signature",
+            "application/vnd.cncf.notary.signature",
+            &signature.digest,
+            "referrers_api",
+        ),
+        row(
+            "artifact",
+            "application/vnd.example.readme",
+            &readme.digest,
+            "referrers_api",
+        ),
+        row(
+            "sbom",
+            "application/spdx+json",
+            &sbom.digest,
+            "referrers_api",
+        ),
+        row(
+            "attestation",
+            "application/vnd.oci.image.config.v1+json",
+            &attestation.digest,
+            "cosign_attestation_tag",
+        ),
+    ];
+    for wanted in &expected {
+        assert!(listed.contains(wanted), "{wanted:?} not in {listed:?}");
+    }
+    assert_eq!(listed.len(), expected.len(), "{listed:?}");
+
+    let text = ocx_ok(&["describe", &reference]);
+    assert!(text.contains("Referrers (4)"), "{text}");
+    let has_row = |cells: &[&str]| text.lines().any(|l| cells.iter().all(|c| l.contains(c)));
+    let short = |digest: &ocx::digest::Digest| digest.to_string()[..19].to_string();
+    assert!(
+        has_row(&[
+            "signature",
+            "application/vnd.cncf.notary.signature",
+            &short(&signature.digest),
+            "referrers API"
+        ]),
+        "{text}"
+    );
+    assert!(
+        has_row(&[
+            "attestation (https://slsa.dev/provenance/v1)",
+            &short(&attestation.digest),
+            "cosign .att tag"
+        ]),
+        "{text}"
+    );
+
+    let plain = format!("oci:{}:provider", layout.display());
+    assert_eq!(describe_json(&[&plain])["referrers"], serde_json::json!([]));
+    assert!(!ocx_ok(&["describe", &plain]).contains("Referrers"));
+    let skipped = describe_json(&[&reference, "--no-sbom"]);
+    assert!(skipped["referrers"].is_null());
+}

@@ -182,9 +182,23 @@ fn opentofu_provider_index_matches_the_oras_request() {
         &expected,
         "the index",
     );
+    // Byte for byte as the image-spec's Go types (and so oras) write it: each entry's
+    // artifactType last.
+    let entry = |d: &Descriptor, platform: &str| {
+        format!(
+            r#"{{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":{}{platform},"artifactType":"{PROVIDER_TARGET_ARTIFACT_TYPE}"}}"#,
+            d.digest, d.size
+        )
+    };
+    let platform = |arch: &str| format!(r#","platform":{{"architecture":"{arch}","os":"linux"}}"#);
     assert_eq!(
         String::from_utf8(stored).unwrap(),
-        serde_json::to_string(&expected).unwrap()
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","artifactType":"{PROVIDER_ARTIFACT_TYPE}","manifests":[{},{},{}],"annotations":{{"org.opencontainers.image.version":"1.0.0"}}}}"#,
+            entry(&p.amd64, &platform("amd64")),
+            entry(&p.arm64, &platform("arm64")),
+            entry(&p.source, "")
+        )
     );
 
     let described = describe_json(&[&target]);
@@ -547,9 +561,9 @@ fn a_child_from_a_layout_is_copied_into_the_registry() {
     );
     let digest = digest_of(&source);
     let entry = &raw_json(&target)["manifests"][0];
-    assert_eq!(
-        entry["annotations"][OCX_ORIGIN],
-        format!("oci:{}@{digest}", layout.display())
+    assert!(
+        entry.get("annotations").is_none(),
+        "a layout's path is not published: {entry}"
     );
     assert_eq!(entry["artifactType"], PROVIDER_ARTIFACT_TYPE);
     let described = describe_json(&[&target]);
@@ -558,10 +572,110 @@ fn a_child_from_a_layout_is_copied_into_the_registry() {
         child["manifests"]["linux/arm64"]["config"]["architecture"],
         "arm64"
     );
-    assert_eq!(
-        child["origin"],
-        format!("oci:{}@{digest}", layout.display())
+    assert!(child["origin"].is_null());
+}
+
+/// ocx run in `dir`, expected to succeed; returns stdout.
+fn succeeding_in(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ocx"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "ocx {args:?} in {}: {}",
+        dir.display(),
+        stderr(&output)
     );
+    output.stdout
+}
+
+#[test]
+fn one_layout_spelled_three_ways_gives_one_index_without_its_path() {
+    let (dir, layout) = sample_layout();
+    let parent = dir.path();
+    let out = parent.join("out");
+    let target = format!("oci:{}:1", out.display());
+    let index_from = |cwd: &Path, layout: &str| {
+        let source = format!("oci:{layout}:image");
+        let args = [
+            "index",
+            "create",
+            &target,
+            &source,
+            "--dry-run",
+            "--output",
+            "-",
+        ];
+        String::from_utf8(succeeding_in(cwd, &args)).unwrap()
+    };
+    let absolute = index_from(Path::new("/"), layout.to_str().unwrap());
+    let relative = index_from(parent, "layout");
+    let dotted = index_from(parent, "./layout/../layout");
+    assert_eq!(absolute, relative);
+    assert_eq!(absolute, dotted);
+    assert!(!absolute.contains(OCX_ORIGIN), "{absolute}");
+    assert!(!absolute.contains(parent.to_str().unwrap()), "{absolute}");
+}
+
+#[test]
+fn the_index_has_the_bytes_image_specs_go_types_give() {
+    let (_dir, layout) = sample_layout();
+    let provider = raw_json(&format!("oci:{}:provider", layout.display()));
+    let children: Vec<&Value> = provider["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .collect();
+    let digests: Vec<&str> = children
+        .iter()
+        .map(|c| c["digest"].as_str().unwrap())
+        .collect();
+    let (out, _) = succeeding(&[
+        "index",
+        "create",
+        &format!("oci:{}:go", layout.display()),
+        digests[0],
+        digests[1],
+        "--artifact-type",
+        PROVIDER_ARTIFACT_TYPE,
+        "--annotation",
+        "note=<a & b>\u{2028}",
+        "--copy-annotations",
+        "--dry-run",
+        "--output",
+        "-",
+    ]);
+    // What json.Marshal of an ocispec.Index gives: Go's field order, each descriptor's
+    // artifactType last, HTML characters and U+2028 escaped, no trailing newline.
+    let entry = |child: &Value| {
+        format!(
+            concat!(
+                r#"{{"mediaType":"{}","digest":"{}","size":{},"#,
+                r#""annotations":{{"org.opencontainers.image.created":"2024-05-01T12:00:00Z"}},"#,
+                r#""platform":{},"artifactType":"{}"}}"#
+            ),
+            OCI_MANIFEST,
+            child["digest"].as_str().unwrap(),
+            child["size"],
+            child["platform"],
+            PROVIDER_TARGET_ARTIFACT_TYPE
+        )
+    };
+    let expected = format!(
+        concat!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","artifactType":"{}","manifests":[{},{}],"#,
+            r#""annotations":{{"note":"\u003ca \u0026 b\u003e\u2028"}}}}"#
+        ),
+        OCI_INDEX,
+        PROVIDER_ARTIFACT_TYPE,
+        entry(children[0]),
+        entry(children[1])
+    );
+    assert_eq!(out, expected);
 }
 
 #[test]
@@ -947,9 +1061,9 @@ fn index_update_adds_and_removes_entries_by_the_same_rules() {
         ]
     );
     assert_eq!(index["manifests"][2]["platform"], linux("amd64"));
-    assert_eq!(
-        index["manifests"][2]["annotations"][OCX_ORIGIN],
-        format!("oci:{}@{image_digest}", layout.display())
+    assert!(
+        index["manifests"][2].get("annotations").is_none(),
+        "no origin for a child from a layout"
     );
     assert_eq!(
         index["annotations"],

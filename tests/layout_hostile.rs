@@ -308,6 +308,62 @@ fn new_layout_files_and_the_output_file_follow_the_umask() {
     }
 }
 
+/// Not a fixed 0644: under umask 002 and 027 too, every file `index create` and `update`
+/// write (layout files, blobs, `--output`) gets `0666 & !umask`, every directory
+/// `0777 & !umask`.
+#[test]
+fn every_file_and_directory_written_follows_any_umask() {
+    for (umask, file_mode, dir_mode) in [("002", 0o664, 0o775), ("027", 0o640, 0o750)] {
+        let (dir, sample) = sample_layout();
+        let fresh = dir.path().join("fresh");
+        let created = dir.path().join("created.json");
+        let updated = dir.path().join("updated.json");
+        let create = [
+            "index",
+            "create",
+            &reference(&fresh, "1"),
+            &reference(&sample, "image"),
+            "--output",
+            created.to_str().unwrap(),
+        ];
+        succeeds_under(umask, &create);
+        let update = [
+            "index",
+            "update",
+            &reference(&fresh, "1"),
+            "--add",
+            &reference(&sample, "docker"),
+            "--output",
+            updated.to_str().unwrap(),
+        ];
+        succeeds_under(umask, &update);
+        let blobs = fresh.join("blobs/sha256");
+        let mut files = vec![
+            fresh.join("oci-layout"),
+            fresh.join("index.json"),
+            created,
+            updated,
+        ];
+        files.extend(file_names(&blobs).iter().map(|name| blobs.join(name)));
+        for file in files {
+            assert_eq!(
+                mode(&file),
+                file_mode,
+                "{} under umask {umask}",
+                file.display()
+            );
+        }
+        for directory in [fresh.clone(), fresh.join("blobs"), blobs] {
+            assert_eq!(
+                mode(&directory),
+                dir_mode,
+                "{} under umask {umask}",
+                directory.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn a_replaced_index_json_and_output_file_keep_their_modes() {
     let (dir, layout) = sample_layout();

@@ -571,3 +571,194 @@ fn sigstore_bundles_and_non_sbom_attestations() {
         "{skipped}"
     );
 }
+
+/// The image of a fresh sample layout: its reference, source and descriptor.
+fn layout_image() -> (
+    tempfile::TempDir,
+    String,
+    std::sync::Arc<dyn ocx::source::Source>,
+    ocx::manifest::Descriptor,
+) {
+    let (dir, layout) = sample_layout();
+    let reference = format!("oci:{}:image", layout.display());
+    let source = open_source(&reference);
+    let image = runtime()
+        .block_on(source.manifest_get(&ocx::reference::ManifestRef::Tag("image".into())))
+        .unwrap();
+    (dir, reference, source, image.descriptor)
+}
+
+fn spdx_statement(purl: &str) -> Value {
+    fixtures::in_toto_statement(
+        "https://spdx.dev/Document",
+        json!({"spdxVersion": "SPDX-2.3", "packages": [{"name": "jq", "externalRefs": [
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]}]}),
+    )
+}
+
+/// `cosign attest --type spdxjson`, then `--type slsaprovenance`, on one image: the SBOM
+/// is read, and the provenance beside it is reported, in JSON and in text, not dropped.
+#[test]
+fn provenance_under_cosigns_att_tag_is_reported_beside_the_sbom() {
+    let (_dir, reference, source, image) = layout_image();
+    let provenance = fixtures::in_toto_statement(
+        "https://slsa.dev/provenance/v0.2",
+        json!({"builder": {"id": "https://example.com/builder"}, "buildType": "https://example.com/build"}),
+    );
+    let statements = [spdx_statement("pkg:deb/debian/jq@1.6"), provenance];
+    let (manifest, layers) = runtime()
+        .block_on(fixtures::attach_cosign_attestations(
+            source.as_ref(),
+            &image.digest,
+            &statements,
+        ))
+        .unwrap();
+
+    let out = sbom_json(&[&reference]);
+    assert_eq!(purls(&out), ["pkg:deb/debian/jq@1.6"]);
+    let noted = out["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["outcome"] == "not_an_sbom")
+        .unwrap_or_else(|| panic!("provenance not reported: {}", out["sbom_sources"]))
+        .clone();
+    assert_eq!(noted["convention"], "cosign_attestation_tag");
+    assert_eq!(noted["predicate_type"], "https://slsa.dev/provenance/v0.2");
+    assert_eq!(noted["manifest"], manifest.digest.to_string());
+    assert_eq!(noted["document"], layers[1].digest.to_string());
+
+    let text = ocx_ok(&["sbom", &reference]);
+    assert!(
+        text.contains("holds an attestation of https://slsa.dev/provenance/v0.2"),
+        "{text}"
+    );
+}
+
+/// ko's `.sbom` tag and a `cosign attest` beside it: `--raw` refuses to run two documents
+/// together and lists them; `--document` picks one by number, digest or manifest digest;
+/// `--unwrap` takes the SPDX document out of its DSSE envelope and in-toto statement.
+#[test]
+fn raw_with_several_documents_asks_for_one_and_unwraps_it() {
+    let (_dir, reference, source, image) = layout_image();
+    let bare = br#"{"spdxVersion":"SPDX-2.3","packages":[]}"#.to_vec();
+    runtime()
+        .block_on(fixtures::attach_cosign_tag(
+            source.as_ref(),
+            &image.digest,
+            "sbom",
+            "text/spdx+json",
+            bare.clone(),
+        ))
+        .unwrap();
+    let statement = spdx_statement("pkg:deb/debian/jq@1.6");
+    let (attestation, layers) = runtime()
+        .block_on(fixtures::attach_cosign_attestations(
+            source.as_ref(),
+            &image.digest,
+            std::slice::from_ref(&statement),
+        ))
+        .unwrap();
+    let bare_digest = ocx::digest::Digest::sha256_of(&bare).to_string();
+    let envelope_digest = layers[0].digest.to_string();
+
+    let refused = failing(&["sbom", &reference, "--raw"]);
+    assert!(
+        refused.contains("2 SBOM documents are attached")
+            && refused.contains("--document")
+            && refused.contains(&format!("1  {bare_digest}"))
+            && refused.contains(&format!("2  {envelope_digest}"))
+            && refused.contains("inside dsse > in-toto"),
+        "{refused}"
+    );
+    let raw = |extra: &[&str]| {
+        let mut args = vec!["sbom", reference.as_str(), "--raw"];
+        args.extend_from_slice(extra);
+        let output = ocx(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        output.stdout
+    };
+    assert_eq!(raw(&["--document", "1"]), bare);
+    let stored_envelope = raw(&["--document", "2"]);
+    assert_eq!(
+        ocx::digest::Digest::sha256_of(&stored_envelope).to_string(),
+        envelope_digest
+    );
+    assert_eq!(raw(&["--document", &envelope_digest]), stored_envelope);
+    assert_eq!(
+        raw(&["--document", &attestation.digest.to_string()]),
+        stored_envelope
+    );
+    let unwrapped = raw(&["--document", "2", "--unwrap"]);
+    assert_eq!(
+        unwrapped,
+        serde_json::to_vec(&statement["predicate"]).unwrap()
+    );
+    assert_eq!(
+        raw(&["--document", "1", "--unwrap"]),
+        bare,
+        "nothing to unwrap"
+    );
+    let unknown = failing(&["sbom", &reference, "--raw", "--document", "3"]);
+    assert!(
+        unknown.contains(r#"--document "3" names none"#),
+        "{unknown}"
+    );
+}
+
+/// An SPDX document under cosign's `.sbom` tag and a CycloneDX referrer list the same
+/// image: a package both list without a purl is counted once, as purls are merged.
+#[test]
+fn packages_without_a_purl_are_counted_once_across_documents() {
+    let (_dir, reference, source, image) = layout_image();
+    let spdx = json!({"spdxVersion": "SPDX-2.3", "packages": [
+        {"name": "busybox", "versionInfo": "1.36.1"},
+        {"name": "libfoo"},
+        {"name": "jq", "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl", "referenceLocator": "pkg:apk/alpine/jq@1.7"}]}]});
+    let cyclonedx = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        {"type": "library", "name": "busybox", "version": "1.36.1"},
+        {"type": "library", "name": "only-here"},
+        {"type": "library", "name": "jq", "purl": "pkg:apk/alpine/jq@1.7"}]});
+    runtime().block_on(async {
+        fixtures::attach_cosign_tag(
+            source.as_ref(),
+            &image.digest,
+            "sbom",
+            "text/spdx+json",
+            serde_json::to_vec(&spdx).unwrap(),
+        )
+        .await
+        .unwrap();
+        fixtures::attach_referrer(
+            source.as_ref(),
+            &image,
+            "application/vnd.cyclonedx+json",
+            serde_json::to_vec(&cyclonedx).unwrap(),
+        )
+        .await
+        .unwrap();
+    });
+
+    let out = sbom_json(&[&reference]);
+    assert_eq!(purls(&out), ["pkg:apk/alpine/jq@1.7"]);
+    let per_document: Vec<u64> = out["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "found")
+        .map(|s| s["packages_without_purl"].as_u64().unwrap())
+        .collect();
+    assert_eq!(per_document, [2, 2]);
+    // busybox 1.36.1, libfoo, only-here
+    assert_eq!(out["sbom_packages_without_purl"], 3);
+    assert_eq!(
+        describe_json(&[&reference])["sbom_packages_without_purl"],
+        3
+    );
+    let text = ocx_ok(&["sbom", &reference]);
+    assert!(
+        text.contains("3 packages are listed without a purl"),
+        "{text}"
+    );
+}

@@ -57,6 +57,8 @@ fn manifest(media_type: &str, digest: &str) -> ManifestInfo {
         build: Build::default(),
         sbom: None,
         sbom_sources: None,
+        referrers: None,
+        sbom_packages_without_purl: None,
         error: None,
     }
 }

@@ -67,8 +67,11 @@ pub struct Child {
     pub fetched: FetchedManifest,
     /// The platform its config records; `None` for an index or a config without one.
     pub config_platform: Option<Platform>,
-    /// Where it was brought in from (`registry/repository@digest`, `oci:PATH@digest`);
-    /// `None` when it already lives in the target.
+    /// Whether it lives outside the target, and so is copied into it.
+    pub imported: bool,
+    /// The `dev.ocx.origin` annotation: the `registry/repository@digest` it was brought in
+    /// from. `None` for a child of the target's own, and for one from a layout, whose
+    /// path is local to this machine and spelled many ways.
     pub origin: Option<String>,
 }
 
@@ -151,12 +154,11 @@ pub fn validate(index: &ImageIndex) -> Result<()> {
     Ok(())
 }
 
-/// The bytes to push: compact JSON, fields in the OCI spec's order (schemaVersion,
-/// mediaType, artifactType, manifests, subject, annotations; in each descriptor mediaType,
-/// artifactType, digest, size, platform, annotations) and annotations sorted by key, so
-/// that the same inputs always give the same digest.
+/// The bytes to push: the index as the image-spec's Go types marshal it (see
+/// [`crate::manifest::index_bytes`]), so that the same inputs always give the same
+/// digest, and the digest oras and other Go tools give them.
 pub fn to_bytes(index: &ImageIndex) -> Result<Vec<u8>> {
-    Ok(serde_json::to_vec(index)?)
+    Ok(crate::manifest::index_bytes(index)?)
 }
 
 /// One warning per platform that several entries share, naming each entry: `--platform`
@@ -293,6 +295,7 @@ mod tests {
             source: "t".into(),
             fetched,
             config_platform: platform,
+            imported: origin.is_some(),
             origin: origin.map(str::to_string),
         }
     }
@@ -306,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn descriptors_come_from_the_child_and_serialize_in_the_issues_order() {
+    fn descriptors_come_from_the_child_and_serialize_in_the_go_types_order() {
         let c = child(
             Some("application/vnd.opentofu.provider-target"),
             Some(linux_amd64()),
@@ -330,9 +333,9 @@ mod tests {
                 concat!(
                     r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","#,
                     r#""artifactType":"application/vnd.opentofu.provider","manifests":[{{"#,
-                    r#""mediaType":"application/vnd.oci.image.manifest.v1+json","#,
-                    r#""artifactType":"application/vnd.opentofu.provider-target","digest":"{}","size":{},"#,
-                    r#""platform":{{"architecture":"amd64","os":"linux"}}}}],"#,
+                    r#""mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{},"#,
+                    r#""platform":{{"architecture":"amd64","os":"linux"}},"#,
+                    r#""artifactType":"application/vnd.opentofu.provider-target"}}],"#,
                     r#""annotations":{{"org.opencontainers.image.version":"1.0.0"}}}}"#
                 ),
                 c.fetched.descriptor.digest, c.fetched.descriptor.size

@@ -136,13 +136,19 @@ impl Workspace {
             }
             _ => None,
         };
-        let origin = elsewhere.map(|t| t.canonical(&fetched.descriptor.digest));
+        let origin = match &elsewhere {
+            Some(registry @ Target::Registry { .. }) => {
+                Some(registry.canonical(&fetched.descriptor.digest))
+            }
+            _ => None,
+        };
         Ok(ResolvedChild {
             source,
             child: Child {
                 source: written.to_string(),
                 fetched,
                 config_platform,
+                imported: elsewhere.is_some(),
                 origin,
             },
         })
@@ -199,10 +205,8 @@ impl Workspace {
             bytes.len() as u64,
         );
         descriptor.artifact_type = index.artifact_type.clone();
-        let imports: Vec<ResolvedChild> = imports
-            .into_iter()
-            .filter(|r| r.child.origin.is_some())
-            .collect();
+        let imports: Vec<ResolvedChild> =
+            imports.into_iter().filter(|r| r.child.imported).collect();
         // The output file is written before anything is pushed (and put in place after),
         // so that a bad --output path leaves the registry untouched.
         let output_file = prepare_output(options.output, &bytes)?;

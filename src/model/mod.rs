@@ -87,6 +87,47 @@ impl ManifestInfo {
     }
 }
 
+/// A manifest that refers to another: found in its referrers (API or tag), under
+/// cosign's tags, or as a BuildKit attestation of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referrer {
+    pub kind: ReferrerKind,
+    /// As the referrers API gives it: the manifest's artifactType, else its config's
+    /// media type; null when only an index entry named it.
+    pub artifact_type: Option<String>,
+    pub digest: String,
+    pub media_type: String,
+    /// How it was found.
+    pub convention: Convention,
+    /// The in-toto predicate types of what it holds, where discovery read them.
+    pub predicate_types: Vec<String>,
+}
+
+/// What a referrer is, from what discovery read of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferrerKind {
+    /// cosign or Notary signature, or a sigstore bundle without an attestation.
+    Signature,
+    /// Holds an SBOM ocx parsed.
+    Sbom,
+    /// An in-toto attestation of something else (provenance, vulnerability scan...).
+    Attestation,
+    /// Anything else.
+    Artifact,
+}
+
+impl ReferrerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferrerKind::Signature => "signature",
+            ReferrerKind::Sbom => "sbom",
+            ReferrerKind::Attestation => "attestation",
+            ReferrerKind::Artifact => "artifact",
+        }
+    }
+}
+
 /// One manifest (image or index) and what the walk found under it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestInfo {
@@ -119,6 +160,14 @@ pub struct ManifestInfo {
     pub sbom: Option<Vec<Package>>,
     /// Every place looked at for SBOMs and what it held; null when discovery was skipped.
     pub sbom_sources: Option<Vec<SbomSource>>,
+    /// Distinct packages the SBOMs list without a purl: one listed by several documents
+    /// (by name and version) counts once; null when discovery was skipped.
+    #[serde(default)]
+    pub sbom_packages_without_purl: Option<usize>,
+    /// The manifests that refer to this one (signatures, attestations, SBOMs, other
+    /// artifacts), as SBOM discovery found them; null when discovery was skipped.
+    #[serde(default)]
+    pub referrers: Option<Vec<Referrer>>,
     /// Why this manifest, or its config, could not be read; absent when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -28,6 +28,9 @@ pub struct SbomSubject {
     pub media_type: String,
     pub sbom: Vec<Package>,
     pub sbom_sources: Vec<SbomSource>,
+    /// As in describe: distinct packages listed without a purl.
+    #[serde(default)]
+    pub sbom_packages_without_purl: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifests: Option<IndexMap<String, SbomSubject>>,
     /// As in describe: why this manifest could not be read; absent when it was.
@@ -168,6 +171,7 @@ impl SbomSubject {
             media_type: described.media_type.value,
             sbom: described.sbom.unwrap_or_default(),
             sbom_sources: described.sbom_sources.unwrap_or_default(),
+            sbom_packages_without_purl: described.sbom_packages_without_purl.unwrap_or_default(),
             manifests: described.manifests.map(|children| {
                 children
                     .into_iter()

@@ -13,11 +13,11 @@ use crate::manifest::{
 use crate::model::{
     Attestation, Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo,
     HealthcheckInfo, HistoryEntry, ManifestInfo, MediaType, OtherBuildValue, Package,
-    PackageSource, PlatformInfo, RootFsInfo, SbomSource, SCHEMA_VERSION,
+    PackageSource, PlatformInfo, Referrer, ReferrerKind, RootFsInfo, SbomSource, SCHEMA_VERSION,
 };
 use crate::platform;
 use crate::read::walk::Node;
-use crate::sbom::discover::Attached;
+use crate::sbom::discover::{is_signature_artifact_type, Attached, Referral};
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
 /// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
@@ -75,6 +75,8 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         build: Build::default(),
         sbom: None,
         sbom_sources: None,
+        referrers: None,
+        sbom_packages_without_purl: None,
         error: node.error.clone(),
     };
     if let Some(findings) = sboms {
@@ -84,6 +86,8 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
             .unwrap_or_default();
         out.sbom = Some(packages(&attached));
         out.sbom_sources = Some(sources(&attached));
+        out.referrers = Some(referrers(&attached));
+        out.sbom_packages_without_purl = Some(distinct_without_purl(&attached));
     }
     match &node.manifest {
         None => {}
@@ -485,6 +489,18 @@ fn packages(attached: &Attached) -> Vec<Package> {
     merged.into_values().collect()
 }
 
+/// Packages listed without a purl, counted once however many documents list them: by
+/// name and version, or each on its own when it has no name.
+fn distinct_without_purl(attached: &Attached) -> usize {
+    let mut named = HashSet::new();
+    let mut unnamed = 0;
+    for parsed in attached.documents.iter().map(|d| &d.parsed) {
+        named.extend(parsed.named_without_purl.iter());
+        unnamed += parsed.packages_without_purl - parsed.named_without_purl.len();
+    }
+    named.len() + unnamed
+}
+
 /// Every place looked at for one subject, with what each held.
 fn sources(attached: &Attached) -> Vec<SbomSource> {
     attached
@@ -504,7 +520,9 @@ fn sources(attached: &Attached) -> Vec<SbomSource> {
                 media_type: document.map(|d| d.layer.media_type.clone()),
                 format: document.map(|d| d.parsed.format),
                 spec_version: document.and_then(|d| d.parsed.spec_version.clone()),
-                predicate_type: document.and_then(|d| d.parsed.predicate_type.clone()),
+                predicate_type: document
+                    .and_then(|d| d.parsed.predicate_type.clone())
+                    .or_else(|| check.predicate_type.clone()),
                 envelopes: document
                     .map(|d| d.parsed.envelopes.clone())
                     .unwrap_or_default(),
@@ -514,6 +532,73 @@ fn sources(attached: &Attached) -> Vec<SbomSource> {
             }
         })
         .collect()
+}
+
+/// Every manifest found to refer to one subject, each once, with what discovery read of it.
+fn referrers(attached: &Attached) -> Vec<Referrer> {
+    let mut seen = HashSet::new();
+    attached
+        .referrals
+        .iter()
+        .filter(|r| seen.insert(r.descriptor.digest.clone()))
+        .map(|referral| referrer(attached, referral))
+        .collect()
+}
+
+fn referrer(attached: &Attached, referral: &Referral) -> Referrer {
+    let digest = &referral.descriptor.digest;
+    let checks = || {
+        attached
+            .checks
+            .iter()
+            .filter(move |c| c.manifest.as_ref() == Some(digest))
+    };
+    let mut predicate_types: Vec<String> = Vec::new();
+    let read_types = attached
+        .documents
+        .iter()
+        .filter(|d| &d.manifest == digest)
+        .filter_map(|d| d.parsed.predicate_type.clone())
+        .chain(checks().filter_map(|c| c.predicate_type.clone()));
+    for predicate_type in read_types {
+        if !predicate_types.contains(&predicate_type) {
+            predicate_types.push(predicate_type);
+        }
+    }
+    let artifact_type = referral.descriptor.artifact_type.clone();
+    let is_sbom = attached.documents.iter().any(|d| &d.manifest == digest);
+    let kind = if is_sbom {
+        ReferrerKind::Sbom
+    } else if !predicate_types.is_empty() || is_attestation_convention(referral) {
+        ReferrerKind::Attestation
+    } else if artifact_type.as_deref().is_some_and(is_signature_type) {
+        ReferrerKind::Signature
+    } else {
+        ReferrerKind::Artifact
+    };
+    Referrer {
+        kind,
+        artifact_type,
+        digest: digest.to_string(),
+        media_type: referral.descriptor.media_type.clone(),
+        convention: referral.convention,
+        predicate_types,
+    }
+}
+
+/// cosign's `.att` tag and BuildKit's attestation manifests hold only attestations.
+fn is_attestation_convention(referral: &Referral) -> bool {
+    use crate::model::Convention::*;
+    matches!(
+        referral.convention,
+        CosignAttestationTag | BuildkitAttestation
+    )
+}
+
+/// A signature: cosign's or Notary's, or a sigstore bundle that held no attestation.
+fn is_signature_type(artifact_type: &str) -> bool {
+    is_signature_artifact_type(artifact_type)
+        || artifact_type.starts_with("application/vnd.dev.sigstore.bundle")
 }
 
 #[cfg(test)]

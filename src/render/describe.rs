@@ -7,7 +7,7 @@ use super::text::*;
 use crate::manifest::is_image_config_media_type;
 use crate::model::{
     Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo, HealthcheckInfo,
-    ManifestInfo,
+    ManifestInfo, Referrer,
 };
 
 pub fn describe(d: &Description, styled: bool) -> String {
@@ -73,6 +73,15 @@ pub fn describe(d: &Description, styled: bool) -> String {
             let line = format!("{} for {target}: {predicates}", short(&a.descriptor.digest));
             let _ = writeln!(out, "  {}", clean(&line));
         }
+    }
+    let referrers = referrers_of(m);
+    if !referrers.is_empty() {
+        section(
+            &mut out,
+            &format!("Referrers ({})", referrers.len()),
+            styled,
+        );
+        out.push_str(&referrer_table(&referrers, m.manifests.is_some(), styled));
     }
     if m.config.is_some() {
         image_sections(&mut out, m, styled);
@@ -306,6 +315,62 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
         table.add_row(cleaned(row));
     }
     finish_fitted(table, &[2])
+}
+
+/// The referrers of a manifest and of every manifest below it, each with its path of
+/// `manifests` keys (empty for the manifest itself).
+fn referrers_of(m: &ManifestInfo) -> Vec<(String, &Referrer)> {
+    let mut found: Vec<(String, &Referrer)> = Vec::new();
+    let mut stack = vec![(String::new(), m)];
+    while let Some((path, manifest)) = stack.pop() {
+        for referrer in manifest.referrers.iter().flatten() {
+            found.push((path.clone(), referrer));
+        }
+        for (key, child) in manifest.manifests.iter().flatten().rev() {
+            let child_path = if path.is_empty() {
+                short_key(key)
+            } else {
+                format!("{path} > {}", short_key(key))
+            };
+            stack.push((child_path, child));
+        }
+    }
+    found
+}
+
+/// One row per referrer; an OF column naming the manifest referred to, for an index.
+fn referrer_table(referrers: &[(String, &Referrer)], is_index: bool, styled: bool) -> String {
+    let mut headers = vec!["KIND", "ARTIFACT TYPE", "DIGEST", "FOUND IN"];
+    if is_index {
+        headers.insert(0, "OF");
+    }
+    let mut table = new_table(styled, &headers);
+    for (path, referrer) in referrers {
+        let mut kind = referrer.kind.as_str().to_string();
+        if !referrer.predicate_types.is_empty() {
+            kind = format!("{kind} ({})", referrer.predicate_types.join(", "));
+        }
+        let mut row = vec![
+            kind,
+            or_dash(referrer.artifact_type.as_deref()),
+            short(&referrer.digest),
+            super::sbom::convention_label(referrer.convention).to_string(),
+        ];
+        if is_index {
+            row.insert(
+                0,
+                if path.is_empty() {
+                    "index".into()
+                } else {
+                    path.clone()
+                },
+            );
+        }
+        table.add_row(cleaned(row));
+    }
+    let digest_column = if is_index { 3 } else { 2 };
+    keep_at_least(&mut table, &[(digest_column, SHORT_DIGEST_WIDTH)]);
+    finish(table)
 }
 
 /// The rows of an index's children: a nested index without a platform is labelled

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::model::{Description, Diff, Failure, SbomReport, TagList};
 
+pub use sbom::convention_label;
 pub use text::{clean, human_size};
 
 /// How a command's result is printed.

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::text::*;
-use crate::model::{Outcome, SbomReport, SbomSource, SbomSubject};
+use crate::model::{Convention, Outcome, SbomReport, SbomSource, SbomSubject};
 
 /// `ocx sbom`: a section per manifest with its packages and where they were found.
 pub fn sbom(report: &SbomReport, styled: bool) -> String {
@@ -138,6 +138,15 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
             Outcome::Found => {
                 let _ = writeln!(out, "  found in {}", clean(&found_in(source)));
             }
+            Outcome::NotAnSbom if source.predicate_type.is_some() => {
+                let line = format!(
+                    "not an SBOM: {} {} holds an attestation of {}",
+                    convention_name(source),
+                    source.location,
+                    source.predicate_type.as_deref().unwrap_or_default()
+                );
+                let _ = writeln!(out, "  {}", clean(&line));
+            }
             Outcome::Error | Outcome::Truncated => {
                 let line = format!(
                     "could not read all of {} {}: {}",
@@ -158,11 +167,7 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
             clean(package.purl.warning.as_deref().unwrap_or_default())
         );
     }
-    let without: usize = subject
-        .sbom_sources
-        .iter()
-        .filter_map(|s| s.packages_without_purl)
-        .sum();
+    let without = subject.sbom_packages_without_purl;
     if without > 0 {
         let noun = if without == 1 {
             "package is"
@@ -174,8 +179,13 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
 }
 
 fn convention_name(source: &SbomSource) -> &'static str {
+    convention_label(source.convention)
+}
+
+/// How the output names a convention.
+pub fn convention_label(convention: Convention) -> &'static str {
     use crate::model::Convention::*;
-    match source.convention {
+    match convention {
         ReferrersApi => "referrers API",
         ReferrersTag => "referrers tag",
         CosignSbomTag => "cosign .sbom tag",

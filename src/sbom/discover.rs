@@ -18,7 +18,7 @@ use anyhow::Result;
 use bytes::Bytes;
 use futures_util::future::join_all;
 
-use super::parse::{is_sbom_predicate_type, parse_document, ParsedSbom};
+use super::parse::{is_sbom_predicate_type, parse_document, NotAnSbom, ParsedSbom};
 use crate::digest::Digest;
 use crate::manifest::{annotations, Descriptor, Manifest};
 use crate::model::{Convention, Outcome};
@@ -51,7 +51,17 @@ pub struct Check {
     pub outcome: Outcome,
     pub manifest: Option<Digest>,
     pub document: Option<Digest>,
+    /// For an attestation that is not an SBOM: its in-toto predicate type.
+    pub predicate_type: Option<String>,
     pub detail: Option<String>,
+}
+
+/// A manifest found to refer to the subject, and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    pub convention: Convention,
+    /// Media type, digest, size and artifact type (as a referrers list gives them).
+    pub descriptor: Descriptor,
 }
 
 /// Everything found for one subject.
@@ -59,12 +69,15 @@ pub struct Check {
 pub struct Attached {
     pub documents: Vec<Document>,
     pub checks: Vec<Check>,
+    /// Every manifest that refers to the subject, whatever it holds.
+    pub referrals: Vec<Referral>,
 }
 
 impl Attached {
     pub fn absorb(&mut self, other: Attached) {
         self.documents.extend(other.documents);
         self.checks.extend(other.checks);
+        self.referrals.extend(other.referrals);
     }
 
     /// A place that could not be read, or held what could not be parsed: recorded, so
@@ -77,15 +90,26 @@ impl Attached {
 
     fn check(convention: Convention, location: String, outcome: Outcome) -> Attached {
         Attached {
-            documents: vec![],
             checks: vec![Check {
                 convention,
                 location,
                 outcome,
                 manifest: None,
                 document: None,
+                predicate_type: None,
                 detail: None,
             }],
+            ..Attached::default()
+        }
+    }
+
+    fn referred_by(convention: Convention, descriptor: Descriptor) -> Attached {
+        Attached {
+            referrals: vec![Referral {
+                convention,
+                descriptor,
+            }],
+            ..Attached::default()
         }
     }
 }
@@ -206,6 +230,9 @@ impl Discoverer {
         let mut referrers = referrers;
         let mut seen = std::collections::HashSet::new();
         referrers.retain(|r| seen.insert(r.digest.clone()));
+        for referrer in &referrers {
+            all.absorb(Attached::referred_by(convention, referrer.clone()));
+        }
         if referrers.is_empty() {
             all.absorb(Attached::check(convention, location, Outcome::NoneFound));
             return all;
@@ -247,7 +274,15 @@ impl Discoverer {
         let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
         let location = format!("{}:{tag}", self.cosign.location());
         match self.manifest(&self.cosign, &ManifestRef::Tag(tag)).await {
-            Ok(fetched) => self.examine(convention, &fetched, location).await,
+            Ok(fetched) => {
+                let mut found = self.examine(convention, &fetched, location).await;
+                let d = &fetched.descriptor;
+                let mut descriptor =
+                    Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size);
+                descriptor.artifact_type = fetched.manifest.referrer_artifact_type();
+                found.absorb(Attached::referred_by(convention, descriptor));
+                found
+            }
             Err(e) if is_not_found(&e) => Attached::check(convention, location, Outcome::Absent),
             Err(e) => Attached::failed(convention, location, &e),
         }
@@ -259,6 +294,17 @@ impl Discoverer {
             .iter()
             .map(|d| self.listed_manifest(Convention::BuildkitAttestation, &d.digest));
         let mut all = Attached::default();
+        for descriptor in attestations {
+            let listed = Descriptor::new(
+                descriptor.media_type.clone(),
+                descriptor.digest.clone(),
+                descriptor.size,
+            );
+            all.absorb(Attached::referred_by(
+                Convention::BuildkitAttestation,
+                listed,
+            ));
+        }
         for part in join_all(examined).await {
             all.absorb(part);
         }
@@ -299,6 +345,21 @@ impl Discoverer {
             }
         };
         let candidates: Vec<&Descriptor> = layers.iter().filter(|l| may_hold_sbom(l)).collect();
+        let mut all = Attached::default();
+        for (layer, predicate_type) in layers.iter().filter_map(non_sbom_attestation) {
+            let mut noted = Attached::check(convention, location.clone(), Outcome::NotAnSbom);
+            let check = &mut noted.checks[0];
+            check.manifest = Some(manifest_digest.clone());
+            check.document = Some(layer.digest.clone());
+            check.detail = Some(format!(
+                "an in-toto attestation of predicate type {predicate_type}, not an SBOM"
+            ));
+            check.predicate_type = Some(predicate_type.to_string());
+            all.absorb(noted);
+        }
+        if candidates.is_empty() && !all.checks.is_empty() {
+            return all;
+        }
         if candidates.is_empty() {
             let mut none = Attached::check(convention, location, Outcome::NotAnSbom);
             none.checks[0].manifest = Some(manifest_digest);
@@ -308,7 +369,6 @@ impl Discoverer {
         let read = candidates
             .into_iter()
             .map(|layer| self.document(convention, &manifest_digest, layer, location.clone()));
-        let mut all = Attached::default();
         for part in join_all(read).await {
             all.absorb(part);
         }
@@ -328,6 +388,7 @@ impl Discoverer {
             outcome: Outcome::Found,
             manifest: Some(manifest.clone()),
             document: Some(layer.digest.clone()),
+            predicate_type: None,
             detail: None,
         };
         let bytes = match self
@@ -340,8 +401,8 @@ impl Discoverer {
                 check.outcome = Outcome::Error;
                 check.detail = Some(self.unreadable_blob(manifest, layer, &e));
                 return Attached {
-                    documents: vec![],
                     checks: vec![check],
+                    ..Attached::default()
                 };
             }
         };
@@ -355,15 +416,19 @@ impl Discoverer {
                     parsed,
                 }],
                 checks: vec![check],
+                ..Attached::default()
             },
             // An envelope is only known to hold an SBOM once opened: one that holds
             // provenance or anything else is noted, not an error.
             Err(e) if is_envelope(&layer.media_type) => {
                 check.outcome = Outcome::NotAnSbom;
                 check.detail = Some(format!("{e:#}"));
+                check.predicate_type = e
+                    .downcast_ref::<NotAnSbom>()
+                    .map(|n| n.predicate_type.clone());
                 Attached {
-                    documents: vec![],
                     checks: vec![check],
+                    ..Attached::default()
                 }
             }
             Err(e) => {
@@ -373,8 +438,8 @@ impl Discoverer {
                     layer.digest, layer.media_type
                 ));
                 Attached {
-                    documents: vec![],
                     checks: vec![check],
+                    ..Attached::default()
                 }
             }
         }
@@ -442,7 +507,24 @@ fn is_envelope(media_type: &str) -> bool {
 fn is_signature(manifest: &Manifest) -> bool {
     manifest
         .referrer_artifact_type()
-        .is_some_and(|t| SIGNATURE_ARTIFACT_TYPES.contains(&t.as_str()))
+        .is_some_and(|t| is_signature_artifact_type(&t))
+}
+
+/// cosign's and Notary's signature artifact types.
+pub fn is_signature_artifact_type(artifact_type: &str) -> bool {
+    SIGNATURE_ARTIFACT_TYPES.contains(&artifact_type)
+}
+
+/// An envelope layer whose predicate-type annotation names something other than an SBOM
+/// (`cosign attest --type slsaprovenance` writes `predicateType`), with that type.
+fn non_sbom_attestation(layer: &Descriptor) -> Option<(&Descriptor, &str)> {
+    if !is_envelope(&layer.media_type) {
+        return None;
+    }
+    let predicate = PREDICATE_ANNOTATIONS
+        .iter()
+        .find_map(|key| layer.annotation(key))?;
+    (!is_sbom_predicate_type(predicate)).then_some((layer, predicate))
 }
 
 /// Whether a layer is an SBOM, or an envelope whose predicate may be one.

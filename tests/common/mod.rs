@@ -237,11 +237,16 @@ fn json_differences(left: &Value, right: &Value, path: String, out: &mut Vec<Str
 
 /// Removes what legitimately differs between sources that hold the same content: where
 /// SBOMs were looked for (a layout has no referrers API to be absent) and the convention
-/// each package was found through (referrers API vs. its tag fallback).
+/// each package and referrer was found through (referrers API vs. its tag fallback).
 pub fn strip_discovery_paths(value: &mut Value) {
     match value {
         Value::Object(map) => {
             map.remove("sbom_sources");
+            if let Some(Value::Array(referrers)) = map.get_mut("referrers") {
+                for referrer in referrers {
+                    referrer.as_object_mut().unwrap().remove("convention");
+                }
+            }
             if let Some(Value::Array(packages)) = map.get_mut("sbom") {
                 for package in packages {
                     for source in package["sources"].as_array_mut().into_iter().flatten() {

@@ -141,6 +141,8 @@ struct Component<'p, 'a, 'de> {
     place: Place<'p>,
     packages: &'a mut Packages,
     purl: Option<Cow<'de, str>>,
+    name: Option<Cow<'de, str>>,
+    version: Option<Cow<'de, str>>,
     recorded: bool,
 }
 
@@ -150,6 +152,8 @@ impl<'p, 'a, 'de> Component<'p, 'a, 'de> {
             place,
             packages,
             purl: None,
+            name: None,
+            version: None,
             recorded: false,
         }
     }
@@ -157,22 +161,41 @@ impl<'p, 'a, 'de> Component<'p, 'a, 'de> {
     fn finish(&mut self) {
         if !self.recorded {
             self.recorded = true;
-            self.packages.package(self.purl.as_deref());
+            self.packages.package(
+                self.purl.as_deref(),
+                self.name.as_deref(),
+                self.version.as_deref(),
+            );
         }
     }
 }
 
 impl<'de> Fields<'de> for Component<'_, '_, 'de> {
-    const KEYS: &'static [&'static str] = &["purl", "components"];
+    const KEYS: &'static [&'static str] = &["purl", "components", "name", "version"];
 
     fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
         let place = self.place;
-        if key == 0 {
-            let text: Text<'de> = map.next_value()?;
-            self.purl = text.string(format_args!("CycloneDX {place}"), "purl")?;
-            return Ok(());
+        match key {
+            0 => {
+                let text: Text<'de> = map.next_value()?;
+                self.purl = text.string(format_args!("CycloneDX {place}"), "purl")?;
+                return Ok(());
+            }
+            2 => {
+                self.name = map.next_value::<Text<'de>>()?.lenient();
+                return Ok(());
+            }
+            3 => {
+                self.version = map.next_value::<Text<'de>>()?.lenient();
+                return Ok(());
+            }
+            _ => {}
         }
-        self.finish();
+        // A purl known by now goes before the children's; a component without one is
+        // recorded at its end, with the name and version that may follow.
+        if self.purl.is_some() {
+            self.finish();
+        }
         let mut children = Components {
             owner: Some(&place),
             packages: self.packages,
@@ -210,6 +233,7 @@ mod tests {
             ]
         );
         assert_eq!(parsed.packages_without_purl, 2);
+        assert_eq!(parsed.named_without_purl, ["deep", "no-purl"]);
         let scoped = &parsed.packages[3];
         assert_eq!(scoped.namespace.as_deref(), Some("@scope"));
         assert_eq!(scoped.name.as_deref(), Some("a-child"));

@@ -10,7 +10,7 @@ use serde::de::MapAccess;
 use serde_json::value::RawValue;
 
 use super::json::{raw_kind, typed_pass, Fields, Object, Text};
-use super::{parse_bytes, Body, Probe, Top};
+use super::{parse_bytes, Body, NotAnSbom, Probe, Top};
 
 /// in-toto predicate types that hold an SBOM, matched as prefixes.
 pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
@@ -152,7 +152,11 @@ pub(super) fn unwrap_in_toto(
         _ => bail!("in-toto statement has no predicateType"),
     };
     if !is_sbom_predicate_type(predicate_type) {
-        bail!("in-toto statement predicate type {predicate_type} is not an SBOM");
+        return Err(NotAnSbom {
+            predicate_type: predicate_type.to_string(),
+            envelopes: vec![],
+        }
+        .into());
     }
     unwrapped.open(ENVELOPE_IN_TOTO, depth)?;
     unwrapped.predicate_type = Some(predicate_type.to_string());
@@ -212,7 +216,7 @@ const BASE64_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD,
 const BASE64_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT_BASE64);
 
 /// Standard or URL-safe base64, padded or not, line breaks ignored.
-fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+pub(super) fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     if compact.contains(['-', '_']) {
         BASE64_URL_SAFE.decode(compact)

@@ -37,6 +37,14 @@ impl<'de> Text<'de> {
         }
     }
 
+    /// The string, None for null or any other kind: for what only helps, such as a name.
+    pub(super) fn lenient(self) -> Option<Cow<'de, str>> {
+        match self {
+            Text::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
     pub(super) fn as_str(&self) -> Option<&str> {
         match self {
             Text::Str(text) => Some(text),

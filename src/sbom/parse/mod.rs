@@ -18,6 +18,7 @@ mod probe;
 mod purl;
 mod spdx;
 mod syft;
+mod unwrap;
 
 use std::collections::HashSet;
 
@@ -39,6 +40,7 @@ pub use purl::parse_purl;
 use serde_json::Value;
 use spdx::{is_spdx3, parse_spdx2, parse_spdx3};
 use syft::{is_syft, parse_syft};
+pub use unwrap::unwrap_document;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedSbom {
@@ -49,10 +51,34 @@ pub struct ParsedSbom {
     pub packages: Vec<Purl>,
     /// Packages/components the document lists with no purl.
     pub packages_without_purl: usize,
+    /// `name@version` (or `name`) of each of those that has a name, so that the same
+    /// package listed by several documents is counted once.
+    pub named_without_purl: Vec<String>,
     /// How the document was wrapped, outermost first, e.g. ["sigstore-bundle", "dsse", "in-toto"].
     pub envelopes: Vec<String>,
     /// For in-toto statements.
     pub predicate_type: Option<String>,
+}
+
+/// An in-toto statement whose predicate is not an SBOM (provenance, say): what ocx does
+/// not read, rather than a broken document.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "in-toto statement predicate type {predicate_type} is not an SBOM{}",
+    inside(envelopes)
+)]
+pub struct NotAnSbom {
+    pub predicate_type: String,
+    /// The envelopes around the statement, outermost first.
+    pub envelopes: Vec<String>,
+}
+
+fn inside(envelopes: &[String]) -> String {
+    if envelopes.is_empty() {
+        String::new()
+    } else {
+        format!(" (inside {})", envelopes.join(" > "))
+    }
 }
 
 /// Parses an SBOM document, unwrapping envelopes. `media_type` is a hint (layer or
@@ -65,14 +91,19 @@ pub fn parse_document(bytes: &[u8], media_type: Option<&str>) -> Result<ParsedSb
             spec_version: body.spec_version,
             packages: body.packages.list,
             packages_without_purl: body.packages.without_purl,
+            named_without_purl: body.packages.named_without_purl,
             envelopes: unwrapped.envelopes,
             predicate_type: unwrapped.predicate_type,
         }),
-        Err(err) if unwrapped.envelopes.is_empty() => Err(err),
-        Err(err) => Err(anyhow!(
-            "{err:#} (inside {})",
-            unwrapped.envelopes.join(" > ")
-        )),
+        Err(err) => match err.downcast::<NotAnSbom>() {
+            Ok(not_an_sbom) => Err(NotAnSbom {
+                envelopes: unwrapped.envelopes,
+                ..not_an_sbom
+            }
+            .into()),
+            Err(err) if unwrapped.envelopes.is_empty() => Err(err),
+            Err(err) => Err(anyhow!("{err:#}{}", inside(&unwrapped.envelopes))),
+        },
     }
 }
 
@@ -89,11 +120,18 @@ struct Packages {
     list: Vec<Purl>,
     seen: HashSet<String>,
     without_purl: usize,
+    named_without_purl: Vec<String>,
 }
 
 impl Packages {
-    /// Records one package and its purls (a blank string is no purl).
-    fn package<'a>(&mut self, purls: impl IntoIterator<Item = &'a str>) {
+    /// Records one package and its purls (a blank string is no purl); its name and
+    /// version tell it apart when it has no purl.
+    fn package<'a>(
+        &mut self,
+        purls: impl IntoIterator<Item = &'a str>,
+        name: Option<&str>,
+        version: Option<&str>,
+    ) {
         let mut any = false;
         for raw in purls {
             if raw.trim().is_empty() {
@@ -106,12 +144,20 @@ impl Packages {
         }
         if !any {
             self.without_purl += 1;
+            if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+                self.named_without_purl
+                    .push(match version.filter(|v| !v.is_empty()) {
+                        Some(version) => format!("{name}@{version}"),
+                        None => name.to_string(),
+                    });
+            }
         }
     }
 
     /// Adds the packages of a later part of the same document.
     fn append(&mut self, later: Packages) {
         self.without_purl += later.without_purl;
+        self.named_without_purl.extend(later.named_without_purl);
         for purl in later.list {
             if !self.seen.contains(&purl.purl) {
                 self.seen.insert(purl.purl.clone());

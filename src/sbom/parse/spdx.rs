@@ -55,12 +55,18 @@ impl<'de> Elements<'de> for Spdx2Packages<'_> {
         let mut package = Spdx2Package {
             index,
             purls: Vec::new(),
+            name: None,
+            version: None,
         };
         let Some(found) = seq.next_element_seed(Object(&mut package))? else {
             return Ok(false);
         };
         element_object(found, format_args!("SPDX packages[{index}]"))?;
-        self.0.package(package.purls.iter().map(|purl| &**purl));
+        self.0.package(
+            package.purls.iter().map(|purl| &**purl),
+            package.name.as_deref(),
+            package.version.as_deref(),
+        );
         Ok(true)
     }
 }
@@ -68,12 +74,25 @@ impl<'de> Elements<'de> for Spdx2Packages<'_> {
 struct Spdx2Package<'de> {
     index: usize,
     purls: Vec<Cow<'de, str>>,
+    name: Option<Cow<'de, str>>,
+    version: Option<Cow<'de, str>>,
 }
 
 impl<'de> Fields<'de> for Spdx2Package<'de> {
-    const KEYS: &'static [&'static str] = &["externalRefs"];
+    const KEYS: &'static [&'static str] = &["externalRefs", "name", "versionInfo"];
 
-    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            1 => {
+                self.name = map.next_value::<Text<'de>>()?.lenient();
+                return Ok(());
+            }
+            2 => {
+                self.version = map.next_value::<Text<'de>>()?.lenient();
+                return Ok(());
+            }
+            _ => {}
+        }
         let package = self.index;
         let mut refs = ExternalRefs {
             package,
@@ -228,7 +247,11 @@ impl Spdx3 {
             return Err(E::custom(format!("{at}.{message}")));
         }
         purls.extend(element.identifiers.purls);
-        self.packages.package(purls.iter().map(|purl| &**purl));
+        self.packages.package(
+            purls.iter().map(|purl| &**purl),
+            element.name.as_deref(),
+            element.version.as_deref(),
+        );
         Ok(())
     }
 }
@@ -244,6 +267,8 @@ struct Element<'de> {
     software_package_url: Text<'de>,
     package_url: Text<'de>,
     identifiers: Identifiers<'de>,
+    name: Option<Cow<'de, str>>,
+    version: Option<Cow<'de, str>>,
 }
 
 impl<'de> Fields<'de> for Element<'de> {
@@ -255,6 +280,8 @@ impl<'de> Fields<'de> for Element<'de> {
         "software_packageUrl",
         "packageUrl",
         "externalIdentifier",
+        "name",
+        "software_packageVersion",
     ];
 
     fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
@@ -269,6 +296,8 @@ impl<'de> Fields<'de> for Element<'de> {
             }
             4 => self.software_package_url = map.next_value()?,
             5 => self.package_url = map.next_value()?,
+            7 => self.name = map.next_value::<Text<'de>>()?.lenient(),
+            8 => self.version = map.next_value::<Text<'de>>()?.lenient(),
             _ => {
                 self.identifiers = Identifiers::default();
                 let found = map.next_value_seed(Array(&mut self.identifiers))?;
@@ -496,6 +525,7 @@ mod tests {
             ]
         );
         assert_eq!(parsed.packages_without_purl, 1);
+        assert_eq!(parsed.named_without_purl, ["bare"]);
 
         let doc = json!({"@context": "https://spdx.org/rdf/3.0.0/spdx-context.jsonld",
             "@graph": [{"type": "software_Package", "software_packageUrl": "pkg:npm/x@1"}]});

@@ -79,12 +79,21 @@ struct Artifacts<'a>(&'a mut Packages);
 
 impl<'de> Elements<'de> for Artifacts<'_> {
     fn element<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
-        let mut artifact = Artifact { index, purl: None };
+        let mut artifact = Artifact {
+            index,
+            purl: None,
+            name: None,
+            version: None,
+        };
         let Some(found) = seq.next_element_seed(Object(&mut artifact))? else {
             return Ok(false);
         };
         element_object(found, format_args!("syft artifacts[{index}]"))?;
-        self.0.package(artifact.purl.as_deref());
+        self.0.package(
+            artifact.purl.as_deref(),
+            artifact.name.as_deref(),
+            artifact.version.as_deref(),
+        );
         Ok(true)
     }
 }
@@ -92,14 +101,20 @@ impl<'de> Elements<'de> for Artifacts<'_> {
 struct Artifact<'de> {
     index: usize,
     purl: Option<Cow<'de, str>>,
+    name: Option<Cow<'de, str>>,
+    version: Option<Cow<'de, str>>,
 }
 
 impl<'de> Fields<'de> for Artifact<'de> {
-    const KEYS: &'static [&'static str] = &["purl"];
+    const KEYS: &'static [&'static str] = &["purl", "name", "version"];
 
-    fn field<A: MapAccess<'de>>(&mut self, _: usize, map: &mut A) -> Result<(), A::Error> {
-        let purl: Text<'de> = map.next_value()?;
-        self.purl = purl.string(format_args!("syft artifacts[{}]", self.index), "purl")?;
+    fn field<A: MapAccess<'de>>(&mut self, key: usize, map: &mut A) -> Result<(), A::Error> {
+        let text: Text<'de> = map.next_value()?;
+        match key {
+            0 => self.purl = text.string(format_args!("syft artifacts[{}]", self.index), "purl")?,
+            1 => self.name = text.lenient(),
+            _ => self.version = text.lenient(),
+        }
         Ok(())
     }
 }
@@ -123,6 +138,7 @@ mod tests {
             ]
         );
         assert_eq!(parsed.packages_without_purl, 1);
+        assert_eq!(parsed.named_without_purl, ["unknown"]);
 
         // artifacts + source, no descriptor or schema
         let doc = json!({"artifacts": [{"purl": "pkg:gem/x@1"}], "source": {}});

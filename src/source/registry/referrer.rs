@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use super::transport::{error_from_response, read_body, Access};
 use super::RegistrySource;
 use crate::digest::Digest;
-use crate::manifest::{Descriptor, ImageIndex, Manifest, OCI_INDEX};
+use crate::manifest::{index_bytes, Descriptor, ImageIndex, Manifest, OCI_INDEX};
 use crate::reference::ManifestRef;
 use crate::source::{
     fallback_tag, is_not_found, referrer_descriptor, Referrers, Source as _, MAX_MANIFEST_BYTES,
@@ -124,7 +124,7 @@ async fn add_to_fallback_tag(
     }
     index.manifests.push(descriptor.clone());
     source
-        .manifest_put(&tag, OCI_INDEX, Bytes::from(serde_json::to_vec(&index)?))
+        .manifest_put(&tag, OCI_INDEX, Bytes::from(index_bytes(&index)?))
         .await?;
     Ok(())
 }
