@@ -368,9 +368,8 @@ fn referrer_table(referrers: &[(String, &Referrer)], is_index: bool, styled: boo
         }
         table.add_row(cleaned(row));
     }
-    let digest_column = if is_index { 3 } else { 2 };
-    keep_at_least(&mut table, &[(digest_column, SHORT_DIGEST_WIDTH)]);
-    finish(table)
+    let artifact_type_column = if is_index { 2 } else { 1 };
+    finish_fitted(table, &[artifact_type_column])
 }
 
 /// The rows of an index's children: a nested index without a platform is labelled
