@@ -181,7 +181,8 @@ https_port=$registry_port
     echo "rustc=$(version_of rustc --version)"
     echo "distribution=$(version_of docker-registry --version)"
     echo "skopeo=$(version_of skopeo --version)"
-    if command -v crane >/dev/null; then echo "crane=$(crane version 2>/dev/null || true) $(dpkg-query -W -f '${Version}' golang-github-google-go-containerregistry-dev 2>/dev/null || true)"; fi
+    # crane built from Debian's sources knows no version of its own: the package's.
+    if command -v crane >/dev/null; then echo "crane=$(crane version 2>/dev/null | grep -v 'could not' || dpkg-query -W -f 'go-containerregistry ${Version} (Debian sources)' golang-github-google-go-containerregistry-dev 2>/dev/null)"; fi
     if command -v oras >/dev/null; then echo "oras=$(version_of oras version)"; fi
     echo "openssl=$(version_of openssl version)"
 } >"$work/facts"

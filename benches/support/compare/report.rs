@@ -360,7 +360,10 @@ fn table(out: &mut String, context: &Context, rows: &Rows, scheme: Scheme, delay
             }
             let s = &row.samples;
             let median_wall = median(s, |x| x.wall);
+            // Without a delay, which answer came before which request is decided by CPU
+            // scheduling alone: no rounds.
             let rounds = match scheme {
+                _ if delay == 0 => String::new(),
                 Scheme::Http => format!(
                     "{} ({})",
                     median(s, |x| x.request_rounds.unwrap_or(0)),
