@@ -192,5 +192,8 @@ echo "registries: http 127.0.0.1:$http_port, https 127.0.0.1:$https_port; proxy 
     --http "127.0.0.1:$http_port" --https "127.0.0.1:$https_port" --https-log "$work/https.log" \
     --ca "$work/tls/ca.pem" --cert-dir "$work/tls/certs.d" --host "$host" --ocx "$ocx" \
     --repo "$repo" --out "$out" --facts "$work/facts" --note "$note" \
-    --setup-seconds $(($(date +%s) - started)) ${quick:+--quick} "${engine_args[@]}"
+    --setup-seconds $(($(date +%s) - started)) ${quick:+--quick} "${engine_args[@]}" &
+# In the background, so that a signal to this script stops it too (cleanup kills pids).
+pids+=($!)
+wait $!
 echo "done in $(($(date +%s) - started)) s"
