@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 
-use delay_proxy::{DelayProxy, Event, EventKind};
+use delay_proxy::{round_of_each, rounds, span, DelayProxy, Event, EventKind};
 use ocx::manifest::{Descriptor, ImageIndex, OCI_INDEX};
 use ocx::reference::{ManifestRef, Target};
 use ocx::source::{Session, Source};
@@ -430,63 +430,6 @@ fn describe(
     Ok(elapsed)
 }
 
-/// Request rounds: a request is in round 1 + the highest round of the answers the client
-/// had received when it sent it (answers pair with requests in order per HTTP/1.1
-/// connection); the result is the highest round. Waiting for a free slot under ocx's
-/// request limit counts (the slot frees when an answer arrives); CPU time does not.
-fn rounds(trace: &[Event]) -> usize {
-    round_of_each(trace)
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0)
-}
-
-/// The round of each request and response of the trace (None for connections).
-fn round_of_each(trace: &[Event]) -> Vec<Option<usize>> {
-    let mut timeline: Vec<(Instant, bool, usize)> = trace
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| match e.kind {
-            EventKind::Connect => None,
-            EventKind::Request => Some((e.read_at, false, i)),
-            EventKind::Response => Some((e.deliver_at, true, i)),
-        })
-        .collect();
-    // On a tie the request goes first: it cannot depend on an answer not yet delivered.
-    timeline.sort_by_key(|&(at, is_response, _)| (at, is_response));
-    let mut pending: std::collections::HashMap<usize, std::collections::VecDeque<usize>> =
-        Default::default();
-    let mut round = vec![None; trace.len()];
-    let mut received = 0;
-    for (_, is_response, i) in timeline {
-        let queue = pending.entry(trace[i].connection).or_default();
-        if is_response {
-            let answered = queue.pop_front().unwrap_or(0);
-            received = received.max(answered);
-            round[i] = Some(answered);
-        } else {
-            queue.push_back(received + 1);
-            round[i] = Some(received + 1);
-        }
-    }
-    round
-}
-
-/// From the first connection to the last response received.
-fn span(trace: &[Event]) -> Duration {
-    let first = trace.iter().map(|e| e.read_at).min();
-    let last = trace
-        .iter()
-        .filter(|e| e.kind == EventKind::Response)
-        .map(|e| e.deliver_at)
-        .max();
-    match (first, last) {
-        (Some(first), Some(last)) => last.saturating_duration_since(first),
-        _ => Duration::ZERO,
-    }
-}
-
 fn median(samples: &mut [Duration]) -> Duration {
     samples.sort();
     let mid = samples.len() / 2;
@@ -536,6 +479,7 @@ fn print_trace(title: &str, events: &[Event]) {
     let mut lines: Vec<(Duration, String)> = events
         .iter()
         .zip(rounds)
+        .filter(|(e, _)| !matches!(e.kind, EventKind::Data { .. }))
         .map(|(e, round)| {
             let round = round.map(|r| format!("r{r}")).unwrap_or_default();
             match e.kind {
@@ -547,7 +491,7 @@ fn print_trace(title: &str, events: &[Event]) {
                     e.read_at - start,
                     format!("conn {:>3} {round:>3}  -> {}", e.connection, e.line),
                 ),
-                EventKind::Response => (
+                EventKind::Response | EventKind::Data { .. } => (
                     e.deliver_at - start,
                     format!("conn {:>3} {round:>3}  <- {}", e.connection, e.line),
                 ),

@@ -1,14 +1,19 @@
-//! A loopback TCP proxy that delays every chunk by a fixed one-way latency, in both
-//! directions, without serializing the delays (a stand-in for `tc netem delay`).
+//! A TCP proxy that delays every chunk by a fixed one-way latency, in both directions,
+//! without serializing the delays (a stand-in for `tc netem delay`). It listens on
+//! loopback, or on any address of the machine ([`DelayProxy::start_on`]) so that clients
+//! treat it as a remote registry.
 //!
 //! Each direction of a connection is a reader task and a writer task joined by a
 //! channel of `(deadline, bytes)`: a chunk read at `t` is written at `t + one_way`
 //! whatever was read before it, and chunks keep their order. An optional connect delay
-//! models the handshake round trip a new TCP connection costs. The proxy counts the
+//! models the handshake round trip a new TCP connection costs: what the client sends
+//! before it has passed is delivered as if sent then. The proxy counts the
 //! connections it accepts and records a small trace (new connections, HTTP request and
-//! status lines, recognised at the start of a chunk). It runs on its own runtime, which
+//! status lines, recognised at the start of a chunk, and the size of every other chunk,
+//! such as TLS records, whose contents it cannot read). It runs on its own runtime, which
 //! dropping the proxy shuts down, closing every socket.
 
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,6 +33,8 @@ pub enum EventKind {
     Request,
     /// A chunk from the upstream that starts with an HTTP status line.
     Response,
+    /// Any other chunk (`line` is empty): TLS records, the rest of a body.
+    Data { to_upstream: bool, bytes: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -59,16 +66,26 @@ impl DelayProxy {
         one_way: Duration,
         connect_delay: Option<Duration>,
     ) -> DelayProxy {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self::start_on(loopback, upstream, one_way, connect_delay)
+            .expect("binding the proxy to a loopback port")
+    }
+
+    /// Listens on `listen` (port 0: a free port) and forwards to `upstream` until
+    /// dropped.
+    pub fn start_on(
+        listen: SocketAddr,
+        upstream: SocketAddr,
+        one_way: Duration,
+        connect_delay: Option<Duration>,
+    ) -> std::io::Result<DelayProxy> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("delay-proxy")
             .enable_all()
-            .build()
-            .expect("starting the proxy runtime");
-        let listener = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("binding the proxy to a loopback port");
-        let addr = listener.local_addr().expect("proxy address");
+            .build()?;
+        let listener = runtime.block_on(TcpListener::bind(listen))?;
+        let addr = listener.local_addr()?;
         let connections = Arc::new(AtomicUsize::new(0));
         let trace: Trace = Arc::default();
         let (count, log) = (connections.clone(), trace.clone());
@@ -87,12 +104,12 @@ impl DelayProxy {
                 ));
             }
         });
-        DelayProxy {
+        Ok(DelayProxy {
             addr,
             connections,
             trace,
             runtime: Some(runtime),
-        }
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -126,9 +143,10 @@ async fn serve(
     id: usize,
     trace: Trace,
 ) {
-    if let Some(delay) = connect_delay {
-        tokio::time::sleep(delay).await;
-    }
+    // The client may send at once, but nothing it sends leaves before the handshake
+    // would have ended; the trace keeps when it was sent, so that a request's round
+    // depends only on the answers it could have seen.
+    let handshake_done = Instant::now() + connect_delay.unwrap_or_default();
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -138,8 +156,22 @@ async fn serve(
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
     let trace_up = trace.clone();
-    tokio::spawn(pipe(client_read, server_write, one_way, id, trace_up, true));
-    tokio::spawn(pipe(server_read, client_write, one_way, id, trace, false));
+    let up = Direction {
+        to_upstream: true,
+        not_before: handshake_done,
+    };
+    let down = Direction {
+        to_upstream: false,
+        not_before: Instant::now(),
+    };
+    tokio::spawn(pipe(client_read, server_write, one_way, id, trace_up, up));
+    tokio::spawn(pipe(server_read, client_write, one_way, id, trace, down));
+}
+
+struct Direction {
+    to_upstream: bool,
+    /// Nothing is delivered before this plus the one-way delay.
+    not_before: Instant,
 }
 
 /// Forwards one direction: everything read is written `one_way` later, EOF included.
@@ -149,8 +181,9 @@ async fn pipe(
     one_way: Duration,
     id: usize,
     trace: Trace,
-    to_upstream: bool,
+    direction: Direction,
 ) {
+    let to_upstream = direction.to_upstream;
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let writer = tokio::spawn(async move {
         while let Some((deadline, bytes)) = rx.recv().await {
@@ -166,8 +199,15 @@ async fn pipe(
     loop {
         let n = from.read(&mut buf).await.unwrap_or(0);
         let now = Instant::now();
-        let deadline = now + one_way;
-        if let Some((kind, line)) = http_line(&buf[..n], to_upstream) {
+        let deadline = now.max(direction.not_before) + one_way;
+        if n > 0 {
+            let (kind, line) = http_line(&buf[..n], to_upstream).unwrap_or((
+                EventKind::Data {
+                    to_upstream,
+                    bytes: n,
+                },
+                String::new(),
+            ));
             record(&trace, kind, id, line, now, deadline);
         }
         if tx.send((deadline, buf[..n].to_vec())).is_err() || n == 0 {
@@ -208,4 +248,122 @@ fn record(
         read_at,
         deliver_at,
     });
+}
+
+/// Request rounds: a request is in round 1 + the highest round of the answers the client
+/// had received when it sent it (answers pair with requests in order per HTTP/1.1
+/// connection); the result is the highest round. Waiting for a free slot under ocx's
+/// request limit counts (the slot frees when an answer arrives); CPU time does not.
+pub fn rounds(trace: &[Event]) -> usize {
+    round_of_each(trace)
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+}
+
+/// The round of each request and response of the trace (None for connections).
+pub fn round_of_each(trace: &[Event]) -> Vec<Option<usize>> {
+    let mut timeline: Vec<(Instant, bool, usize)> = trace
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e.kind {
+            EventKind::Connect | EventKind::Data { .. } => None,
+            EventKind::Request => Some((e.read_at, false, i)),
+            EventKind::Response => Some((e.deliver_at, true, i)),
+        })
+        .collect();
+    // On a tie the request goes first: it cannot depend on an answer not yet delivered.
+    timeline.sort_by_key(|&(at, is_response, _)| (at, is_response));
+    let mut pending: HashMap<usize, VecDeque<usize>> = HashMap::new();
+    let mut round = vec![None; trace.len()];
+    let mut received = 0;
+    for (_, is_response, i) in timeline {
+        let queue = pending.entry(trace[i].connection).or_default();
+        if is_response {
+            let answered = queue.pop_front().unwrap_or(0);
+            received = received.max(answered);
+            round[i] = Some(answered);
+        } else {
+            queue.push_back(received + 1);
+            round[i] = Some(received + 1);
+        }
+    }
+    round
+}
+
+/// From the first connection to the last response received.
+pub fn span(trace: &[Event]) -> Duration {
+    let first = trace.iter().map(|e| e.read_at).min();
+    let last = trace
+        .iter()
+        .filter(|e| from_upstream(e.kind))
+        .map(|e| e.deliver_at)
+        .max();
+    match (first, last) {
+        (Some(first), Some(last)) => last.saturating_duration_since(first),
+        _ => Duration::ZERO,
+    }
+}
+
+fn from_upstream(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Response
+            | EventKind::Data {
+                to_upstream: false,
+                ..
+            }
+    )
+}
+
+/// A client chunk this small carries no request: in a TLS record (22 bytes of framing)
+/// it is an HTTP/2 WINDOW_UPDATE (or two), SETTINGS ack, PING or RST_STREAM, while the
+/// smallest request ocx sends, a HEADERS frame with a tag path, takes more.
+const CONTROL_CHUNK: usize = 50;
+
+/// Sequential rounds at the level of chunks, for traffic the proxy cannot read (TLS):
+/// a chunk from the client is in round 1 + the highest round of the chunks the client
+/// had received when it sent it; a chunk from the upstream is in the highest round of
+/// the client chunks its connection had delivered to the upstream before it was sent.
+/// Handshakes count (TLS 1.3: one round); client chunks under [`CONTROL_CHUNK`] bytes
+/// neither move the upstream's round on nor count as a round of their own. An estimate: it counts the rounds a
+/// client waited for bytes, not which bytes were requests.
+pub fn wire_rounds(trace: &[Event]) -> usize {
+    // (when, phase, event): phase 0 = a chunk leaves its sender, 1 = it arrives. On a
+    // tie the departure goes first: it cannot depend on what had not arrived.
+    let mut moments: Vec<(Instant, u8, usize)> = Vec::new();
+    for (i, e) in trace.iter().enumerate() {
+        if e.kind != EventKind::Connect {
+            moments.push((e.read_at, 0, i));
+            moments.push((e.deliver_at, 1, i));
+        }
+    }
+    moments.sort_by_key(|&(at, phase, _)| (at, phase));
+    let mut round = vec![0usize; trace.len()];
+    let mut upstream_round: HashMap<usize, usize> = HashMap::new();
+    let (mut client_received, mut highest) = (0, 0);
+    for (_, phase, i) in moments {
+        let event = &trace[i];
+        let control = matches!(event.kind, EventKind::Data { bytes, .. } if bytes < CONTROL_CHUNK);
+        match (from_upstream(event.kind), phase) {
+            (false, 0) => {
+                round[i] = client_received + 1;
+                if !control {
+                    highest = highest.max(round[i]);
+                }
+            }
+            (false, _) => {
+                if !control {
+                    let at = upstream_round.entry(event.connection).or_default();
+                    *at = (*at).max(round[i]);
+                }
+            }
+            (true, 0) => {
+                round[i] = upstream_round.get(&event.connection).copied().unwrap_or(0);
+            }
+            (true, _) => client_received = client_received.max(round[i]),
+        }
+    }
+    highest
 }
