@@ -6,6 +6,7 @@ mod blob;
 mod manifest;
 mod referrer;
 mod tag;
+mod tls;
 mod transport;
 
 use std::sync::Arc;

@@ -190,11 +190,9 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(options: TransportOptions) -> Result<Transport> {
-        // ring is the rustls provider ocx builds with; installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("ocx/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(options.insecure)
+            .tls_backend_preconfigured(super::tls::client_config(options.insecure))
             // No read_timeout: reqwest never resets it before the response headers, so it
             // would cut uploads; send() and read_body() keep the deadlines instead.
             .connect_timeout(options.timeout.min(Duration::from_secs(30)))
