@@ -150,6 +150,17 @@ impl Source for Limited {
         self.inner.tag_list().await
     }
 
+    async fn tag_list_if_small(
+        &self,
+        max_pages: usize,
+        max_page_bytes: u64,
+    ) -> Result<Option<Vec<String>>> {
+        let _permit = self.permit().await?;
+        self.inner
+            .tag_list_if_small(max_pages, max_page_bytes)
+            .await
+    }
+
     async fn referrers_list(
         &self,
         subject: &Digest,

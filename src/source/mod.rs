@@ -118,6 +118,18 @@ pub trait Source: Send + Sync {
     /// Every tag, in the order the source lists them.
     async fn tag_list(&self) -> Result<Vec<String>>;
 
+    /// Every tag when the source lists them in at most `max_pages` pages of at most
+    /// `max_page_bytes` each; `None` when it lists more. Cheaper than [`Source::tag_list`]
+    /// for a caller that has another way when the list is long.
+    async fn tag_list_if_small(
+        &self,
+        max_pages: usize,
+        max_page_bytes: u64,
+    ) -> Result<Option<Vec<String>>> {
+        let _ = (max_pages, max_page_bytes);
+        self.tag_list().await.map(Some)
+    }
+
     /// The manifests whose `subject` is `subject`, optionally only those of one artifact
     /// type; `None` when the source has no referrers API (the caller then reads the
     /// `<alg>-<hex>` tag of the referrers tag schema).

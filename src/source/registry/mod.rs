@@ -93,6 +93,14 @@ impl Source for RegistrySource {
         tag::list(self).await
     }
 
+    async fn tag_list_if_small(
+        &self,
+        max_pages: usize,
+        max_page_bytes: u64,
+    ) -> Result<Option<Vec<String>>> {
+        tag::list_if_small(self, max_pages, max_page_bytes).await
+    }
+
     async fn referrers_list(
         &self,
         subject: &Digest,
