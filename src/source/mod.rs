@@ -151,8 +151,13 @@ pub trait Source: Send + Sync {
     }
 }
 
-/// How many requests a command has in flight at once unless `--concurrency` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 16;
+/// How many requests a read has in flight at once unless `--concurrency` says otherwise:
+/// the children (then the configs) of a 64-platform index at once. Over HTTP/2 they
+/// share one connection; over HTTP/1.1 see [`registry::MAX_HTTP1_CONNECTIONS`].
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// The same for `ocx index`, whose requests include layer copies: fewer large transfers
+/// at once.
+pub const DEFAULT_COPY_CONCURRENCY: usize = 16;
 
 /// What a command shares across every source it opens: one HTTP transport (connection
 /// pools and tokens) and one request budget. Two reads in one session (the two sides of

@@ -3,6 +3,7 @@
 
 mod auth;
 mod blob;
+mod connections;
 mod manifest;
 mod referrer;
 mod tag;
@@ -15,6 +16,7 @@ use anyhow::Result;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use connections::MAX_HTTP1_CONNECTIONS;
 pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
 use super::{BlobStream, FetchedManifest, Referrers, Source};

@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OnceCell};
 use tokio::time::Instant;
 
 use super::auth::{self, AuthCache, Challenge};
+use super::connections::Connections;
 use crate::reference::Repository;
 
 #[derive(Debug, Clone)]
@@ -186,6 +187,7 @@ pub struct Transport {
     options: TransportOptions,
     auth: Mutex<AuthCache>,
     schemes: Schemes,
+    connections: Connections,
 }
 
 impl Transport {
@@ -204,6 +206,7 @@ impl Transport {
             options,
             auth: Mutex::new(AuthCache::default()),
             schemes: Schemes::default(),
+            connections: Connections::default(),
         })
     }
 
@@ -289,6 +292,7 @@ impl Transport {
             attempt += 1;
             let request = self.request_for(registry, &registry_origin, &build, &authorization)?;
             let what = format!("{} {}", request.method(), request.url());
+            let slot = self.connections.slot(registry).await;
             let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
             let sent = tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
                 .await
@@ -306,6 +310,7 @@ impl Transport {
                 Err(e) if e.is_timeout() => return Err(clock.exceeded(&what, 0)),
                 Err(e) => return Err(transport_error(registry, e)),
             };
+            self.connections.hold(registry, &mut response, slot);
             response.extensions_mut().insert(clock);
             match response.status() {
                 // reqwest follows redirects itself: the final URL may be another host.
@@ -375,9 +380,14 @@ impl Transport {
             .map_err(|e| transport_error(registry, e))?;
         let request = authorize(request, registry, &registry_origin, &authorization)?;
         let what = format!("{} {}", request.method(), request.url().path());
+        let slot = self.connections.slot(registry).await;
         let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
         match tokio::time::timeout_at(clock.deadline(0), self.http.execute(request)).await {
-            Ok(sent) => sent.map_err(|e| transport_error(registry, e)),
+            Ok(Ok(mut response)) => {
+                self.connections.hold(registry, &mut response, slot);
+                Ok(response)
+            }
+            Ok(Err(e)) => Err(transport_error(registry, e)),
             Err(_) => Err(clock.exceeded(&what, 0)),
         }
     }
