@@ -160,7 +160,7 @@ impl Discoverer {
     /// subject it does not hold, so a no is left for a real subject to tell.
     async fn probe_referrers_api(&self) {
         let subject: Digest = PROBE_SUBJECT.parse().expect("a well-formed digest");
-        if let Ok(Some(_)) = self.source.referrers_list(&subject, None).await {
+        if let Ok(true) = self.source.referrers_answered(&subject).await {
             let _ = self.referrers_api.set(true);
         }
     }

@@ -170,6 +170,11 @@ impl Source for Limited {
         self.inner.referrers_list(subject, artifact_type).await
     }
 
+    async fn referrers_answered(&self, subject: &Digest) -> Result<bool> {
+        let _permit = self.permit().await?;
+        self.inner.referrers_answered(subject).await
+    }
+
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
         let _permit = self.permit().await?;
         self.inner.referrer_put(media_type, bytes).await

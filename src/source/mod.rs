@@ -139,6 +139,12 @@ pub trait Source: Send + Sync {
         artifact_type: Option<&str>,
     ) -> Result<Option<Referrers>>;
 
+    /// Whether one referrers request for `subject` is answered with a list (no `Link`
+    /// page followed): `true` says the source has the referrers API.
+    async fn referrers_answered(&self, subject: &Digest) -> Result<bool> {
+        Ok(self.referrers_list(subject, None).await?.is_some())
+    }
+
     /// Stores a manifest that has a `subject` so that `referrers_list` finds it: by digest,
     /// and where the source has no referrers API, also in the subject's
     /// `<alg>-<hex>` referrers tag index (the spec's fallback, as clients maintain it).

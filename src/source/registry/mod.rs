@@ -111,6 +111,10 @@ impl Source for RegistrySource {
         referrer::list(self, subject, artifact_type).await
     }
 
+    async fn referrers_answered(&self, subject: &Digest) -> Result<bool> {
+        referrer::answered(self, subject).await
+    }
+
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
         referrer::put(self, media_type, bytes).await
     }
