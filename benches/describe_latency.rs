@@ -411,7 +411,8 @@ fn describe(
         _ => vec!["describe".to_string(), reference.to_string()],
     };
     let start = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_ocx"))
+    let ocx = std::env::var_os("OCX_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_ocx").into());
+    let output = Command::new(ocx)
         .arg("--plain-http")
         .args(&args)
         .arg("--json")
