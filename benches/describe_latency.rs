@@ -414,6 +414,8 @@ fn describe(
     let ocx = std::env::var_os("OCX_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_ocx").into());
     let output = Command::new(ocx)
         .arg("--plain-http")
+        // Every run a first run: the rounds of a cold walk are what this bench checks.
+        .arg("--no-cache")
         .args(&args)
         .arg("--json")
         .args(&settings.extra_args)

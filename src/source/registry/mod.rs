@@ -8,6 +8,7 @@ mod manifest;
 mod referrer;
 mod tag;
 mod tls;
+mod trace;
 mod transport;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 pub use connections::MAX_HTTP1_CONNECTIONS;
+pub use trace::enable as enable_trace;
 pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
 use super::{BlobStream, FetchedManifest, Referrers, Source};
