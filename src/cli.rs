@@ -483,7 +483,7 @@ pub struct IndexOptions {
     pub json: bool,
 
     /// How many requests may be in flight at once (1-256)
-    #[arg(long, default_value_t = crate::source::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = crate::source::DEFAULT_COPY_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 }
 

@@ -284,11 +284,14 @@ mod bearer {
         );
         assert_eq!(counts.tokens.len(), 1, "{counts:?}");
         assert_eq!(counts.version_probes, 0, "{counts:?}");
+        // The first round (the manifest, and for discovery the tag list and the
+        // referrers probe) goes out before any challenge is known; every later request
+        // carries the token.
         assert_eq!(
-            counts.challenges, 1,
-            "only the first request is challenged: {counts:?}"
+            counts.challenges, 3,
+            "only the first round is challenged: {counts:?}"
         );
-        assert!(counts.forwarded > 20, "{counts:?}");
+        assert!(counts.forwarded > 15, "{counts:?}");
         assert_no_secret(&stdout(&output));
         assert_no_secret(&stderr(&output));
     }

@@ -287,7 +287,7 @@ fn a_referrers_list_cut_short_is_recorded() {
     let pages = registry
         .requests()
         .iter()
-        .filter(|r| r.path.contains("/referrers/"))
+        .filter(|r| r.path.contains(&format!("/referrers/{}", image.digest)))
         .count();
     assert_eq!(
         pages,

@@ -228,6 +228,68 @@ fn credentials_reach_a_loopback_registry_over_the_https_it_speaks() {
     assert!(anonymous.contains("401"), "{anonymous}");
 }
 
+#[test]
+fn a_registry_certificate_is_verified_against_the_trusted_roots() {
+    let registry = Registry::start_tls_issued_by_authority();
+    ocx_ok(&[
+        "--insecure",
+        "generate",
+        "--samples",
+        &registry.reference("app"),
+    ]);
+    let reference = registry.reference("app:image");
+    let system_roots = ocx_with_env(&["describe", &reference, "--no-sbom"], &[]);
+    let err = stderr(&system_roots);
+    assert_eq!(system_roots.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("UnknownIssuer") && err.contains("--insecure"),
+        "{err}"
+    );
+
+    let authority = registry.authority();
+    let trusted = ocx_with_env(
+        &["describe", &reference, "--no-sbom"],
+        &[("SSL_CERT_FILE", authority.to_str().unwrap())],
+    );
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    assert!(
+        stdout(&trusted).contains("linux/amd64"),
+        "{}",
+        stdout(&trusted)
+    );
+}
+
+/// Roots are read on the first certificate to verify: with none readable, a layout and a
+/// plain-HTTP registry are still read, and only HTTPS fails, saying why.
+#[test]
+fn trusted_roots_are_read_only_when_a_certificate_is_verified() {
+    let missing = tempfile::tempdir().unwrap().path().join("roots.pem");
+    let no_roots = [
+        ("SSL_CERT_FILE", missing.to_str().unwrap()),
+        ("SSL_CERT_DIR", ""),
+    ];
+    let (_dir, layout) = sample_layout();
+    let layout_ref = format!("oci:{}:image", layout.display());
+    let plain = image_registry(|reply| reply);
+    let plain_ref = format!("{}/app:1", plain.addr);
+    for reference in [&layout_ref, &plain_ref] {
+        let output = ocx_with_env(&["describe", reference, "--no-sbom"], &no_roots);
+        assert!(output.status.success(), "{reference}: {}", stderr(&output));
+    }
+
+    let tls = Registry::start_tls();
+    let output = ocx_with_env(
+        &["describe", &tls.reference("app:image"), "--no-sbom"],
+        &no_roots,
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no trusted root certificate") && err.contains("roots.pem"),
+        "{err}"
+    );
+}
+
 /// A token realm that stalls: the error says which limit ended the wait, and how to
 /// raise it.
 #[test]

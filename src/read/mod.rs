@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use crate::manifest::Manifest;
 use crate::model::Description;
 use crate::platform::PlatformFilter;
-use crate::reference::Target;
+use crate::reference::{ManifestRef, Target};
 use crate::sbom::discover::Discoverer;
 use crate::source::{FetchedManifest, Limited, Session, Source as _};
 use config::Config;
@@ -69,16 +69,36 @@ impl Read {
     }
 }
 
-/// Resolves, walks and discovers.
+/// Resolves, walks and discovers. What discovery can ask before the root manifest is
+/// known (tag lists, whether the referrers API exists) goes out beside it.
 pub async fn read(session: &Session, target: &Target, options: &ReadOptions) -> Result<Read> {
-    let resolved = resolve(session, target, options.platform.as_ref()).await?;
-    read_resolved(
-        session,
-        resolved,
-        options.max_sbom_bytes,
-        options.keep_sbom_bytes,
-    )
-    .await
+    let (source, reference) = session.open(target)?;
+    let discoverer = match options.max_sbom_bytes {
+        Some(limit) => Some(
+            Discoverer::new(
+                session.for_discovery(&source),
+                discovery::cosign_source(session, &source)?,
+                limit,
+            )
+            .keeping_bytes(options.keep_sbom_bytes),
+        ),
+        None => None,
+    };
+    let prepare = async {
+        if let Some(d) = &discoverer {
+            d.prepare().await;
+        }
+    };
+    let read = async {
+        let resolved = resolve_opened(source, reference, target, options.platform.as_ref()).await?;
+        read_resolved(resolved, discoverer.as_ref()).await
+    };
+    tokio::pin!(prepare, read);
+    // A read that ends (a missing manifest, say) does not wait for what it no longer needs.
+    tokio::select! {
+        read = &mut read => read,
+        () = &mut prepare => read.await,
+    }
 }
 
 /// Resolves a target to its manifest, or to the child for `platform` of an index.
@@ -88,6 +108,15 @@ pub async fn resolve(
     platform: Option<&PlatformFilter>,
 ) -> Result<ResolvedTarget> {
     let (source, reference) = session.open(target)?;
+    resolve_opened(source, reference, target, platform).await
+}
+
+async fn resolve_opened(
+    source: Limited,
+    reference: ManifestRef,
+    target: &Target,
+    platform: Option<&PlatformFilter>,
+) -> Result<ResolvedTarget> {
     let manifest = source.manifest_get(&reference).await?;
     let (manifest, chosen_from, config) = match platform {
         Some(filter) => {
@@ -106,41 +135,25 @@ pub async fn resolve(
     })
 }
 
-/// Walks the resolved manifest and, when `max_sbom_bytes` is given, discovers the SBOMs
-/// of it and of every manifest below it, concurrently with the walk.
-pub async fn read_resolved(
-    session: &Session,
-    resolved: ResolvedTarget,
-    max_sbom_bytes: Option<u64>,
-    keep_sbom_bytes: bool,
-) -> Result<Read> {
+/// Walks the resolved manifest and, with a discoverer, discovers the SBOMs of it and of
+/// every manifest below it, concurrently with the walk.
+async fn read_resolved(resolved: ResolvedTarget, discoverer: Option<&Discoverer>) -> Result<Read> {
     let walk = walk::walk(
         Arc::new(resolved.source.clone()),
         resolved.manifest.clone(),
         resolved.config.clone(),
     );
-    let discoverer = match max_sbom_bytes {
-        Some(limit) => Some(
-            Discoverer::new(
-                session.for_discovery(&resolved.source),
-                discovery::cosign_source(session, &resolved.source)?,
-                limit,
-            )
-            .keeping_bytes(keep_sbom_bytes),
-        ),
-        None => None,
-    };
     let subjects = discovery::root_subjects(&resolved.manifest, resolved.chosen_from.as_ref());
     let discovery = async {
         let mut findings = Findings::new();
-        if let Some(d) = &discoverer {
+        if let Some(d) = discoverer {
             discovery::discover(d, subjects, &mut findings).await;
         }
         anyhow::Ok(findings)
     };
     let (tree, mut findings) = tokio::try_join!(walk, discovery)
         .with_context(|| format!("reading {}", resolved.canonical))?;
-    let sboms = match &discoverer {
+    let sboms = match discoverer {
         Some(d) => {
             discovery::discover(d, discovery::nested_subjects(&tree), &mut findings).await;
             Some(findings)

@@ -8,10 +8,15 @@
 //! 3. BuildKit attestation manifests inside the parent index.
 //!
 //! Every request of a subject's conventions goes out at once; each chain (list, then
-//! manifests, then blobs) proceeds as soon as its answer arrives. What is decided is
+//! manifests, then blobs) proceeds as soon as its answer arrives. What needs no subject
+//! goes out beside the read's first request: the repository's tag list, when short,
+//! answers every tag convention without a probe per manifest, and one referrers
+//! request tells whether the API exists; a 404 from the API for one subject stops the
+//! others from asking. What is decided is
 //! decided from the manifests and layers themselves, not from index entries, which
 //! clients write and can get wrong.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -23,7 +28,7 @@ use crate::digest::Digest;
 use crate::manifest::{annotations, Descriptor, Manifest};
 use crate::model::{Convention, Outcome};
 use crate::reference::ManifestRef;
-use crate::source::{is_not_found, FetchedManifest, Source};
+use crate::source::{is_not_found, FetchedManifest, Referrers, Source};
 
 /// Referrers followed per subject at the most (containers/image uses the same bound).
 pub const MAX_REFERRERS: usize = 64;
@@ -114,25 +119,116 @@ impl Attached {
     }
 }
 
+/// A repository's tag list is read for discovery when it comes in at most this many
+/// pages of at most [`TAG_LIST_MAX_PAGE_BYTES`] (about 13,000 cosign tags); a longer one
+/// is not read, and each tag is asked for instead.
+pub const TAG_LIST_MAX_PAGES: usize = 2;
+pub const TAG_LIST_MAX_PAGE_BYTES: u64 = 1024 * 1024;
+
+/// The subject of the referrers request that tells, beside the first request of a read,
+/// whether the registry has the referrers API: the digest of `{}`, OCI's empty
+/// descriptor. A registry with the API answers 200 for any well-formed digest.
+const PROBE_SUBJECT: &str =
+    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
+/// A repository's tags, read once per discoverer; `None` inside when the list was too
+/// long or could not be read, and each tag is then asked for.
+type TagList = Arc<tokio::sync::OnceCell<Option<HashSet<String>>>>;
+
 pub struct Discoverer {
     source: Arc<dyn Source>,
     /// Where cosign's tags live: the subject's repository or `COSIGN_REPOSITORY`.
     cosign: Arc<dyn Source>,
     max_sbom_bytes: u64,
     keep_bytes: bool,
-    /// Whether the source has the referrers API, once an answer has told: later
-    /// subjects then go straight to the tag fallback instead of asking again.
-    referrers_api: std::sync::OnceLock<bool>,
+    /// Whether the source has the referrers API. Until something has told, one subject
+    /// asks and the others wait for its answer: a registry that answers 404 does not
+    /// have the API (distribution spec), so it is not asked again for the others.
+    referrers_api: tokio::sync::OnceCell<bool>,
+    /// Where the referrers tags (`sha256-<hex>`) are looked up.
+    source_tags: TagList,
+    /// Where cosign's tags are looked up (the same list when it is the same repository).
+    cosign_tags: TagList,
 }
 
 impl Discoverer {
     pub fn new(source: Arc<dyn Source>, cosign: Arc<dyn Source>, max_sbom_bytes: u64) -> Self {
+        let source_tags = TagList::default();
+        let cosign_tags = if cosign.location() == source.location() {
+            Arc::clone(&source_tags)
+        } else {
+            TagList::default()
+        };
         Discoverer {
             source,
             cosign,
             max_sbom_bytes,
             keep_bytes: false,
-            referrers_api: std::sync::OnceLock::new(),
+            referrers_api: tokio::sync::OnceCell::new(),
+            source_tags,
+            cosign_tags,
+        }
+    }
+
+    /// Asks what needs no subject, so that it goes out beside the read's first request:
+    /// the tag lists, and whether the referrers API exists.
+    pub async fn prepare(&self) {
+        tokio::join!(
+            self.tags(&self.source, &self.source_tags),
+            self.tags(&self.cosign, &self.cosign_tags),
+            self.probe_referrers_api(),
+        );
+    }
+
+    /// Only a yes is believed: a registry may have the API and still answer 404 for a
+    /// subject it does not hold, so a no is left for a real subject to tell.
+    async fn probe_referrers_api(&self) {
+        let subject: Digest = PROBE_SUBJECT.parse().expect("a well-formed digest");
+        if let Ok(true) = self.source.referrers_answered(&subject).await {
+            let _ = self.referrers_api.set(true);
+        }
+    }
+
+    async fn tags<'a>(
+        &self,
+        source: &Arc<dyn Source>,
+        list: &'a TagList,
+    ) -> Option<&'a HashSet<String>> {
+        list.get_or_init(|| async {
+            let listed = source
+                .tag_list_if_small(TAG_LIST_MAX_PAGES, TAG_LIST_MAX_PAGE_BYTES)
+                .await;
+            // A list refused or unreadable costs nothing but the probes it would save.
+            listed.ok().flatten().map(|tags| tags.into_iter().collect())
+        })
+        .await
+        .as_ref()
+    }
+
+    /// Whether `tag` may exist: false only when a tag list was read and lacks it.
+    async fn may_have_tag(&self, source: &Arc<dyn Source>, list: &TagList, tag: &str) -> bool {
+        self.tags(source, list)
+            .await
+            .is_none_or(|tags| tags.contains(tag))
+    }
+
+    /// The referrers of `subject` from the API, or `None` when the source has none; one
+    /// subject's answer decides for all (see [`Discoverer::referrers_api`]).
+    async fn referrers_listed(&self, subject: &Digest) -> Result<Option<Referrers>> {
+        let mut answered = None;
+        let has_api = self
+            .referrers_api
+            .get_or_try_init(|| async {
+                let listed = self.source.referrers_list(subject, None).await?;
+                let has_api = listed.is_some();
+                answered = Some(listed);
+                anyhow::Ok(has_api)
+            })
+            .await?;
+        match (answered, has_api) {
+            (Some(listed), _) => Ok(listed),
+            (None, true) => self.source.referrers_list(subject, None).await,
+            (None, false) => Ok(None),
         }
     }
 
@@ -164,16 +260,9 @@ impl Discoverer {
 
     async fn referrers(&self, subject: &Digest) -> Attached {
         let location = format!("{}@{subject}", self.source.location());
-        let listed = if self.referrers_api.get() == Some(&false) {
-            None
-        } else {
-            match self.source.referrers_list(subject, None).await {
-                Ok(listed) => {
-                    let _ = self.referrers_api.set(listed.is_some());
-                    listed
-                }
-                Err(e) => return Attached::failed(Convention::ReferrersApi, location, &e),
-            }
+        let listed = match self.referrers_listed(subject).await {
+            Ok(listed) => listed,
+            Err(e) => return Attached::failed(Convention::ReferrersApi, location, &e),
         };
         let mut all = Attached::default();
         let (convention, referrers, location) = match listed {
@@ -197,6 +286,17 @@ impl Discoverer {
                 ));
                 let tag = crate::source::fallback_tag(subject);
                 let tag_location = format!("{}:{tag}", self.source.location());
+                if !self
+                    .may_have_tag(&self.source, &self.source_tags, &tag)
+                    .await
+                {
+                    all.absorb(Attached::check(
+                        Convention::ReferrersTag,
+                        tag_location,
+                        Outcome::Absent,
+                    ));
+                    return all;
+                }
                 match self.manifest(&self.source, &ManifestRef::Tag(tag)).await {
                     Ok(fetched) => match fetched.manifest {
                         Manifest::Index(index) => {
@@ -273,6 +373,12 @@ impl Discoverer {
     async fn cosign_tag(&self, subject: &Digest, suffix: &str, convention: Convention) -> Attached {
         let tag = format!("{}-{}.{suffix}", subject.algorithm().name(), subject.hex());
         let location = format!("{}:{tag}", self.cosign.location());
+        if !self
+            .may_have_tag(&self.cosign, &self.cosign_tags, &tag)
+            .await
+        {
+            return Attached::check(convention, location, Outcome::Absent);
+        }
         match self.manifest(&self.cosign, &ManifestRef::Tag(tag)).await {
             Ok(fetched) => {
                 let mut found = self.examine(convention, &fetched, location).await;

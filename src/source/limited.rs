@@ -192,6 +192,17 @@ impl Source for Limited {
         self.inner.tag_list().await
     }
 
+    async fn tag_list_if_small(
+        &self,
+        max_pages: usize,
+        max_page_bytes: u64,
+    ) -> Result<Option<Vec<String>>> {
+        let _permit = self.permit().await?;
+        self.inner
+            .tag_list_if_small(max_pages, max_page_bytes)
+            .await
+    }
+
     async fn referrers_list(
         &self,
         subject: &Digest,
@@ -199,6 +210,11 @@ impl Source for Limited {
     ) -> Result<Option<Referrers>> {
         let _permit = self.permit().await?;
         self.inner.referrers_list(subject, artifact_type).await
+    }
+
+    async fn referrers_answered(&self, subject: &Digest) -> Result<bool> {
+        let _permit = self.permit().await?;
+        self.inner.referrers_answered(subject).await
     }
 
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {

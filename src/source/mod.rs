@@ -121,6 +121,18 @@ pub trait Source: Send + Sync {
     /// Every tag, in the order the source lists them.
     async fn tag_list(&self) -> Result<Vec<String>>;
 
+    /// Every tag when the source lists them in at most `max_pages` pages of at most
+    /// `max_page_bytes` each; `None` when it lists more. Cheaper than [`Source::tag_list`]
+    /// for a caller that has another way when the list is long.
+    async fn tag_list_if_small(
+        &self,
+        max_pages: usize,
+        max_page_bytes: u64,
+    ) -> Result<Option<Vec<String>>> {
+        let _ = (max_pages, max_page_bytes);
+        self.tag_list().await.map(Some)
+    }
+
     /// The manifests whose `subject` is `subject`, optionally only those of one artifact
     /// type; `None` when the source has no referrers API (the caller then reads the
     /// `<alg>-<hex>` tag of the referrers tag schema).
@@ -129,6 +141,12 @@ pub trait Source: Send + Sync {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Option<Referrers>>;
+
+    /// Whether one referrers request for `subject` is answered with a list (no `Link`
+    /// page followed): `true` says the source has the referrers API.
+    async fn referrers_answered(&self, subject: &Digest) -> Result<bool> {
+        Ok(self.referrers_list(subject, None).await?.is_some())
+    }
 
     /// Stores a manifest that has a `subject` so that `referrers_list` finds it: by digest,
     /// and where the source has no referrers API, also in the subject's
@@ -142,8 +160,13 @@ pub trait Source: Send + Sync {
     }
 }
 
-/// How many requests a command has in flight at once unless `--concurrency` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 16;
+/// How many requests a read has in flight at once unless `--concurrency` says otherwise:
+/// the children (then the configs) of a 64-platform index at once. Over HTTP/2 they
+/// share one connection; over HTTP/1.1 see [`registry::MAX_HTTP1_CONNECTIONS`].
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// The same for `ocx index`, whose requests include layer copies: fewer large transfers
+/// at once.
+pub const DEFAULT_COPY_CONCURRENCY: usize = 16;
 
 /// What a command shares across every source it opens: one HTTP transport (connection
 /// pools and tokens) and one request budget. Two reads in one session (the two sides of

@@ -104,6 +104,19 @@ impl Registry {
         self.dir.path().join("cert.pem")
     }
 
+    /// Starts distribution serving HTTPS with a certificate for localhost and 127.0.0.1
+    /// issued by a certificate authority made now (see [`Registry::authority`]), as a
+    /// company's internal registry has.
+    pub fn start_tls_issued_by_authority() -> Registry {
+        Self::start_distribution(None, Tls::IssuedByAuthority)
+    }
+
+    /// The authority's certificate of a [`Registry::start_tls_issued_by_authority`]
+    /// registry: what a user adds to the roots they trust.
+    pub fn authority(&self) -> PathBuf {
+        self.dir.path().join("authority.pem")
+    }
+
     /// Starts ferro-oci-server (OCI distribution 1.1, with the referrers API).
     pub fn start_ferro() -> Registry {
         Self::start_server(
@@ -130,9 +143,12 @@ impl Registry {
             "apt-get install docker-registry",
             |binary, dir, addr| {
                 let mut yaml = config_yaml(&dir.join("data"), addr);
-                if tls == Tls::SelfSigned {
+                if tls != Tls::None {
                     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-                    self_signed_certificate(&cert, &key);
+                    match tls {
+                        Tls::IssuedByAuthority => certificate_issued_by_authority(dir),
+                        _ => self_signed_certificate(&cert, &key),
+                    }
                     yaml.push_str(&format!(
                         "  tls:\n    certificate: {}\n    key: {}\n",
                         cert.display(),
@@ -297,6 +313,7 @@ pub fn http_status(addr: &str, path: &str) -> Option<u16> {
 enum Tls {
     None,
     SelfSigned,
+    IssuedByAuthority,
 }
 
 fn htpasswd_entry(user: &str, password: &str) -> String {
@@ -307,22 +324,94 @@ fn htpasswd_entry(user: &str, password: &str) -> String {
 
 /// A self-signed certificate for localhost and 127.0.0.1, as a user would make one.
 fn self_signed_certificate(cert: &Path, key: &Path) {
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        &path(key),
+        "-out",
+        &path(cert),
+    ]);
+}
+
+/// In `dir`: an authority (`authority.pem`) and the server certificate it issued for
+/// localhost and 127.0.0.1 (`cert.pem`, `key.pem`).
+fn certificate_issued_by_authority(dir: &Path) {
+    let file = |name: &str| path(&dir.join(name));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ocx test authority",
+        "-keyout",
+        &file("authority.key"),
+        "-out",
+        &file("authority.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &file("key.pem"),
+        "-out",
+        &file("cert.csr"),
+    ]);
+    std::fs::write(
+        dir.join("cert.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-in",
+        &file("cert.csr"),
+        "-CA",
+        &file("authority.pem"),
+        "-CAkey",
+        &file("authority.key"),
+        "-CAcreateserial",
+        "-extfile",
+        &file("cert.ext"),
+        "-out",
+        &file("cert.pem"),
+    ]);
+}
+
+fn path(path: &Path) -> String {
+    path.to_str().expect("temp paths are UTF-8").to_string()
+}
+
+fn openssl(args: &[&str]) {
     let output = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        ])
-        .args(["-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .arg("-keyout")
-        .arg(key)
-        .arg("-out")
-        .arg(cert)
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .expect("openssl is needed to make a test certificate");
     assert!(
         output.status.success(),
-        "openssl req failed: {}",
+        "openssl {} failed: {}",
+        args[0],
         String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -12,7 +12,7 @@ use clap_complete::Shell;
 
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::reference::{has_explicit_tag, Target};
-use crate::source::{Source, DEFAULT_CONCURRENCY};
+use crate::source::{Source, DEFAULT_COPY_CONCURRENCY};
 
 /// Where the example layout lives, relative to the repository root.
 pub const EXAMPLE_LAYOUT: &str = "examples/layout";
@@ -49,7 +49,7 @@ async fn write_example_layout(path: &Path) -> Result<()> {
 /// Writes the samples into the layout or repository `reference` names, each under its
 /// own tag, beside what is there already.
 async fn write_samples(global: &GlobalArgs, reference: &str) -> Result<()> {
-    let session = super::session(global, DEFAULT_CONCURRENCY as u16)?;
+    let session = super::session(global, DEFAULT_COPY_CONCURRENCY as u16)?;
     let target = Target::parse(reference)?;
     let destination: std::sync::Arc<dyn Source> = match &target {
         Target::Registry { digest: None, .. } if !has_explicit_tag(reference) => {

@@ -3,9 +3,11 @@
 
 mod auth;
 mod blob;
+mod connections;
 mod manifest;
 mod referrer;
 mod tag;
+mod tls;
 mod trace;
 mod transport;
 
@@ -15,6 +17,7 @@ use anyhow::Result;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use connections::MAX_HTTP1_CONNECTIONS;
 pub use trace::enable as enable_trace;
 pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
@@ -94,12 +97,24 @@ impl Source for RegistrySource {
         tag::list(self).await
     }
 
+    async fn tag_list_if_small(
+        &self,
+        max_pages: usize,
+        max_page_bytes: u64,
+    ) -> Result<Option<Vec<String>>> {
+        tag::list_if_small(self, max_pages, max_page_bytes).await
+    }
+
     async fn referrers_list(
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Option<Referrers>> {
         referrer::list(self, subject, artifact_type).await
+    }
+
+    async fn referrers_answered(&self, subject: &Digest) -> Result<bool> {
+        referrer::answered(self, subject).await
     }
 
     async fn referrer_put(&self, media_type: &str, bytes: Bytes) -> Result<Descriptor> {

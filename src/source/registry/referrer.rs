@@ -81,6 +81,22 @@ pub async fn list(
     }))
 }
 
+/// Whether the first page of the referrers of `subject` comes back, its body read (so
+/// the connection is reused) but not parsed.
+pub async fn answered(source: &RegistrySource, subject: &Digest) -> Result<bool> {
+    let url = source.url(&format!("referrers/{subject}")).await?;
+    let response = source
+        .transport
+        .send(&source.repository, Access::Pull, |http| {
+            http.get(&url).header("Accept", OCI_INDEX)
+        })
+        .await?;
+    let answered = response.status().is_success();
+    let what = format!("the referrers of {}@{subject}", source.location());
+    read_body(response, MAX_MANIFEST_BYTES, &what).await?;
+    Ok(answered)
+}
+
 /// Pushes a referrer by digest; when the registry does not confirm the subject
 /// (`OCI-Subject`), adds it to the subject's referrers tag index as well.
 pub async fn put(source: &RegistrySource, media_type: &str, bytes: Bytes) -> Result<Descriptor> {

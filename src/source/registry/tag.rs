@@ -3,13 +3,16 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use super::transport::{error_from_response, read_body, Access};
+use super::transport::{error_from_response, read_body, Access, OverLimit};
 use super::RegistrySource;
 use crate::reference::ManifestRef;
 use crate::source::Source as _;
 
 const MAX_TAG_PAGE_BYTES: u64 = 16 * 1024 * 1024;
 const MAX_TAG_PAGES: usize = 1000;
+/// The page size asked for when only a short list is wanted: registries may send fewer
+/// (some cap pages at 100) but not more.
+const SHORT_LIST_PAGE: usize = 1000;
 
 #[derive(Deserialize)]
 struct TagPage {
@@ -17,22 +20,65 @@ struct TagPage {
     tags: Option<Vec<String>>,
 }
 
+/// What a listing read within its bounds.
+struct Listed {
+    tags: Vec<String>,
+    /// The page the registry would send next, had the bounds allowed it.
+    more: Option<url::Url>,
+}
+
 pub async fn list(source: &RegistrySource) -> Result<Vec<String>> {
+    let url = url::Url::parse(&source.url("tags/list").await?)?;
+    Ok(pages(source, url, MAX_TAG_PAGES, MAX_TAG_PAGE_BYTES)
+        .await?
+        .tags)
+}
+
+/// Every tag when they come in at most `max_pages` pages of at most `max_page_bytes`;
+/// `None` when there are more pages or a page is larger.
+pub async fn list_if_small(
+    source: &RegistrySource,
+    max_pages: usize,
+    max_page_bytes: u64,
+) -> Result<Option<Vec<String>>> {
     let mut url = url::Url::parse(&source.url("tags/list").await?)?;
+    url.query_pairs_mut()
+        .append_pair("n", &SHORT_LIST_PAGE.to_string());
+    match pages(source, url, max_pages, max_page_bytes).await {
+        Ok(Listed { tags, more: None }) => Ok(Some(tags)),
+        Ok(Listed { more: Some(_), .. }) => Ok(None),
+        Err(e) if e.downcast_ref::<OverLimit>().is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn pages(
+    source: &RegistrySource,
+    mut url: url::Url,
+    max_pages: usize,
+    max_page_bytes: u64,
+) -> Result<Listed> {
     let mut tags = Vec::new();
-    for _ in 0..MAX_TAG_PAGES {
-        let (page, next) = page(source, url).await?;
+    for _ in 0..max_pages {
+        let (page, next) = page(source, url.clone(), max_page_bytes).await?;
         tags.extend(page);
         match next {
             Some(n) => url = n,
-            None => return Ok(tags),
+            None => return Ok(Listed { tags, more: None }),
         }
     }
-    Ok(tags)
+    Ok(Listed {
+        tags,
+        more: Some(url),
+    })
 }
 
-/// One page of the tag list and the URL of the next, if any.
-async fn page(source: &RegistrySource, url: url::Url) -> Result<(Vec<String>, Option<url::Url>)> {
+/// One page of the tag list (at most `max_bytes`) and the URL of the next, if any.
+async fn page(
+    source: &RegistrySource,
+    url: url::Url,
+    max_bytes: u64,
+) -> Result<(Vec<String>, Option<url::Url>)> {
     let request_url = url.clone();
     let response = source
         .transport
@@ -47,7 +93,7 @@ async fn page(source: &RegistrySource, url: url::Url) -> Result<(Vec<String>, Op
     let next = next_link(&response)
         .map(|link| url.join(&link))
         .transpose()?;
-    let body = read_body(response, MAX_TAG_PAGE_BYTES, &what).await?;
+    let body = read_body(response, max_bytes, &what).await?;
     let page: TagPage = serde_json::from_slice(&body).with_context(|| what.clone())?;
     Ok((page.tags.unwrap_or_default(), next))
 }
@@ -68,7 +114,7 @@ pub async fn hint(source: &RegistrySource, reference: &ManifestRef) -> String {
     let Some(first) = first.and_then(|u| url::Url::parse(&u).ok()) else {
         return String::new();
     };
-    let Ok((tags, next)) = page(source, first).await else {
+    let Ok((tags, next)) = page(source, first, MAX_TAG_PAGE_BYTES).await else {
         return String::new();
     };
     if tags.is_empty() && next.is_none() {

@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OnceCell};
 use tokio::time::Instant;
 
 use super::auth::{self, AuthCache, Challenge};
+use super::connections::Connections;
 use super::trace;
 use crate::reference::Repository;
 
@@ -187,15 +188,14 @@ pub struct Transport {
     options: TransportOptions,
     auth: Mutex<AuthCache>,
     schemes: Schemes,
+    connections: Connections,
 }
 
 impl Transport {
     pub fn new(options: TransportOptions) -> Result<Transport> {
-        // ring is the rustls provider ocx builds with; installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("ocx/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(options.insecure)
+            .tls_backend_preconfigured(super::tls::client_config(options.insecure))
             // No read_timeout: reqwest never resets it before the response headers, so it
             // would cut uploads; send() and read_body() keep the deadlines instead.
             .connect_timeout(options.timeout.min(Duration::from_secs(30)))
@@ -207,6 +207,7 @@ impl Transport {
             options,
             auth: Mutex::new(AuthCache::default()),
             schemes: Schemes::default(),
+            connections: Connections::default(),
         })
     }
 
@@ -322,6 +323,7 @@ impl Transport {
             attempt += 1;
             let request = self.request_for(registry, &registry_origin, &build, &authorization)?;
             let what = format!("{} {}", request.method(), request.url());
+            let slot = self.connections.slot(registry).await;
             let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
             let sent = self
                 .execute_traced(request, &clock, attempt)
@@ -341,6 +343,7 @@ impl Transport {
                 Err(e) if e.is_timeout() => return Err(clock.exceeded(&what, 0)),
                 Err(e) => return Err(transport_error(registry, e)),
             };
+            self.connections.hold(registry, &mut response, slot);
             response.extensions_mut().insert(clock);
             match response.status() {
                 // reqwest follows redirects itself: the final URL may be another host.
@@ -411,9 +414,14 @@ impl Transport {
             .map_err(|e| transport_error(registry, e))?;
         let request = authorize(request, registry, &registry_origin, &authorization)?;
         let what = format!("{} {}", request.method(), request.url().path());
+        let slot = self.connections.slot(registry).await;
         let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
         match self.execute_traced(request, &clock, 1).await {
-            Some(sent) => sent.map_err(|e| transport_error(registry, e)),
+            Some(Ok(mut response)) => {
+                self.connections.hold(registry, &mut response, slot);
+                Ok(response)
+            }
+            Some(Err(e)) => Err(transport_error(registry, e)),
             None => Err(clock.exceeded(&what, 0)),
         }
     }
