@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest as _, Sha256};
 
-use super::{FileMeta, FileType, LayerIndex, Op, TextStore};
+use super::{FileMeta, FileType, LayerIndex, Op, TextStore, Xattrs};
 
 /// What a layer may decompress to.
 #[derive(Debug, Clone, Copy)]
@@ -200,7 +200,7 @@ fn entry_op<R: Read>(
 }
 
 /// `SCHILY.xattr.NAME` pax records, sorted by name.
-fn xattrs<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Box<[(Box<str>, Box<[u8]>)]>> {
+fn xattrs<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Xattrs> {
     let Some(extensions) = entry.pax_extensions()? else {
         return Ok(Box::default());
     };

@@ -61,8 +61,11 @@ pub struct FileMeta {
     /// Major and minor numbers of a device node.
     pub device: Option<(u32, u32)>,
     /// Extended attributes (pax `SCHILY.xattr.*`), sorted by name.
-    pub xattrs: Box<[(Box<str>, Box<[u8]>)]>,
+    pub xattrs: Xattrs,
 }
+
+/// Extended attributes: name and value, sorted by name.
+pub type Xattrs = Box<[(Box<str>, Box<[u8]>)]>;
 
 /// What one tar entry does to the filesystem below it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,10 +88,13 @@ pub struct LayerIndex {
     pub ops: Vec<(Arc<str>, Op)>,
 }
 
+/// Bytes held, and the texts by sha256.
+type Held = (usize, HashMap<[u8; 32], Arc<[u8]>>);
+
 /// The bytes of small text files (for `--content`), by sha256, up to a total.
 pub struct TextStore {
     capacity: usize,
-    held: Mutex<(usize, HashMap<[u8; 32], Arc<[u8]>>)>,
+    held: Mutex<Held>,
 }
 
 impl TextStore {
