@@ -145,7 +145,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__diff)
-            opts="-q -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-q -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --files --content --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
