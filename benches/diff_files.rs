@@ -24,7 +24,9 @@ fn layer(dir: &str, files: usize, size: usize, seed: u64) -> Vec<u8> {
         "lorem ", "ipsum ", "dolor ", "sit ", "amet ", "config ", "value ", "0x1f ", "usr ",
         "lib ", "share ", "\n",
     ];
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut builder = tar::Builder::new(Vec::new());
     let mut content = Vec::with_capacity(size + 16);
     for i in 0..files {
@@ -40,7 +42,9 @@ fn layer(dir: &str, files: usize, size: usize, seed: u64) -> Vec<u8> {
         }
         content.truncate(size);
         let mut header = tar::Header::new_gnu();
-        header.set_path(format!("{dir}/{:03}/f{i}", i % 512)).unwrap();
+        header
+            .set_path(format!("{dir}/{:03}/f{i}", i % 512))
+            .unwrap();
         header.set_mode(0o644);
         header.set_uid(0);
         header.set_gid(0);
@@ -166,7 +170,10 @@ fn main() {
         compressed as f64 / 1e6
     );
 
-    println!("{:<44} {:>7} {:>10} {:>8}", "what is read", "layers", "MB read", "expected");
+    println!(
+        "{:<44} {:>7} {:>10} {:>8}",
+        "what is read", "layers", "MB read", "expected"
+    );
     for (tag, differing) in [("last", &other_last), ("middle", &other_middle)] {
         let (_, _, diff) = ocx_diff(&path, "old", tag);
         let files = &diff["summary"]["files"];
@@ -183,7 +190,10 @@ fn main() {
             read as f64 / 1e6,
             expected as f64 / 1e6
         );
-        assert_eq!(read, expected, "read more than the differing layers and those above");
+        assert_eq!(
+            read, expected,
+            "read more than the differing layers and those above"
+        );
     }
 
     let blobs: Vec<String> = layers

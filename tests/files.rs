@@ -647,13 +647,20 @@ fn gzip_zstd_and_plain_layers_of_one_archive_have_the_same_files() {
         &archive[..],
         ruzstd::encoding::CompressionLevel::Fastest,
     );
+    // zstd:chunked style: several frames with a skippable frame between them.
+    let (front, back) = archive.split_at(1536);
+    let level = ruzstd::encoding::CompressionLevel::Fastest;
+    let mut frames = ruzstd::encoding::compress_to_vec(front, level);
+    frames.extend_from_slice(&[0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+    frames.extend(ruzstd::encoding::compress_to_vec(back, level));
     runtime().block_on(async {
+        put_image(layout, "frames", frames, ZSTD, &diff_id).await;
         put_image(layout, "gzip", gzip(&archive), GZIP, &diff_id).await;
         put_image(layout, "zstd", zstd, ZSTD, &diff_id).await;
         put_image(layout, "tar", archive.clone(), TAR, &diff_id).await;
     });
     let reference = |tag: &str| format!("oci:{layout}:{tag}");
-    for (old, new) in [("gzip", "zstd"), ("zstd", "tar")] {
+    for (old, new) in [("gzip", "zstd"), ("zstd", "tar"), ("tar", "frames")] {
         let diff = diff_files(&reference(old), &reference(new), &[]);
         assert_eq!(file_changes(&diff), BTreeSet::new(), "{old} vs {new}");
         assert_eq!(diff["summary"]["files"]["layers_read"], 2);

@@ -62,10 +62,7 @@ pub fn read_layer(
     let decompressed: Box<dyn Read> = if head.starts_with(GZIP_MAGIC) {
         Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
     } else if head.starts_with(ZSTD_MAGIC) {
-        Box::new(
-            ruzstd::decoding::StreamingDecoder::new(buffered)
-                .map_err(|e| anyhow!("reading the zstd frame header: {e}"))?,
-        )
+        Box::new(ZstdFrames::Between(buffered))
     } else {
         Box::new(buffered)
     };
@@ -253,6 +250,55 @@ fn hash_contents(
 /// UTF-8 without NUL: what a unified diff can show.
 pub fn is_text(bytes: &[u8]) -> bool {
     !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
+}
+
+/// A zstd stream of any number of frames, skippable frames (as zstd:chunked writes)
+/// skipped: what `zstd -d` accepts.
+enum ZstdFrames<R: BufRead> {
+    Between(R),
+    In(ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>),
+    Done,
+}
+
+/// Magic numbers 0x184D2A50 to 0x184D2A5F, little-endian.
+fn is_skippable(head: &[u8]) -> bool {
+    head.len() >= 4 && head[0] & 0xf0 == 0x50 && head[1..4] == [0x2a, 0x4d, 0x18]
+}
+
+impl<R: BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match std::mem::replace(self, ZstdFrames::Done) {
+                ZstdFrames::In(mut frame) => {
+                    let n = frame.read(buf)?;
+                    if n > 0 || buf.is_empty() {
+                        *self = ZstdFrames::In(frame);
+                        return Ok(n);
+                    }
+                    *self = ZstdFrames::Between(frame.into_inner());
+                }
+                ZstdFrames::Between(mut source) => {
+                    let head = source.fill_buf()?;
+                    if head.is_empty() {
+                        return Ok(0);
+                    }
+                    if is_skippable(head) {
+                        let mut header = [0u8; 8];
+                        source.read_exact(&mut header)?;
+                        let length =
+                            u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+                        io::copy(&mut (&mut source).take(length.into()), &mut io::sink())?;
+                        *self = ZstdFrames::Between(source);
+                        continue;
+                    }
+                    let frame = ruzstd::decoding::StreamingDecoder::new(source)
+                        .map_err(|e| io::Error::other(format!("zstd frame header: {e}")))?;
+                    *self = ZstdFrames::In(frame);
+                }
+                ZstdFrames::Done => return Ok(0),
+            }
+        }
+    }
 }
 
 /// The decompressed stream, refused once it passes its bound.
