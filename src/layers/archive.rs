@@ -256,7 +256,7 @@ pub fn is_text(bytes: &[u8]) -> bool {
 /// skipped: what `zstd -d` accepts.
 enum ZstdFrames<R: BufRead> {
     Between(R),
-    In(ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>),
+    In(Box<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>),
     Done,
 }
 
@@ -293,7 +293,7 @@ impl<R: BufRead> Read for ZstdFrames<R> {
                     }
                     let frame = ruzstd::decoding::StreamingDecoder::new(source)
                         .map_err(|e| io::Error::other(format!("zstd frame header: {e}")))?;
-                    *self = ZstdFrames::In(frame);
+                    *self = ZstdFrames::In(Box::new(frame));
                 }
                 ZstdFrames::Done => return Ok(0),
             }
