@@ -357,6 +357,38 @@ mod tests {
     }
 
     #[test]
+    fn devices_and_xattrs_are_read_from_their_headers() {
+        let mut builder = tar::Builder::new(Vec::new());
+        builder
+            .append_pax_extensions([("SCHILY.xattr.user.note", &b"v\x00"[..])])
+            .unwrap();
+        let mut header = tar::Header::new_ustar();
+        header.set_path("dev/tty9").unwrap();
+        header.set_entry_type(tar::EntryType::Char);
+        header.set_device_major(4).unwrap();
+        header.set_device_minor(9).unwrap();
+        header.set_mode(0o620);
+        header.set_uid(0);
+        header.set_gid(5);
+        header.set_mtime(1);
+        header.set_size(0);
+        header.set_cksum();
+        builder.append(&header, &b""[..]).unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let index = read_layer(&bytes[..], bytes.len() as u64, &Limits::default(), None).unwrap();
+        let [(path, Op::Set(meta))] = &index.ops[..] else {
+            panic!("{:?}", index.ops);
+        };
+        assert_eq!(&**path, "/dev/tty9");
+        assert_eq!(
+            (meta.kind, meta.device, meta.mode, meta.gid),
+            (FileType::Char, Some((4, 9)), 0o620, 5)
+        );
+        assert_eq!(&*meta.xattrs[0].0, "user.note");
+        assert_eq!(&*meta.xattrs[0].1, b"v\x00");
+    }
+
+    #[test]
     fn the_bound_has_a_floor_a_ratio_and_a_ceiling() {
         let limits = Limits::default();
         assert_eq!(limits.bound(10), 64 << 20);
