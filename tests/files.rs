@@ -783,3 +783,37 @@ trait TakeBytes: std::io::Read + Sized {
 }
 
 impl<R: std::io::Read> TakeBytes for R {}
+
+#[test]
+fn foreign_layers_are_reported_not_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("l");
+    let layout_str = layout.to_str().unwrap();
+    let foreign = gzip(&tar_of(&base()));
+    let digest = digest_of(&foreign);
+    runtime().block_on(async {
+        let good = tar_of(&[File("a", "a", 0o644)]);
+        put_image(layout_str, "good", good, TAR, &digest).await;
+        let media_type = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+        put_image(layout_str, "foreign", foreign, media_type, &digest).await;
+    });
+    // Not there to fetch: only its descriptor is.
+    std::fs::remove_file(
+        layout
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap();
+    let diff = diff_files(
+        &format!("oci:{layout_str}:good"),
+        &format!("oci:{layout_str}:foreign"),
+        &[],
+    );
+    let files = &diff["platforms"][0]["files"];
+    let reason = files["not_compared"].as_str().unwrap();
+    assert!(
+        reason.contains(&digest) && reason.contains("foreign"),
+        "{reason}"
+    );
+    assert_eq!(diff["summary"]["files"]["layers_read"], 0);
+}
