@@ -817,3 +817,55 @@ fn foreign_layers_are_reported_not_fetched() {
     );
     assert_eq!(diff["summary"]["files"]["layers_read"], 0);
 }
+
+#[test]
+fn platforms_of_indexes_are_compared_file_by_file_and_selected() {
+    let layout = Layout::new();
+    scenario(&layout);
+    for tag in ["old", "new"] {
+        let arm = format!("{tag}-arm");
+        umoci(&[
+            "config",
+            "--image",
+            &layout.image(tag),
+            "--tag",
+            &arm,
+            "--architecture",
+            "arm64",
+        ]);
+        ocx_ok(&[
+            "index",
+            "create",
+            &layout.reference(&format!("index-{tag}")),
+            tag,
+            &arm,
+        ]);
+    }
+    let diff = diff_files(
+        &layout.reference("index-old"),
+        &layout.reference("index-new"),
+        &["--platform", "linux/arm64"],
+    );
+    let keys: Vec<&Value> = diff["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["key"])
+        .collect();
+    assert_eq!(keys, ["linux/arm64/v8"]);
+    let address = r#"platforms["linux/arm64/v8"].files["/etc/added"]"#;
+    let changes = diff["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["address"] == address),
+        "{changes:?}"
+    );
+    assert_eq!(file_changes(&diff).len(), 10);
+    // Both platforms: the layers they share are read once.
+    let both = diff_files(
+        &layout.reference("index-old"),
+        &layout.reference("index-new"),
+        &[],
+    );
+    assert_eq!(both["summary"]["files"]["changed"], 6);
+    assert_eq!(both["summary"]["files"]["layers_read"], 4);
+}
