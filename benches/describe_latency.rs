@@ -396,6 +396,8 @@ fn describe(
     let start = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_ocx"))
         .arg("--plain-http")
+        // Every run a first run: the rounds of a cold walk are what this bench checks.
+        .arg("--no-cache")
         .args(&args)
         .arg("--json")
         .args(&settings.extra_args)

@@ -22,9 +22,13 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
     $completions = @(switch ($command) {
         'ocx' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -33,8 +37,9 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('sbom', 'sbom', [CompletionResultType]::ParameterValue, 'List the packages of every SBOM attached to an image or index, by every convention')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build an image index over manifests and push it, or change an index')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an output')
+            [CompletionResult]::new('tags', 'tags', [CompletionResultType]::ParameterValue, 'List the tags of a repository (every page of the registry''s tag list) or of an OCI layout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the example layout (for packagers and this repository)')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an output')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -43,13 +48,17 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the output schema as one JSON document')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the manifest bytes exactly as stored')
             [CompletionResult]::new('--no-sbom', '--no-sbom', [CompletionResultType]::ParameterName, 'Skip SBOM discovery: describe only the structure (`sbom` is then null)')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -61,12 +70,16 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the packages as one JSON document')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the SBOM documents of the manifest exactly as stored')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -80,7 +93,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the change set as one JSON document (schema: `ocx schema diff`)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing: only the exit status says whether the two differ')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing: only the exit status says whether the two differ')
@@ -93,6 +107,9 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -101,9 +118,13 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         }
         'ocx;index' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -122,12 +143,16 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--copy-annotations', '--copy-annotations', [CompletionResultType]::ParameterName, 'Copy each child manifest''s annotations into its entry')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve, verify and build everything, but copy and push nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the index''s descriptor as JSON instead of REF@DIGEST')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -145,12 +170,16 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once (1-256)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--copy-annotations', '--copy-annotations', [CompletionResultType]::ParameterName, 'Copy each child manifest''s annotations into its entry')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve, verify and build everything, but copy and push nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the index''s descriptor as JSON instead of REF@DIGEST')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -172,11 +201,16 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         'ocx;index;help;help' {
             break
         }
-        'ocx;schema' {
+        'ocx;tags' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the tags as one JSON document (schema: `ocx schema tags`)')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -186,9 +220,28 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         'ocx;generate' {
             [CompletionResult]::new('--samples', '--samples', [CompletionResultType]::ParameterName, 'Write only the example samples, into this layout (oci:DIR) or registry repository')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocx;schema' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -200,8 +253,9 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('sbom', 'sbom', [CompletionResultType]::ParameterValue, 'List the packages of every SBOM attached to an image or index, by every convention')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build an image index over manifests and push it, or change an index')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an output')
+            [CompletionResult]::new('tags', 'tags', [CompletionResultType]::ParameterValue, 'List the tags of a repository (every page of the registry''s tag list) or of an OCI layout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the example layout (for packagers and this repository)')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an output')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -225,10 +279,13 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         'ocx;help;index;update' {
             break
         }
-        'ocx;help;schema' {
+        'ocx;help;tags' {
             break
         }
         'ocx;help;generate' {
+            break
+        }
+        'ocx;help;schema' {
             break
         }
         'ocx;help;help' {

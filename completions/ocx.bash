@@ -37,6 +37,9 @@ _ocx() {
             ocx,schema)
                 cmd="ocx__subcmd__schema"
                 ;;
+            ocx,tags)
+                cmd="ocx__subcmd__tags"
+                ;;
             ocx__subcmd__help,describe)
                 cmd="ocx__subcmd__help__subcmd__describe"
                 ;;
@@ -57,6 +60,9 @@ _ocx() {
                 ;;
             ocx__subcmd__help,schema)
                 cmd="ocx__subcmd__help__subcmd__schema"
+                ;;
+            ocx__subcmd__help,tags)
+                cmd="ocx__subcmd__help__subcmd__tags"
                 ;;
             ocx__subcmd__help__subcmd__index,create)
                 cmd="ocx__subcmd__help__subcmd__index__subcmd__create"
@@ -89,7 +95,7 @@ _ocx() {
 
     case "${cmd}" in
         ocx)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom diff index schema generate help"
+            opts="-v -h -V --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version describe sbom diff index tags generate schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +109,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -111,7 +121,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__describe)
-            opts="-h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-v -h -V --json --raw --no-sbom --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +147,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -145,7 +159,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__diff)
-            opts="-q -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --files --content --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-q -v -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --files --content --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +193,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -187,7 +205,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__generate)
-            opts="-h -V --samples --plain-http --insecure --timeout --color --help --version"
+            opts="-v -h -V --samples --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +223,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -213,7 +235,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__help)
-            opts="describe sbom diff index schema generate help"
+            opts="describe sbom diff index tags generate schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -352,8 +374,22 @@ _ocx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocx__subcmd__help__subcmd__tags)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocx__subcmd__index)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version create update help"
+            opts="-v -h -V --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version create update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +403,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -375,7 +415,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index__subcmd__create)
-            opts="-h -V --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --help --version"
+            opts="-v -h -V --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +455,10 @@ _ocx() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -481,7 +525,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__index__subcmd__update)
-            opts="-h -V --add --remove --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --help --version"
+            opts="-v -h -V --add --remove --artifact-type --annotation --copy-annotations --child-platform --subject --tag --dry-run --output --json --concurrency --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +575,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -539,7 +587,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__sbom)
-            opts="-h -V --json --raw --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --help --version"
+            opts="-v -h -V --json --raw --platform --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -565,6 +613,10 @@ _ocx() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -573,7 +625,33 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__schema)
-            opts="-h -V --plain-http --insecure --timeout --color --help --version describe sbom diff"
+            opts="-v -h -V --plain-http --insecure --timeout --no-cache --cache-size --verbose --color --help --version describe sbom diff tags"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocx__subcmd__tags)
+            opts="-v -h -V --json --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +663,10 @@ _ocx() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

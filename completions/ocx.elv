@@ -19,9 +19,13 @@ set edit:completion:arg-completer[ocx] = {|@words|
     var completions = [
         &'ocx'= {
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -30,8 +34,9 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
             cand diff 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages'
             cand index 'Build an image index over manifests and push it, or change an index'
-            cand schema 'Print the JSON Schema of an output'
+            cand tags 'List the tags of a repository (every page of the registry''s tag list) or of an OCI layout'
             cand generate 'Write shell completions, man pages and the example layout (for packagers and this repository)'
+            cand schema 'Print the JSON Schema of an output'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;describe'= {
@@ -39,13 +44,17 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --json 'Print the output schema as one JSON document'
             cand --raw 'Print the manifest bytes exactly as stored'
             cand --no-sbom 'Skip SBOM discovery: describe only the structure (`sbom` is then null)'
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -56,12 +65,16 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --json 'Print the packages as one JSON document'
             cand --raw 'Print the SBOM documents of the manifest exactly as stored'
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -74,7 +87,8 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --json 'Print the change set as one JSON document (schema: `ocx schema diff`)'
             cand -q 'Print nothing: only the exit status says whether the two differ'
             cand --quiet 'Print nothing: only the exit status says whether the two differ'
@@ -87,6 +101,9 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -94,9 +111,13 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;index'= {
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -114,12 +135,16 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
             cand --concurrency 'How many requests may be in flight at once (1-256)'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
             cand --json 'Print the index''s descriptor as JSON instead of REF@DIGEST'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -136,12 +161,16 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --output 'Write the index JSON (exactly the bytes pushed) to FILE, or to stdout with -'
             cand --concurrency 'How many requests may be in flight at once (1-256)'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --copy-annotations 'Copy each child manifest''s annotations into its entry'
             cand --dry-run 'Resolve, verify and build everything, but copy and push nothing'
             cand --json 'Print the index''s descriptor as JSON instead of REF@DIGEST'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -158,11 +187,16 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;index;help;help'= {
         }
-        &'ocx;schema'= {
+        &'ocx;tags'= {
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
+            cand --json 'Print the tags as one JSON document (schema: `ocx schema tags`)'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -171,9 +205,27 @@ set edit:completion:arg-completer[ocx] = {|@words|
         &'ocx;generate'= {
             cand --samples 'Write only the example samples, into this layout (oci:DIR) or registry repository'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
-            cand --color 'When to use colour and box drawing in human output (`always` wins over NO_COLOR)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocx;schema'= {
+            cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
+            cand --cache-size 'How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)'
+            cand --color 'When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)'
+            cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
+            cand --insecure 'Accept any TLS certificate from registries'
+            cand --no-cache 'Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)'
+            cand -v 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
+            cand --verbose 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -184,8 +236,9 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand sbom 'List the packages of every SBOM attached to an image or index, by every convention'
             cand diff 'Compare two images or indexes like a plan: platforms, config, layers, annotations, build facts and SBOM packages'
             cand index 'Build an image index over manifests and push it, or change an index'
-            cand schema 'Print the JSON Schema of an output'
+            cand tags 'List the tags of a repository (every page of the registry''s tag list) or of an OCI layout'
             cand generate 'Write shell completions, man pages and the example layout (for packagers and this repository)'
+            cand schema 'Print the JSON Schema of an output'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;help;describe'= {
@@ -202,9 +255,11 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;help;index;update'= {
         }
-        &'ocx;help;schema'= {
+        &'ocx;help;tags'= {
         }
         &'ocx;help;generate'= {
+        }
+        &'ocx;help;schema'= {
         }
         &'ocx;help;help'= {
         }

@@ -34,6 +34,57 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line as clap parses it: [`Cli`] with clap's own messages (usage errors,
+/// help) coloured as `color` says, and the registry options left out of the help of
+/// `ocx schema`, which reaches no registry.
+pub fn command(color: clap::ColorChoice) -> clap::Command {
+    use clap::CommandFactory;
+    let command = Cli::command().color(color);
+    // A subcommand's own argument shadows a global one of the same id.
+    let hidden: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| {
+            [
+                "plain_http",
+                "insecure",
+                "timeout",
+                "verbose",
+                "no_cache",
+                "cache_size",
+            ]
+            .contains(&arg.get_id().as_str())
+        })
+        .map(|arg| arg.clone().global(false).hide(true))
+        .collect();
+    command.mut_subcommand("schema", |schema| schema.args(hidden))
+}
+
+/// The `--color` choice among raw arguments, for clap's own messages, which are printed
+/// before the arguments are parsed: the last `--color WHEN` or `--color=WHEN` before a
+/// `--`, else auto.
+pub fn color_in_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> clap::ColorChoice {
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .take_while(|a| a != "--")
+        .collect();
+    let mut choice = clap::ColorChoice::Auto;
+    for (i, arg) in args.iter().enumerate() {
+        let value = match arg.strip_prefix("--color") {
+            Some("") => args.get(i + 1).map(String::as_str),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        choice = match value {
+            Some("never") => clap::ColorChoice::Never,
+            Some("always") => clap::ColorChoice::Always,
+            Some("auto") => clap::ColorChoice::Auto,
+            _ => choice,
+        };
+    }
+    choice
+}
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)
@@ -48,14 +99,50 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::source::registry::DEFAULT_TIMEOUT.as_secs() as u16, value_parser = clap::value_parser!(u16).range(1..=3600), help_heading = "Global options")]
     pub timeout: u16,
 
-    /// When to use colour and box drawing in human output (`always` wins over NO_COLOR)
+    /// When to use colour and box drawing in human output and messages (`always` wins over NO_COLOR)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Global options")]
     pub color: ColorChoice,
+
+    /// Neither read nor write the cache of manifests, configs and SBOMs fetched by digest ($XDG_CACHE_HOME/ocx, else ~/.cache/ocx)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_cache: bool,
+
+    /// How large the cache may grow before the least recently used entries are removed: bytes, or with a K, M or G suffix (powers of 1024)
+    #[arg(long, global = true, value_name = "SIZE", env = "OCX_CACHE_SIZE", default_value = "256M", value_parser = parse_size, help_heading = "Global options")]
+    pub cache_size: u64,
+
+    /// Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)
+    #[arg(short = 'v', long, global = true, help_heading = "Global options")]
+    pub verbose: bool,
+}
+
+/// A size in bytes, optionally with a K, M or G (KiB, MiB, GiB) suffix.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let upper = trimmed.to_ascii_uppercase();
+    let number = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match number.as_bytes().last() {
+        Some(b'K') => (&number[..number.len() - 1], 10),
+        Some(b'M') => (&number[..number.len() - 1], 20),
+        Some(b'G') => (&number[..number.len() - 1], 30),
+        _ => (number, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| {
+            format!("invalid size {text:?}: expected bytes, or a number with K, M or G (e.g. 256M)")
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb
     Auto,
     Always,
     Never,
@@ -107,6 +194,13 @@ pub enum Command {
     #[command(subcommand)]
     Index(IndexCommand),
 
+    /// List the tags of a repository (every page of the registry's tag list) or of an OCI layout
+    #[command(after_help = "Examples:\n  \
+        ocx tags ghcr.io/org/app\n  \
+        ocx tags ghcr.io/org/app --json | jq -r '.tags[]'\n  \
+        ocx tags oci:examples/layout")]
+    Tags(TagsArgs),
+
     /// Print the JSON Schema of an output
     Schema(SchemaArgs),
 
@@ -134,6 +228,17 @@ pub struct DescribeArgs {
 
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// A repository (ghcr.io/org/app, localhost:5000/app) or an OCI image layout as oci:PATH
+    #[arg(value_name = "REPOSITORY")]
+    pub repository: String,
+
+    /// Print the tags as one JSON document (schema: `ocx schema tags`)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -398,6 +503,8 @@ pub enum SchemaName {
     Sbom,
     /// The output of `ocx diff --json`
     Diff,
+    /// The output of `ocx tags --json`
+    Tags,
 }
 
 #[derive(Debug, Args)]
@@ -473,6 +580,25 @@ impl fmt::Display for Annotation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        let cases = [
+            ("0", 0),
+            ("4096", 4096),
+            ("4K", 4096),
+            ("256M", 256 << 20),
+            ("256MiB", 256 << 20),
+            ("1g", 1 << 30),
+            ("2GB", 2 << 30),
+        ];
+        for (text, bytes) in cases {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in ["", "M", "-1", "1.5G", "1T", "99999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn child_platform_and_annotation_flags_parse() {

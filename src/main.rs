@@ -1,13 +1,15 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use ocx::cli::Cli;
 use ocx::render::printable_error;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let color = ocx::cli::color_in_args(std::env::args_os());
+    let matches = ocx::cli::command(color).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -306,8 +306,14 @@ pub struct ImageConfig {
     pub created: Option<String>,
     pub author: Option<String>,
     pub config: Option<RuntimeConfig>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub rootfs: Option<RootFs>,
     #[serde(default)]
     pub history: Option<Vec<History>>,
+    /// Fields this type does not name (Docker's `container_config`, `docker_version`, …),
+    /// kept so that describe can show them.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -322,6 +328,44 @@ pub struct RuntimeConfig {
     pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
     pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     pub stop_signal: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub args_escaped: Option<bool>,
+    /// Reserved by the image spec (once part of it), still written by old builders.
+    #[serde(default, deserialize_with = "lenient")]
+    pub memory: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub memory_swap: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub cpu_shares: Option<i64>,
+    /// Docker's: the health check, the ONBUILD triggers and the SHELL of a Dockerfile.
+    #[serde(default, deserialize_with = "lenient")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub on_build: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub shell: Option<Vec<String>>,
+    /// Fields this type does not name (Docker's `Hostname`, `Tty`, …).
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// Docker's `HEALTHCHECK`: durations in nanoseconds.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Healthcheck {
+    pub test: Option<Vec<String>>,
+    pub interval: Option<i64>,
+    pub timeout: Option<i64>,
+    pub start_period: Option<i64>,
+    pub start_interval: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RootFs {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub diff_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -336,6 +380,17 @@ pub struct History {
     pub comment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_layer: Option<bool>,
+}
+
+/// Fields ocx added after configs were first read: a value of another type than the
+/// spec's (`"Memory": "1g"`) reads as absent rather than failing the whole config.
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 impl ImageConfig {
@@ -370,6 +425,22 @@ mod tests {
         assert_eq!(t, OCI_INDEX);
         let (_, t) = Manifest::parse(index, Some(&format!("{DOCKER_MANIFEST_LIST}; q=1"))).unwrap();
         assert_eq!(t, DOCKER_MANIFEST_LIST);
+    }
+
+    #[test]
+    fn a_config_field_of_an_unexpected_type_reads_as_absent() {
+        let config: ImageConfig = serde_json::from_str(
+            r#"{"architecture":"amd64","os":"linux","rootfs":"x",
+                "config":{"Memory":"1g","Shell":"sh","Healthcheck":[],"User":"root"}}"#,
+        )
+        .unwrap();
+        let runtime = config.config.unwrap();
+        assert_eq!(
+            (runtime.memory, runtime.shell, runtime.healthcheck),
+            (None, None, None)
+        );
+        assert_eq!(runtime.user.as_deref(), Some("root"));
+        assert_eq!(config.rootfs, None);
     }
 
     #[test]

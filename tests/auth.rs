@@ -67,6 +67,9 @@ fn anonymous_access_is_refused_with_a_hint() {
     let err = stderr(&output);
     assert!(err.contains("401") && err.contains("UNAUTHORIZED"), "{err}");
     assert!(err.contains("docker login"), "{err}");
+    // Missing credentials, not wrong ones: where ocx looked.
+    assert!(err.contains("ocx sent no credentials"), "{err}");
+    assert!(err.contains("empty-docker-config/config.json"), "{err}");
 }
 
 #[test]
@@ -97,6 +100,12 @@ fn wrong_password_is_an_error_without_the_secret() {
     let err = stderr(&output);
     assert!(err.contains("401"), "{err}");
     assert!(!err.contains("not-the-password"), "{err}");
+    // Wrong credentials, not missing ones: which, and from where.
+    let refused = format!(
+        "the credentials for {} in {config}/config.json (its auths entry) were refused",
+        registry.addr
+    );
+    assert!(err.contains(&refused), "{err}");
 }
 
 #[test]
@@ -150,13 +159,89 @@ fn credential_helpers_are_run() {
     }
 }
 
+#[test]
+fn a_helper_with_the_wrong_password_is_named_in_the_error() {
+    let (registry, dir) = authenticated_registry();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-stale");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\nread server\necho '{{\"ServerURL\":\"x\",\"Username\":\"{USER}\",\"Secret\":\"stale-pw-8812\"}}'\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config_dir = dir.path().join("stale");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    let config = format!(r#"{{"credHelpers":{{"{}":"stale"}}}}"#, registry.addr);
+    std::fs::write(config_dir.join("config.json"), config).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let output = ocx_with_env(
+        &["describe", &registry.reference("private/app:1")],
+        &[
+            ("DOCKER_CONFIG", config_dir.to_str().unwrap()),
+            ("PATH", &path),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("credential helper docker-credential-stale")
+            && err.contains(&format!("{}/config.json", config_dir.display()))
+            && err.contains("were refused"),
+        "{err}"
+    );
+    assert!(!err.contains("stale-pw-8812"), "{err}");
+}
+
+#[test]
+fn the_verbose_trace_shows_each_request_and_no_secret() {
+    let (registry, dir) = authenticated_registry();
+    let config = docker_config(dir.path(), &registry, PASSWORD);
+    let output = ocx_with_env(
+        &["-v", "describe", &registry.reference("private/app:1")],
+        &[("DOCKER_CONFIG", &config)],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let trace = stderr(&output);
+    let manifest = format!(
+        "trace: GET http://{}/v2/private/app/manifests/1 -> 401 Unauthorized",
+        registry.addr
+    );
+    assert!(trace.contains(&manifest), "the challenge: {trace}");
+    let answered = format!(
+        "trace: GET http://{}/v2/private/app/manifests/1 -> 200 OK (",
+        registry.addr
+    );
+    assert!(trace.contains(&answered), "the answered request: {trace}");
+    assert!(
+        trace.contains(" bytes, ") && trace.contains(" ms)"),
+        "{trace}"
+    );
+    assert!(
+        trace.lines().filter(|l| l.starts_with("trace: ")).count() > 5,
+        "{trace}"
+    );
+    for word in ["Basic", "Authorization"] {
+        assert!(!trace.contains(word), "{word} in {trace}");
+    }
+    assert_no_secret(&trace);
+    assert_no_secret(&stdout(&output));
+    let quiet = ocx_with_env(
+        &["describe", &registry.reference("private/app:1")],
+        &[("DOCKER_CONFIG", &config)],
+    );
+    assert!(!stderr(&quiet).contains("trace:"), "{}", stderr(&quiet));
+}
+
 mod bearer {
     use super::*;
     use common::token_gateway::TokenGateway;
 
     fn config_for(dir: &std::path::Path, registry: &str, password: &str) -> String {
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
-        let config_dir = dir.join(format!("docker-{password}"));
+        // Named apart from the password: the path appears in errors.
+        let config_dir = dir.join("docker-config");
         std::fs::create_dir_all(&config_dir).unwrap();
         std::fs::write(
             config_dir.join("config.json"),
@@ -227,6 +312,43 @@ mod bearer {
         );
         assert!(err.contains("repository:app:pull"), "{err}");
         assert!(!err.contains("wrong-password-5511"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "refused the credentials for {} in {config}/config.json",
+                gateway.addr
+            )),
+            "{err}"
+        );
+    }
+
+    /// The token request is traced by its realm URL (with service and scope), never the
+    /// token that came back or the credentials that went.
+    #[test]
+    fn the_trace_of_a_token_exchange_shows_no_token() {
+        let registry = Registry::start();
+        push_samples(&registry, "app");
+        let gateway = runtime().block_on(TokenGateway::start(&registry.addr, USER, PASSWORD));
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_for(dir.path(), &gateway.addr, PASSWORD);
+        let output = ocx_with_env(
+            &[
+                "--verbose",
+                "describe",
+                &format!("{}/app:image", gateway.addr),
+            ],
+            &[("DOCKER_CONFIG", &config)],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let trace = stderr(&output);
+        assert!(
+            trace.contains("/token?") && trace.contains("scope=repository%3Aapp%3Apull"),
+            "{trace}"
+        );
+        assert!(!trace.contains("Bearer"), "{trace}");
+        for token in gateway.issued_tokens() {
+            assert!(!trace.contains(&token), "a token in the trace: {trace}");
+        }
+        assert_no_secret(&trace);
     }
 }
 

@@ -137,7 +137,8 @@ fn a_referrers_link_to_another_origin_is_followed_without_credentials() {
     );
 }
 
-/// Tag pages go through the same transport; no command lists tags, so the library does.
+/// Tag pages go through the same transport as `ocx tags`; the library lists them here so
+/// that the credential lookup can be pointed at this test's config.
 #[test]
 fn a_tag_list_link_to_another_origin_is_followed_without_credentials() {
     let image = image();
@@ -311,4 +312,48 @@ fn a_huge_token_refusal_is_not_read_whole() {
         "ocx read {} bytes of the refusal",
         realm.streamed_bytes()
     );
+}
+
+/// `--verbose` shows every URL ocx asks, but not what in a URL could be a secret: a
+/// token realm's own query parameters, a pre-signed storage URL's signature; nor the
+/// token or the credentials, which travel in headers.
+#[test]
+fn the_trace_shows_no_secret_from_realm_or_redirect_urls() {
+    const TOKEN: &str = "issued-token-5529";
+    let image = image();
+    let config = image.config.clone();
+    let storage = server(move |_| Reply::ok("application/octet-stream", config.clone()));
+    let presigned = format!(
+        "{}/blob?X-Amz-Credential=cred-secret-81&X-Amz-Signature=sig-secret-77",
+        storage.url()
+    );
+    let realm = server(|_| token_reply(TOKEN));
+    let challenge = format!(
+        r#"Bearer realm="{}/token?token=realm-secret-31",service="hostile""#,
+        realm.url()
+    );
+    let config_path = format!("/v2/app/blobs/{}", image.config_digest);
+    let registry = registry(
+        &image,
+        &challenge,
+        format!("Bearer {TOKEN}"),
+        move |request| (request.path == config_path).then(|| Reply::redirect(&presigned)),
+    );
+    let output = describe(&registry, &image, &["--verbose"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let trace = stderr(&output);
+    assert!(
+        trace.contains("token=REDACTED") && trace.contains("service=hostile"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains(&format!(
+            "from {}/blob?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED",
+            storage.url()
+        )),
+        "the redirect target: {trace}"
+    );
+    for secret in ["realm-secret-31", "sig-secret-77", "cred-secret-81", TOKEN] {
+        assert!(!trace.contains(secret), "{secret} in the trace: {trace}");
+    }
 }

@@ -47,9 +47,11 @@ fn registry_serving(
 /// Runs ocx, killing it after `limit` so that a regression fails instead of hanging.
 fn ocx_within(limit: Duration, args: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
+    let cache = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ocx"))
         .args(args)
         .env("DOCKER_CONFIG", tempfile::tempdir().unwrap().path())
+        .env("XDG_CACHE_HOME", cache.path())
         .env_remove("REGISTRY_AUTH_FILE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -224,4 +226,58 @@ fn credentials_reach_a_loopback_registry_over_the_https_it_speaks() {
 
     let anonymous = failing(&["--insecure", "describe", &reference]);
     assert!(anonymous.contains("401"), "{anonymous}");
+}
+
+/// A token realm that stalls: the error says which limit ended the wait, and how to
+/// raise it.
+#[test]
+fn a_stalled_token_realm_fails_naming_timeout() {
+    let realm = runtime().block_on(Hostile::start(|_| {
+        Reply::ok("application/json", r#"{"token":"t"}"#).drip_everything(Duration::from_secs(10))
+    }));
+    let challenge = format!(r#"Bearer realm="{}/token",service="stall""#, realm.url());
+    let registry = runtime().block_on(Hostile::start(move |_| Reply::challenge(&challenge)));
+    let reference = format!("{}/app:1", registry.addr);
+    let args = ["--timeout", "1", "describe", &reference, "--no-sbom"];
+    let (output, elapsed) = ocx_within(Duration::from_secs(30), &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}: {err}");
+    assert!(
+        err.contains(&realm.url()) && err.contains("within 1 s (--timeout)"),
+        "{err}"
+    );
+}
+
+/// `-v` shows a retried request: the 503, the wait, then the second attempt.
+#[test]
+fn the_trace_shows_each_attempt_of_a_retried_request() {
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let registry = image_registry(move |reply| {
+        if answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::new("503 Service Unavailable", "").header("Retry-After", "0")
+        } else {
+            reply
+        }
+    });
+    let reference = format!("{}/app:1", registry.addr);
+    let output = ocx(&["-v", "describe", &reference, "--no-sbom"]);
+    let trace = stderr(&output);
+    assert!(output.status.success(), "{trace}");
+    let manifest = format!("GET http://{}/v2/app/manifests/1", registry.addr);
+    assert!(
+        trace.contains(&format!(
+            "trace: {manifest} -> 503 Service Unavailable (0 bytes, "
+        )),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("trace: retrying in 0.0 s (attempt 2)"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains(&format!("trace: {manifest} -> 200 OK ("))
+            && trace.contains("ms), attempt 2"),
+        "{trace}"
+    );
 }

@@ -33,9 +33,15 @@ pub async fn create(global: &GlobalArgs, args: IndexCreateArgs) -> Result<ExitCo
         .resolve_all(&args.sources, options.subject.as_deref())
         .await?;
     index::check_distinct(&named_by_source(&children).collect::<Vec<_>>())?;
+    let manifests = entries(&children, options);
+    let named = children
+        .iter()
+        .map(|r| format!("source {:?}", r.child.source))
+        .zip(&manifests);
+    warn_repeated_platforms(named);
     let index = index::new_index(
         options.artifact_type.clone(),
-        entries(&children, options),
+        manifests,
         subject
             .as_ref()
             .map(|s| index::subject_descriptor(&s.child.fetched)),
@@ -79,7 +85,14 @@ pub async fn update(global: &GlobalArgs, args: IndexUpdateArgs) -> Result<ExitCo
         .collect();
     named.extend(named_by_source(&added));
     index::check_distinct(&named)?;
+    let added_children: Vec<&index::Child> = added.iter().map(|r| &r.child).collect();
+    index::check_fits_docker_list(&index, &added_children)?;
+    let kept = index.manifests.len();
     index.manifests.extend(entries(&added, options));
+    let names = (0..kept)
+        .map(|i| format!("manifests[{i}]"))
+        .chain(added.iter().map(|r| format!("source {:?}", r.child.source)));
+    warn_repeated_platforms(names.zip(&index.manifests));
     if let Some(artifact_type) = &options.artifact_type {
         index.artifact_type = Some(artifact_type.clone());
     }
@@ -92,6 +105,13 @@ pub async fn update(global: &GlobalArgs, args: IndexUpdateArgs) -> Result<ExitCo
     check_docker_list(&index)?;
     let imports = added.into_iter().chain(subject).collect();
     publish(&workspace, index, imports, &tags, options).await
+}
+
+fn warn_repeated_platforms<'a>(named: impl Iterator<Item = (String, &'a Descriptor)>) {
+    let named: Vec<(String, &Descriptor)> = named.collect();
+    for warning in index::repeated_platforms(&named) {
+        render::warning(&warning);
+    }
 }
 
 /// Each child with the name a duplicate error gives it.

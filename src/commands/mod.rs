@@ -6,6 +6,7 @@ mod diff;
 pub(crate) mod generate;
 mod index;
 mod sbom;
+mod tags;
 mod unified;
 
 use std::process::ExitCode;
@@ -16,23 +17,28 @@ use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, IndexCommand, SchemaName
 use crate::model::Failure;
 use crate::render::{self, Format, Printer};
 use crate::source::registry::TransportOptions;
-use crate::source::Session;
+use crate::source::{Cache, Session};
 
 /// Exit status for any error (1 is kept for "differences found", as diff(1) does).
 pub const EXIT_ERROR: u8 = 2;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if cli.global.verbose {
+        crate::source::registry::enable_trace();
+    }
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
         Command::Sbom(args) => sbom::run(&cli.global, args).await,
         Command::Diff(args) => diff::run(&cli.global, args).await,
         Command::Index(IndexCommand::Create(args)) => index::create(&cli.global, args).await,
         Command::Index(IndexCommand::Update(args)) => index::update(&cli.global, args).await,
+        Command::Tags(args) => tags::run(&cli.global, args).await,
         Command::Schema(args) => {
             let schema = match args.output {
                 SchemaName::Describe => crate::schema::DESCRIBE_V1,
                 SchemaName::Sbom => crate::schema::SBOM_V1,
                 SchemaName::Diff => crate::schema::DIFF_V1,
+                SchemaName::Tags => crate::schema::TAGS_V1,
             };
             render::write_stdout(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -50,7 +56,11 @@ fn session(global: &GlobalArgs, concurrency: u16) -> Result<Session> {
         insecure: global.insecure,
         timeout: std::time::Duration::from_secs(global.timeout.into()),
     };
-    Session::with_concurrency(options, usize::from(concurrency))
+    let cache = match global.no_cache {
+        true => None,
+        false => Cache::default_dir().map(|dir| Cache::new(&dir, global.cache_size)),
+    };
+    Ok(Session::with_concurrency(options, usize::from(concurrency))?.with_cache(cache))
 }
 
 /// Parts of a read that could not be read: each a warning, or with `--strict` one error

@@ -46,6 +46,7 @@ fn manifest(media_type: &str, digest: &str) -> ManifestInfo {
         descriptor: descriptor(media_type, digest),
         origin: None,
         artifact_type: None,
+        derived_artifact_type: None,
         annotations: BTreeMap::new(),
         subject: None,
         config: None,
@@ -72,6 +73,7 @@ fn image(digest: &str, env: &[&str], layers: &[&str]) -> ManifestInfo {
         architecture: Some("amd64".into()),
         variant: None,
         os_version: None,
+        os_features: None,
         created: Some("2024-05-01T12:00:00Z".into()),
         author: None,
         user: None,
@@ -83,7 +85,16 @@ fn image(digest: &str, env: &[&str], layers: &[&str]) -> ManifestInfo {
         exposed_ports: None,
         volumes: None,
         stop_signal: None,
+        args_escaped: None,
+        memory: None,
+        memory_swap: None,
+        cpu_shares: None,
+        healthcheck: None,
+        on_build: None,
+        shell: None,
+        rootfs: None,
         history: None,
+        unknown_fields: None,
     });
     image.layers = Some(layers.iter().map(|d| descriptor("layer", d)).collect());
     image

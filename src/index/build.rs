@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::digest::Digest;
 use crate::manifest::{
     annotations, is_image_config_media_type, Annotations, Descriptor, ImageIndex, Platform,
-    OCI_INDEX,
+    DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX,
 };
 use crate::source::FetchedManifest;
 
@@ -157,6 +157,58 @@ pub fn validate(index: &ImageIndex) -> Result<()> {
 /// that the same inputs always give the same digest.
 pub fn to_bytes(index: &ImageIndex) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(index)?)
+}
+
+/// One warning per platform that several entries share, naming each entry: `--platform`
+/// and `--remove` cannot tell them apart by platform alone.
+pub fn repeated_platforms(named: &[(String, &Descriptor)]) -> Vec<String> {
+    let mut by_platform: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, entry) in named {
+        let Some(platform) = entry.platform.as_ref() else {
+            continue;
+        };
+        if entry.is_attestation_manifest() {
+            continue;
+        }
+        let key = crate::platform::key(platform);
+        let this = format!("{name} ({})", entry.digest);
+        match by_platform.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, names)) => names.push(this),
+            None => by_platform.push((key, vec![this])),
+        }
+    }
+    by_platform
+        .into_iter()
+        .filter(|(_, names)| names.len() > 1)
+        .map(|(key, names)| {
+            format!(
+                "{} entries have the platform {key}: {}; `--platform {key}` will refuse to \
+                 choose, name them by digest",
+                names.len(),
+                names.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// A Docker manifest list lists Docker manifests only: an OCI manifest or index added to
+/// one is refused (not converted), naming it, since converting would change the list's
+/// media type under its tag.
+pub fn check_fits_docker_list(index: &ImageIndex, added: &[&Child]) -> Result<()> {
+    if index.media_type.as_deref() != Some(DOCKER_MANIFEST_LIST) {
+        return Ok(());
+    }
+    for child in added {
+        let media_type = &child.fetched.descriptor.media_type;
+        if !matches!(media_type.as_str(), DOCKER_MANIFEST | DOCKER_MANIFEST_LIST) {
+            bail!(
+                "the index is a Docker manifest list, which lists only Docker manifests, and \
+                 {:?} is {media_type}: build an OCI index over them with `ocx index create`",
+                child.source
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a manifest listed twice, naming both entries (each named as the user knows it).

@@ -7,7 +7,8 @@ use crate::manifest::Descriptor;
 use crate::platform;
 
 /// Removes the entries `--remove` names: a digest, or the key `ocx describe` shows
-/// (`os/architecture[/variant][:os.version]`), which must then name exactly one entry.
+/// (`os/architecture[/variant][:os.version]`, `#2` for a repeated platform), which must
+/// then name exactly one entry: a platform listed twice is named by `KEY#N` or digest.
 pub fn remove_entries(manifests: &mut Vec<Descriptor>, removals: &[String]) -> Result<()> {
     let keys = platform::entry_keys(manifests);
     let mut doomed = std::collections::BTreeSet::new();
@@ -60,8 +61,14 @@ fn matching_entries(
             .filter(|&i| manifests[i].digest == digest)
             .collect();
     }
+    // `linux/amd64` names every entry of that platform (`linux/amd64#2` too), so that
+    // a repeated platform is ambiguous rather than the first entry silently.
     let exact: Vec<usize> = (0..manifests.len())
-        .filter(|&i| keys[i].as_deref() == Some(removal))
+        .filter(|&i| {
+            keys[i]
+                .as_deref()
+                .is_some_and(|key| key == removal || key.split('#').next() == Some(removal))
+        })
         .collect();
     if !exact.is_empty() {
         return exact;
@@ -139,9 +146,16 @@ mod tests {
         let mut second = twice.clone();
         remove_entries(&mut second, &["linux/amd64#2".into()]).unwrap();
         assert_eq!(second, vec![a.clone()]);
-        let mut first = twice.clone();
-        remove_entries(&mut first, &["linux/amd64".into()]).unwrap();
-        assert_eq!(first, vec![twice[1].clone()]);
+        // The platform alone names both: an error listing them, not the first one.
+        let err = remove_entries(&mut twice.clone(), &["linux/amd64".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("matches 2 entries")
+                && err.contains(&format!("linux/amd64 ({})", a.digest))
+                && err.contains(&format!("linux/amd64#2 ({})", twice[1].digest)),
+            "{err}"
+        );
         // A platform that is no key matches as --platform does, and must be unambiguous.
         let variants: Vec<Descriptor> = ["v7", "v6"]
             .iter()

@@ -10,6 +10,7 @@
 //! be compared without reading the base.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
@@ -172,7 +173,8 @@ fn is_at_or_below(path: &str, root: &str) -> bool {
     path == root || root == "/" || path.strip_prefix(root).is_some_and(|r| r.starts_with('/'))
 }
 
-/// Removes the keys strictly below `path`.
+/// Removes the keys strictly below `path`, each on its own: `BTreeMap::append` would
+/// rebuild the map, and this runs for every file a layer holds.
 fn remove_below<V>(map: &mut BTreeMap<Arc<str>, V>, path: &str) {
     let low = if path == "/" {
         "/".to_string()
@@ -181,12 +183,18 @@ fn remove_below<V>(map: &mut BTreeMap<Arc<str>, V>, path: &str) {
     };
     // '0' follows '/' in byte order: [low, high) is exactly the paths starting with low.
     let high = format!("{}0", &low[..low.len() - 1]);
-    let mut tail = map.split_off(low.as_str());
-    let mut after = tail.split_off(high.as_str());
-    map.append(&mut after);
-    // The root is not below itself.
-    tail.retain(|key, _| &**key == "/");
-    map.append(&mut tail);
+    let range = (
+        Bound::Included(low.as_str()),
+        Bound::Excluded(high.as_str()),
+    );
+    let below: Vec<Arc<str>> = map
+        .range::<str, _>(range)
+        .map(|(key, _)| Arc::clone(key))
+        .filter(|key| &**key != "/")
+        .collect();
+    for key in below {
+        map.remove(&key);
+    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 mod diff;
 mod sbom;
+mod tags;
 
 pub use diff::*;
 pub use sbom::*;
+pub use tags::*;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -94,6 +96,10 @@ pub struct ManifestInfo {
     /// annotation of the descriptor that led here.
     pub origin: Option<String>,
     pub artifact_type: Option<String>,
+    /// For an image manifest without `artifactType`: the artifact type the image spec
+    /// gives it, its config's media type (never the empty config's); null otherwise.
+    #[serde(default)]
+    pub derived_artifact_type: Option<String>,
     pub annotations: BTreeMap<String, String>,
     pub subject: Option<DescriptorInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +161,8 @@ pub struct ConfigInfo {
     pub architecture: Option<String>,
     pub variant: Option<String>,
     pub os_version: Option<String>,
+    #[serde(default)]
+    pub os_features: Option<Vec<String>>,
     pub created: Option<String>,
     pub author: Option<String>,
     pub user: Option<String>,
@@ -166,7 +174,45 @@ pub struct ConfigInfo {
     pub exposed_ports: Option<Vec<String>>,
     pub volumes: Option<Vec<String>>,
     pub stop_signal: Option<String>,
+    #[serde(default)]
+    pub args_escaped: Option<bool>,
+    #[serde(default)]
+    pub memory: Option<i64>,
+    #[serde(default)]
+    pub memory_swap: Option<i64>,
+    #[serde(default)]
+    pub cpu_shares: Option<i64>,
+    #[serde(default)]
+    pub healthcheck: Option<HealthcheckInfo>,
+    #[serde(default)]
+    pub on_build: Option<Vec<String>>,
+    #[serde(default)]
+    pub shell: Option<Vec<String>>,
+    #[serde(default)]
+    pub rootfs: Option<RootFsInfo>,
     pub history: Option<Vec<HistoryEntry>>,
+    /// An image config's fields that have no key above, as the config has them (those
+    /// of its runtime `config` under `config`); null for other configs.
+    #[serde(default)]
+    pub unknown_fields: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+/// Docker's `HEALTHCHECK`; durations in nanoseconds, as the config records them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthcheckInfo {
+    pub test: Option<Vec<String>>,
+    pub interval: Option<i64>,
+    pub timeout: Option<i64>,
+    pub start_period: Option<i64>,
+    pub start_interval: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootFsInfo {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub diff_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +266,24 @@ pub struct BuildValue {
     pub from: String,
     /// The exact key or history entry it was read from.
     pub key: String,
+    /// For an index: the key in `manifests` of the child it was read from (`KEY > KEY`
+    /// through a nested index); null when this manifest itself records it.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// For an index whose children disagree: the other values, one per distinct value,
+    /// each with where it was read from; empty when they agree.
+    #[serde(default)]
+    pub other_values: Vec<OtherBuildValue>,
+}
+
+/// A value another child of an index has for a build field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherBuildValue {
+    pub value: String,
+    pub source: BuildSource,
+    pub from: String,
+    pub key: String,
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

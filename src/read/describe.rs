@@ -7,13 +7,13 @@ use indexmap::IndexMap;
 use super::discovery::Findings;
 use crate::digest::Digest;
 use crate::manifest::{
-    annotations, is_image_media_type, is_index_media_type, Descriptor, History, ImageConfig,
-    Manifest, Platform,
+    annotations, is_image_config_media_type, is_image_media_type, is_index_media_type, Descriptor,
+    History, ImageConfig, Manifest, Platform, OCI_EMPTY,
 };
 use crate::model::{
     Attestation, Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo,
-    HistoryEntry, ManifestInfo, MediaType, Package, PackageSource, PlatformInfo, SbomSource,
-    SCHEMA_VERSION,
+    HealthcheckInfo, HistoryEntry, ManifestInfo, MediaType, OtherBuildValue, Package,
+    PackageSource, PlatformInfo, RootFsInfo, SbomSource, SCHEMA_VERSION,
 };
 use crate::platform;
 use crate::read::walk::Node;
@@ -55,6 +55,7 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
             // Unread, the index entry's claim is all there is.
             None => node.descriptor.artifact_type.clone(),
         },
+        derived_artifact_type: node.manifest.as_ref().and_then(derived_artifact_type),
         annotations: node
             .manifest
             .as_ref()
@@ -103,6 +104,17 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
     out
 }
 
+/// The image spec's artifact type of a manifest without `artifactType`: its config's
+/// media type, unless that is the empty config's.
+fn derived_artifact_type(manifest: &Manifest) -> Option<String> {
+    match manifest {
+        Manifest::Image(image) if image.artifact_type.is_none() => {
+            Some(image.config.media_type.clone()).filter(|t| t != OCI_EMPTY)
+        }
+        _ => None,
+    }
+}
+
 pub fn descriptor_info(d: &Descriptor) -> DescriptorInfo {
     DescriptorInfo {
         media_type: d.media_type.clone(),
@@ -130,12 +142,15 @@ fn config_info(descriptor: &Descriptor, config: Option<&ImageConfig>) -> ConfigI
     let empty = ImageConfig::default();
     let c = config.unwrap_or(&empty);
     let runtime = c.config.clone().unwrap_or_default();
+    let unknown_fields = (config.is_some() && is_image_config_media_type(&descriptor.media_type))
+        .then(|| unknown_fields(c));
     ConfigInfo {
         descriptor: descriptor_info(descriptor),
         os: c.os.clone(),
         architecture: c.architecture.clone(),
         variant: c.variant.clone(),
         os_version: c.os_version.clone(),
+        os_features: c.os_features.clone(),
         created: c.created.clone(),
         author: c.author.clone(),
         user: runtime.user,
@@ -147,11 +162,41 @@ fn config_info(descriptor: &Descriptor, config: Option<&ImageConfig>) -> ConfigI
         exposed_ports: runtime.exposed_ports.map(|p| p.into_keys().collect()),
         volumes: runtime.volumes.map(|v| v.into_keys().collect()),
         stop_signal: runtime.stop_signal,
+        args_escaped: runtime.args_escaped,
+        memory: runtime.memory,
+        memory_swap: runtime.memory_swap,
+        cpu_shares: runtime.cpu_shares,
+        healthcheck: runtime.healthcheck.map(|h| HealthcheckInfo {
+            test: h.test,
+            interval: h.interval,
+            timeout: h.timeout,
+            start_period: h.start_period,
+            start_interval: h.start_interval,
+            retries: h.retries,
+        }),
+        on_build: runtime.on_build,
+        shell: runtime.shell,
+        rootfs: c.rootfs.clone().map(|r| RootFsInfo {
+            kind: r.kind,
+            diff_ids: r.diff_ids,
+        }),
         history: c
             .history
             .as_ref()
             .map(|h| h.iter().map(history_entry).collect()),
+        unknown_fields,
     }
+}
+
+/// The config's fields the model has no key for, those of the runtime config under
+/// `config`.
+fn unknown_fields(config: &ImageConfig) -> BTreeMap<String, serde_json::Value> {
+    let mut unknown = config.other.clone();
+    if let Some(runtime) = config.config.as_ref().filter(|r| !r.other.is_empty()) {
+        let runtime_unknown = runtime.other.clone().into_iter().collect();
+        unknown.insert("config".into(), serde_json::Value::Object(runtime_unknown));
+    }
+    unknown
 }
 
 fn history_entry(h: &History) -> HistoryEntry {
@@ -266,7 +311,8 @@ const BUILD_KEYS: [(&str, BuildField); 13] = [
 ];
 
 /// Annotations first, then config labels, then the config's `created` and history. An
-/// index falls back, field by field, to its first platform child that has a value.
+/// index's own annotations come first; for a field it lacks, the first platform child
+/// with a value gives it, and the children's differing values are kept beside it.
 fn build_info(node: &Node, out: &ManifestInfo) -> Build {
     let mut build = Build::default();
     let manifest_digest = node.descriptor.digest.to_string();
@@ -283,12 +329,10 @@ fn build_info(node: &Node, out: &ManifestInfo) -> Build {
                 fill_from_map(&mut build, labels, BuildSource::Label, &config_digest);
             }
             if build.created.is_none() {
-                build.created = parsed.created.clone().map(|value| BuildValue {
-                    value,
-                    source: BuildSource::Config,
-                    from: config_digest.clone(),
-                    key: "created".into(),
-                });
+                build.created = parsed
+                    .created
+                    .clone()
+                    .map(|value| own_value(value, BuildSource::Config, &config_digest, "created"));
             }
             build.builder = parsed
                 .history
@@ -297,9 +341,7 @@ fn build_info(node: &Node, out: &ManifestInfo) -> Build {
         }
     }
     if let Some(children) = &out.manifests {
-        for child in children.values() {
-            merge_missing(&mut build, &child.build);
-        }
+        fill_from_children(&mut build, children);
     }
     build
 }
@@ -316,28 +358,88 @@ fn fill_from_map(
             continue;
         }
         if let Some(value) = map.get(key).filter(|v| !v.is_empty()) {
-            *slot = Some(BuildValue {
-                value: value.clone(),
-                source,
-                from: from.to_string(),
-                key: key.to_string(),
-            });
+            *slot = Some(own_value(value.clone(), source, from, key));
         }
     }
 }
 
-fn merge_missing(build: &mut Build, other: &Build) {
-    let mut other = other.clone();
-    for (_, field) in BUILD_KEYS {
-        let theirs = field(&mut other).take();
-        let slot = field(build);
-        if slot.is_none() {
-            *slot = theirs;
+fn own_value(value: String, source: BuildSource, from: &str, key: &str) -> BuildValue {
+    BuildValue {
+        value,
+        source,
+        from: from.to_string(),
+        key: key.to_string(),
+        platform: None,
+        other_values: Vec::new(),
+    }
+}
+
+/// Fills the fields an index does not record itself from its children: the first
+/// child's value, labelled with its key, and every other value the children have.
+fn fill_from_children(build: &mut Build, children: &IndexMap<String, ManifestInfo>) {
+    let fields = BUILD_KEYS
+        .iter()
+        .map(|(_, field)| *field)
+        .chain([(|b| &mut b.builder) as BuildField]);
+    let mut child_builds: Vec<(&String, Build)> = children
+        .iter()
+        .map(|(key, child)| (key, child.build.clone()))
+        .collect();
+    for field in fields {
+        if field(build).is_some() {
+            continue;
+        }
+        let found: Vec<OtherBuildValue> = child_builds
+            .iter_mut()
+            .filter_map(|(key, child)| Some(values_of(key, field(child).take()?)))
+            .flatten()
+            .collect();
+        *field(build) = first_with_others(found);
+    }
+}
+
+/// A child's value and the other values under it, as seen from its parent.
+fn values_of(child_key: &str, value: BuildValue) -> Vec<OtherBuildValue> {
+    let through = |platform: Option<String>| {
+        Some(match platform {
+            Some(inner) => format!("{child_key} > {inner}"),
+            None => child_key.to_string(),
+        })
+    };
+    let first = OtherBuildValue {
+        value: value.value,
+        source: value.source,
+        from: value.from,
+        key: value.key,
+        platform: through(value.platform),
+    };
+    let others = value.other_values.into_iter().map(|o| OtherBuildValue {
+        platform: through(o.platform.clone()),
+        ..o
+    });
+    std::iter::once(first).chain(others).collect()
+}
+
+/// The first value, with each distinct other value once.
+fn first_with_others(found: Vec<OtherBuildValue>) -> Option<BuildValue> {
+    let mut found = found.into_iter();
+    let first = found.next()?;
+    let mut other_values: Vec<OtherBuildValue> = Vec::new();
+    for other in found {
+        let seen =
+            other.value == first.value || other_values.iter().any(|o| o.value == other.value);
+        if !seen {
+            other_values.push(other);
         }
     }
-    if build.builder.is_none() {
-        build.builder = other.builder;
-    }
+    Some(BuildValue {
+        value: first.value,
+        source: first.source,
+        from: first.from,
+        key: first.key,
+        platform: first.platform,
+        other_values,
+    })
 }
 
 /// Builders that sign their layers in the history: ko (`ko publish ko://IMPORTPATH`),
@@ -355,12 +457,7 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
         } else {
             return None;
         };
-        Some(BuildValue {
-            value,
-            source: BuildSource::History,
-            from: config_digest.to_string(),
-            key: key.to_string(),
-        })
+        Some(own_value(value, BuildSource::History, config_digest, key))
     })
 }
 

@@ -4,7 +4,11 @@
 use std::fmt::Write;
 
 use super::text::*;
-use crate::model::{Build, BuildValue, Description, DescriptorInfo, ManifestInfo};
+use crate::manifest::is_image_config_media_type;
+use crate::model::{
+    Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo, HealthcheckInfo,
+    ManifestInfo,
+};
 
 pub fn describe(d: &Description, styled: bool) -> String {
     let m = &d.manifest;
@@ -16,13 +20,12 @@ pub fn describe(d: &Description, styled: bool) -> String {
     } else {
         "manifest"
     };
-    let created = m.build.created.as_ref().map(|c| c.value.as_str());
     let mut header = vec![
         ("Reference", d.reference.clone()),
         ("Resolved", d.resolved.clone()),
         ("Digest", m.descriptor.digest.clone()),
         ("Media type", format!("{} ({kind})", m.media_type.value)),
-        ("Artifact type", or_dash(m.artifact_type.as_deref())),
+        ("Artifact type", artifact_type(m)),
         (
             "Size",
             format!(
@@ -31,7 +34,7 @@ pub fn describe(d: &Description, styled: bool) -> String {
                 m.total_size
             ),
         ),
-        ("Created", or_dash(created)),
+        ("Created", created(&m.build)),
     ];
     if let Some(subject) = &m.subject {
         header.push(("Subject", subject.digest.clone()));
@@ -44,7 +47,11 @@ pub fn describe(d: &Description, styled: bool) -> String {
             &format!("Platforms ({})", manifests.len()),
             styled,
         );
-        out.push_str(&platform_table(m, styled));
+        if manifests.is_empty() {
+            out.push_str("  none\n");
+        } else {
+            out.push_str(&platform_table(m, styled));
+        }
     }
     if let Some(attestations) = m.attestations.as_ref().filter(|a| !a.is_empty()) {
         section(
@@ -73,11 +80,14 @@ pub fn describe(d: &Description, styled: bool) -> String {
     if m.config.is_some() || m.sbom.as_ref().is_some_and(|p| !p.is_empty()) {
         if let Some(packages) = &m.sbom {
             section(&mut out, "SBOM", styled);
-            let _ = writeln!(
-                out,
-                "  {} (list them with `ocx sbom`)",
-                sbom_summary(Some(packages))
-            );
+            let line = match packages.len() {
+                0 => "none found (`ocx sbom` says where it looked)".to_string(),
+                _ => format!(
+                    "{} (list them with `ocx sbom`)",
+                    sbom_summary(Some(packages))
+                ),
+            };
+            let _ = writeln!(out, "  {line}");
         }
     }
     let build = build_rows(&m.build);
@@ -103,9 +113,61 @@ pub fn describe(d: &Description, styled: bool) -> String {
     out
 }
 
+/// The manifest's `artifactType`, else the one the image spec derives from an artifact's
+/// config media type (a container image's config type says nothing new).
+fn artifact_type(m: &ManifestInfo) -> String {
+    match (&m.artifact_type, derived_artifact_type(m)) {
+        (Some(own), _) => own.clone(),
+        (None, Some(derived)) => format!("{derived} (from the config media type)"),
+        (None, None) => "-".into(),
+    }
+}
+
+/// The same for a row of the platform table, where space is short.
+fn entry_artifact_type(m: &ManifestInfo) -> String {
+    match (&m.artifact_type, derived_artifact_type(m)) {
+        (Some(own), _) => own.clone(),
+        (None, Some(derived)) => format!("{derived} (from config)"),
+        (None, None) => "-".into(),
+    }
+}
+
+fn derived_artifact_type(m: &ManifestInfo) -> Option<&str> {
+    m.derived_artifact_type
+        .as_deref()
+        .filter(|t| !is_image_config_media_type(t))
+}
+
 fn image_sections(out: &mut String, m: &ManifestInfo, styled: bool) {
     let Some(config) = &m.config else { return };
     section(out, "Config", styled);
+    if !is_image_config_media_type(&config.descriptor.media_type) {
+        artifact_config_rows(out, config);
+    } else {
+        image_config_rows(out, config, styled);
+    }
+    if let Some(layers) = &m.layers {
+        section(out, &format!("Layers ({})", layers.len()), styled);
+        if layers.is_empty() {
+            out.push_str("  none\n");
+        } else {
+            out.push_str(&layer_table(layers, styled));
+        }
+    }
+}
+
+/// An artifact's own config is shown as what it is, not as an empty image config.
+fn artifact_config_rows(out: &mut String, config: &ConfigInfo) {
+    let d = &config.descriptor;
+    let rows = [
+        ("Digest", d.digest.clone()),
+        ("Media type", d.media_type.clone()),
+        ("Size", format!("{} ({} bytes)", human_size(d.size), d.size)),
+    ];
+    write_indented_pairs(out, &rows);
+}
+
+fn image_config_rows(out: &mut String, config: &ConfigInfo, styled: bool) {
     let platform = match (&config.os, &config.architecture) {
         (Some(os), Some(arch)) => {
             let mut p = format!("{os}/{arch}");
@@ -127,6 +189,10 @@ fn image_sections(out: &mut String, m: &ManifestInfo, styled: bool) {
         ("User", or_dash(config.user.as_deref())),
         ("Working dir", or_dash(config.working_dir.as_deref())),
         ("Ports", or_dash(join(&config.exposed_ports).as_deref())),
+    ];
+    let mut rows = Vec::from(rows);
+    rows.extend(optional_config_rows(config));
+    rows.extend([
         ("Author", or_dash(config.author.as_deref())),
         (
             "History",
@@ -138,7 +204,7 @@ fn image_sections(out: &mut String, m: &ManifestInfo, styled: bool) {
                 },
             ),
         ),
-    ];
+    ]);
     write_indented_pairs(out, &rows);
     if let Some(env) = config.env.as_ref().filter(|e| !e.is_empty()) {
         section(out, "Env", styled);
@@ -150,20 +216,63 @@ fn image_sections(out: &mut String, m: &ManifestInfo, styled: bool) {
         section(out, "Labels", styled);
         write_map(out, labels);
     }
-    if let Some(layers) = &m.layers {
-        section(out, &format!("Layers ({})", layers.len()), styled);
-        if layers.is_empty() {
-            out.push_str("  none\n");
-        } else {
-            out.push_str(&layer_table(layers, styled));
-        }
+}
+
+/// Rows for the config fields most images lack, each only when the config has it (an
+/// empty list, or a resource limit of 0, which Docker writes for "unset", is not shown).
+fn optional_config_rows(config: &ConfigInfo) -> Vec<(&'static str, String)> {
+    let join = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(" "));
+    let number = |n: Option<i64>| n.filter(|n| *n != 0).map(|n| n.to_string());
+    [
+        ("Volumes", join(&config.volumes)),
+        ("Stop signal", config.stop_signal.clone()),
+        ("Shell", join(&config.shell)),
+        ("On build", config.on_build.as_ref().map(|o| o.join("; "))),
+        ("Healthcheck", config.healthcheck.as_ref().map(healthcheck)),
+        ("Args escaped", config.args_escaped.map(|b| b.to_string())),
+        ("Memory", number(config.memory)),
+        ("Memory swap", number(config.memory_swap)),
+        ("CPU shares", number(config.cpu_shares)),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value.filter(|v| !v.is_empty())?)))
+    .collect()
+}
+
+/// `CMD-SHELL curl -f http://localhost/ (interval 30s, timeout 3s, retries 3)`.
+fn healthcheck(h: &HealthcheckInfo) -> String {
+    let mut line = h.test.as_ref().map_or_else(|| "-".into(), |t| t.join(" "));
+    let timing: Vec<String> = [
+        ("interval", h.interval),
+        ("timeout", h.timeout),
+        ("start period", h.start_period),
+        ("start interval", h.start_interval),
+    ]
+    .into_iter()
+    .filter_map(|(name, ns)| Some(format!("{name} {}", duration(ns?))))
+    .chain(h.retries.map(|r| format!("retries {r}")))
+    .collect();
+    if !timing.is_empty() {
+        let _ = write!(line, " ({})", timing.join(", "));
+    }
+    line
+}
+
+/// Nanoseconds as seconds when whole, else milliseconds.
+fn duration(ns: i64) -> String {
+    if ns % 1_000_000_000 == 0 {
+        format!("{}s", ns / 1_000_000_000)
+    } else {
+        format!("{}ms", ns / 1_000_000)
     }
 }
 
-/// One row per child; an ORIGIN column only when some child was brought in from elsewhere.
+/// One row per child, the children of a nested index indented under it; an ORIGIN
+/// column only when some child was brought in from elsewhere.
 fn platform_table(m: &ManifestInfo, styled: bool) -> String {
-    let children = || m.manifests.iter().flatten();
-    let with_origin = children().any(|(_, child)| child.origin.is_some());
+    let mut entries = Vec::new();
+    platform_rows(m, 0, &mut entries);
+    let with_origin = entries.iter().any(|(_, child)| child.origin.is_some());
     let mut headers = vec![
         "PLATFORM",
         "DIGEST",
@@ -176,7 +285,7 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
         headers.push("ORIGIN");
     }
     let mut table = new_table(styled, &headers);
-    for (key, child) in children() {
+    for (label, child) in entries {
         let layers = match (&child.layers, &child.manifests) {
             (Some(l), _) => l.len().to_string(),
             (None, Some(children)) => format!("index of {}", children.len()),
@@ -184,9 +293,9 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
             _ => "-".into(),
         };
         let mut row = vec![
-            short_key(key),
+            label,
             short(&child.descriptor.digest),
-            or_dash(child.artifact_type.as_deref()),
+            entry_artifact_type(child),
             layers,
             human_size(child.total_size),
             sbom_summary(child.sbom.as_deref()),
@@ -196,9 +305,28 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
         }
         table.add_row(cleaned(row));
     }
-    // On a narrow terminal the other columns wrap first.
-    keep_at_least(&mut table, &[(0, 18), (1, SHORT_DIGEST_WIDTH)]);
-    finish(table)
+    finish_fitted(table, &[2])
+}
+
+/// The rows of an index's children: a nested index without a platform is labelled
+/// `index` (its digest has a column of its own), its children follow it indented.
+fn platform_rows<'a>(
+    m: &'a ManifestInfo,
+    depth: usize,
+    rows: &mut Vec<(String, &'a ManifestInfo)>,
+) {
+    for (key, child) in m.manifests.iter().flatten() {
+        let nested = child.manifests.is_some();
+        let label = if nested && child.descriptor.platform.is_none() {
+            "index".to_string()
+        } else {
+            short_key(key)
+        };
+        rows.push((format!("{}{label}", "  ".repeat(depth)), child));
+        if nested {
+            platform_rows(child, depth + 1, rows);
+        }
+    }
 }
 
 fn layer_table(layers: &[DescriptorInfo], styled: bool) -> String {
@@ -211,8 +339,7 @@ fn layer_table(layers: &[DescriptorInfo], styled: bool) -> String {
             human_size(layer.size),
         ]));
     }
-    keep_at_least(&mut table, &[(1, SHORT_DIGEST_WIDTH)]);
-    finish(table)
+    finish_fitted(table, &[2])
 }
 
 fn build_rows(build: &Build) -> Vec<(&'static str, String)> {
@@ -232,11 +359,55 @@ fn build_rows(build: &Build) -> Vec<(&'static str, String)> {
         ("base digest", &build.base_digest),
         ("builder", &build.builder),
     ];
-    fields
-        .into_iter()
-        .filter_map(|(name, value)| {
-            let v = value.as_ref()?;
-            Some((name, format!("{}  ({})", v.value, v.source.as_str())))
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for (name, value) in fields {
+        let Some(v) = value else { continue };
+        if v.other_values.is_empty() {
+            rows.push((name, sourced(&v.value, v.source, v.platform.as_deref())));
+            continue;
+        }
+        // Children disagree: every value, each with where it came from.
+        rows.push((name, "differs across platforms:".to_string()));
+        rows.push((
+            "",
+            format!("  {}", sourced(&v.value, v.source, v.platform.as_deref())),
+        ));
+        for other in &v.other_values {
+            let line = sourced(&other.value, other.source, other.platform.as_deref());
+            rows.push(("", format!("  {line}")));
+        }
+    }
+    rows
+}
+
+/// `VALUE  (label)`, or `VALUE  (label of linux/amd64)` for a child's value.
+fn sourced(value: &str, source: BuildSource, platform: Option<&str>) -> String {
+    format!("{value}  ({})", source_label(source, platform))
+}
+
+fn source_label(source: BuildSource, platform: Option<&str>) -> String {
+    match platform {
+        Some(path) => {
+            let keys: Vec<String> = path.split(" > ").map(short_key).collect();
+            format!("{} of {}", source.as_str(), keys.join(" > "))
+        }
+        None => source.as_str().to_string(),
+    }
+}
+
+/// The header's Created: its value, where a child's value came from, or that the
+/// children disagree.
+fn created(build: &Build) -> String {
+    match &build.created {
+        None => "-".into(),
+        Some(c) if !c.other_values.is_empty() => {
+            format!("{} (differs across platforms)", c.value)
+        }
+        Some(c) if c.platform.is_some() => format!(
+            "{} ({})",
+            c.value,
+            source_label(c.source, c.platform.as_deref())
+        ),
+        Some(c) => c.value.clone(),
+    }
 }

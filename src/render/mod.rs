@@ -12,7 +12,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::model::{Description, Diff, Failure, SbomReport};
+use crate::model::{Description, Diff, Failure, SbomReport, TagList};
 
 pub use text::{clean, human_size};
 
@@ -47,6 +47,16 @@ impl Printer {
         self.print(diff, diff::diff)
     }
 
+    /// One tag a line, as `crane ls` prints them.
+    pub fn tags(&self, tags: &TagList) -> Result<()> {
+        self.print(tags, |list, _| {
+            list.tags
+                .iter()
+                .map(|tag| format!("{}\n", clean(tag)))
+                .collect()
+        })
+    }
+
     fn print<T: Serialize>(&self, value: &T, human: fn(&T, bool) -> String) -> Result<()> {
         match self.format {
             Format::Json => write_json_stdout(value),
@@ -56,12 +66,17 @@ impl Printer {
 }
 
 /// Whether human output on stdout gets colour and box drawing: `force` when the user
-/// chose, else a terminal without NO_COLOR.
+/// chose, else a terminal that is not `TERM=dumb`, without NO_COLOR.
 pub fn stdout_is_styled(force: Option<bool>) -> bool {
     use std::io::IsTerminal;
-    force.unwrap_or_else(|| {
-        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-    })
+    force.unwrap_or_else(|| terminal_allows_style() && std::io::stdout().is_terminal())
+}
+
+/// NO_COLOR is unset or empty and TERM is not `dumb`.
+pub fn terminal_allows_style() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    !no_color && !dumb
 }
 
 /// An error's own message as it may reach a terminal: text from registries, layouts and
@@ -116,7 +131,7 @@ fn write_json_stdout(value: &impl Serialize) -> Result<()> {
         .and_then(|()| out.flush());
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other.context("writing the output")?),
+        other => Ok(other.context("writing the output to stdout")?),
     }
 }
 
@@ -125,6 +140,6 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        other => Ok(other.context("writing the output to stdout")?),
     }
 }

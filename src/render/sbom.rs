@@ -24,16 +24,78 @@ pub fn sbom(report: &SbomReport, styled: bool) -> String {
     out
 }
 
-/// A section for the subject, then one for each child, titled by its path of keys.
+/// More children than this without anything to show are summarized in one section.
+const MAX_BARE_SECTIONS: usize = 3;
+
+/// A section for the subject, then one for each child, titled by its path of keys;
+/// many children with no SBOM and nothing else to say share one section.
 fn sbom_sections(out: &mut String, title: &str, subject: &SbomSubject, styled: bool) {
     sbom_section(out, title, subject, styled);
-    for (key, child) in subject.manifests.iter().flatten() {
-        let path = if title == "index" {
+    let children: Vec<_> = subject.manifests.iter().flatten().collect();
+    let bare = children.iter().filter(|(_, c)| is_bare(c)).count();
+    let summarize = bare > MAX_BARE_SECTIONS;
+    let path = |key: &str| {
+        if title == "index" {
             short_key(key)
         } else {
             format!("{title} > {}", short_key(key))
+        }
+    };
+    for (key, child) in &children {
+        if !(summarize && is_bare(child)) {
+            sbom_sections(out, &path(key), child, styled);
+        }
+    }
+    if summarize {
+        let bare: Vec<_> = children.iter().filter(|(_, c)| is_bare(c)).collect();
+        let heading = format!(
+            "{}: no SBOM found",
+            count(bare.len(), "manifest", "manifests")
+        );
+        section(out, &heading, styled);
+        let mut looked: Vec<&str> = Vec::new();
+        for source in bare.iter().flat_map(|(_, c)| &c.sbom_sources) {
+            if !looked.contains(&convention_name(source)) {
+                looked.push(convention_name(source));
+            }
+        }
+        let _ = writeln!(out, "  looked in: {}", looked.join(", "));
+        let keys: Vec<String> = bare.iter().map(|(key, _)| clean(&path(key))).collect();
+        write_wrapped_list(out, &keys);
+    }
+}
+
+/// A child with no SBOM, no error, nothing below it and no source that failed.
+fn is_bare(subject: &SbomSubject) -> bool {
+    subject.sbom.is_empty()
+        && subject.error.is_none()
+        && subject.manifests.as_ref().is_none_or(|m| m.is_empty())
+        && subject
+            .sbom_sources
+            .iter()
+            .all(|s| !matches!(s.outcome, Outcome::Error | Outcome::Truncated))
+}
+
+/// Items separated by commas, indented, in lines of at most 100 columns.
+fn write_wrapped_list(out: &mut String, items: &[String]) {
+    let mut line = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
         };
-        sbom_sections(out, &path, child, styled);
+        if !line.is_empty() && line.len() + 1 + piece.len() > 98 {
+            let _ = writeln!(out, "  {line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "  {line}");
     }
 }
 
@@ -69,7 +131,7 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
                 p.purl.clone(),
             ]));
         }
-        out.push_str(&finish(table));
+        out.push_str(&finish_fitted(table, &[4]));
     }
     for source in &subject.sbom_sources {
         match source.outcome {
@@ -128,10 +190,10 @@ fn found_in(source: &SbomSource) -> String {
         _ => "-".into(),
     };
     let mut text = format!(
-        "{} {} ({format}, {} packages",
+        "{} {} ({format}, {}",
         convention_name(source),
         source.location,
-        source.packages.unwrap_or(0)
+        count(source.packages.unwrap_or(0), "package", "packages")
     );
     if !source.envelopes.is_empty() {
         text.push_str(", inside ");
@@ -139,4 +201,93 @@ fn found_in(source: &SbomSource) -> String {
     }
     text.push(')');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn source(outcome: &str, packages: Option<usize>) -> Value {
+        json!({
+            "convention": "cosign_sbom_tag", "location": "reg/app:sha256-x.sbom",
+            "outcome": outcome, "manifest": null, "document": null, "media_type": null,
+            "format": packages.map(|_| "spdx"), "spec_version": packages.map(|_| "SPDX-2.3"),
+            "predicate_type": null, "envelopes": [], "packages": packages,
+            "packages_without_purl": null, "detail": null
+        })
+    }
+
+    fn subject(digest: char, sbom: Vec<Value>, sources: Vec<Value>) -> Value {
+        json!({
+            "digest": format!("sha256:{}", digest.to_string().repeat(64)),
+            "media_type": "application/vnd.oci.image.manifest.v1+json",
+            "sbom": sbom, "sbom_sources": sources
+        })
+    }
+
+    fn report(root: Value) -> SbomReport {
+        let mut value =
+            json!({"schema_version": 1, "reference": "reg/app:1", "resolved": "reg/app@sha256:0"});
+        value
+            .as_object_mut()
+            .unwrap()
+            .extend(root.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn one_package_is_singular() {
+        let package = json!({
+            "purl": "pkg:deb/debian/libc6@2.36", "scheme": "pkg", "type": "deb",
+            "namespace": "debian", "name": "libc6", "version": "2.36", "qualifiers": {},
+            "subpath": null, "sources": []
+        });
+        let text = sbom(
+            &report(subject('a', vec![package], vec![source("found", Some(1))])),
+            false,
+        );
+        assert!(text.contains("(spdx SPDX-2.3, 1 package)"), "{text}");
+        assert!(!text.contains("1 packages"), "{text}");
+    }
+
+    #[test]
+    fn many_children_without_an_sbom_share_one_section() {
+        let mut index = subject('0', vec![], vec![source("absent", None)]);
+        let children: serde_json::Map<String, Value> = (0..100)
+            .map(|i| {
+                let key = format!("linux/arch{i:03}");
+                (key, subject('b', vec![], vec![source("absent", None)]))
+            })
+            .collect();
+        index["manifests"] = Value::Object(children);
+        let text = sbom(&report(index), false);
+        assert!(
+            text.lines().count() < 40,
+            "{} lines:\n{text}",
+            text.lines().count()
+        );
+        assert!(text.contains("100 manifests: no SBOM found"), "{text}");
+        assert!(
+            text.contains("linux/arch000,") && text.contains("linux/arch099"),
+            "{text}"
+        );
+        assert!(text.contains("looked in: cosign .sbom tag"), "{text}");
+    }
+
+    #[test]
+    fn a_few_children_without_an_sbom_keep_their_sections() {
+        let mut index = subject('0', vec![], vec![source("absent", None)]);
+        index["manifests"] = json!({
+            "linux/amd64": subject('b', vec![], vec![source("absent", None)]),
+            "linux/arm64": subject('c', vec![], vec![source("absent", None)]),
+        });
+        let text = sbom(&report(index), false);
+        assert!(
+            text.contains("linux/amd64 (sha256:bbbbbbbbbbbb): none"),
+            "{text}"
+        );
+        assert!(!text.contains("no SBOM found\n"), "{text}");
+    }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use comfy_table::{presets, Attribute, Cell, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{presets, Attribute, Cell, ContentArrangement, Table};
 
 use crate::model::Package;
 
@@ -42,17 +42,151 @@ pub fn new_table(styled: bool, headers: &[&str]) -> Table {
     table
 }
 
-/// `sha256:` and 12 hex digits, and the padding on each side.
-pub const SHORT_DIGEST_WIDTH: u16 = 21;
+/// Narrower than this, a long value is shown on lines of its own instead of in a column.
+const MIN_LONG_COLUMN: usize = 16;
 
-/// Gives columns a minimum width, so that digests and keys wrap only when nothing else
-/// can.
-pub fn keep_at_least(table: &mut Table, columns: &[(usize, u16)]) {
-    for &(index, width) in columns {
-        if let Some(column) = table.column_mut(index) {
-            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+/// Finishes a table whose `long` columns (media types, purls) may be wrapped while every
+/// other column (digests, keys, sizes) keeps its values whole. On a terminal too narrow
+/// for the table at its natural width, long values are wrapped at their separators
+/// (`/ . + - _ : @`) to the width that remains; when even that is too narrow, each row
+/// becomes a list item with each column on a line of its own. A table
+/// that fits, or any table printed without styling, is printed as it is.
+pub fn finish_fitted(table: Table, long: &[usize]) -> String {
+    let (Some(width), ContentArrangement::Dynamic) = (table.width(), table.content_arrangement())
+    else {
+        return finish(table);
+    };
+    let headers: Vec<String> = table
+        .header()
+        .map(|h| h.cell_iter().map(|c| c.content()).collect())
+        .unwrap_or_default();
+    let rows: Vec<Vec<String>> = table
+        .row_iter()
+        .map(|r| r.cell_iter().map(|c| c.content()).collect())
+        .collect();
+    let natural: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .chain(headers.get(i))
+                .map(|cell| display_width(cell))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // Each column is padded by a space each side and followed by a border.
+    let framed = |widths: &mut dyn Iterator<Item = usize>| widths.map(|w| w + 3).sum::<usize>() + 1;
+    let width = usize::from(width);
+    if framed(&mut natural.iter().copied()) <= width {
+        return finish(table);
+    }
+    let fixed = framed(
+        &mut (0..natural.len())
+            .filter(|i| !long.contains(i))
+            .map(|i| natural[i]),
+    );
+    let for_long = width.saturating_sub(fixed) / long.len().max(1);
+    let share = for_long.saturating_sub(3);
+    if share < MIN_LONG_COLUMN {
+        return records(&headers, &rows, long, width);
+    }
+    // Only styled tables are arranged to the terminal (see new_table).
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut fitted = new_table(true, &header_refs);
+    // The long values are wrapped to fit already; nothing else may be.
+    fitted.set_content_arrangement(ContentArrangement::Disabled);
+    for row in &rows {
+        let cells = row.iter().enumerate().map(|(i, cell)| {
+            if long.contains(&i) {
+                wrap_at_separators(cell, share).join("\n")
+            } else {
+                cell.clone()
+            }
+        });
+        fitted.add_row(cells.collect::<Vec<_>>());
+    }
+    finish(fitted)
+}
+
+/// Each row as a block, a list item of `Header  value` lines; long values wrapped at
+/// their separators to the width left, the others whole.
+fn records(headers: &[String], rows: &[Vec<String>], long: &[usize], width: usize) -> String {
+    let names: Vec<String> = headers.iter().map(|h| sentence_case(h)).collect();
+    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let value_width = width
+        .saturating_sub(4 + name_width + 2)
+        .max(MIN_LONG_COLUMN);
+    let mut out = String::new();
+    for row in rows {
+        for (column, (name, value)) in names.iter().zip(row).enumerate() {
+            let lines = if long.contains(&column) {
+                wrap_at_separators(value, value_width)
+            } else {
+                vec![value.clone()]
+            };
+            for (i, line) in lines.iter().enumerate() {
+                let bullet = if column == 0 && i == 0 { "- " } else { "  " };
+                let name = if i == 0 { name.as_str() } else { "" };
+                let _ = writeln!(out, "  {bullet}{name:<name_width$}  {line}");
+            }
         }
     }
+    out
+}
+
+/// `ARTIFACT TYPE` → `Artifact type`; `SBOM` and `PURL` stay as they are.
+fn sentence_case(header: &str) -> String {
+    if matches!(header, "SBOM" | "PURL") {
+        return header.to_string();
+    }
+    let lower = header.to_lowercase();
+    let mut chars = lower.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn display_width(cell: &str) -> usize {
+    cell.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// `text` in lines of at most `width` characters, broken after a separator where it
+/// can be (`application/vnd.oci.image.` | `layer.v1.tar+gzip`), mid-word only where a
+/// piece between separators is itself longer than a line.
+pub fn wrap_at_separators(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.push(c);
+        if matches!(
+            c,
+            '/' | '.' | '+' | '-' | '_' | ':' | '@' | ' ' | ',' | '=' | '?' | '&'
+        ) {
+            pieces.push(std::mem::take(&mut piece));
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces {
+        if !line.is_empty() && line.chars().count() + piece.chars().count() > width {
+            lines.push(std::mem::take(&mut line).trim_end().to_string());
+        }
+        line.push_str(&piece);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            lines.push(head);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
 }
 
 pub fn finish(table: Table) -> String {
@@ -198,6 +332,17 @@ mod tests {
         assert_eq!(short_key(&digest), "sha256:aaaaaaaaaaaa");
         assert_eq!(short_key(&format!("{digest}#2")), "sha256:aaaaaaaaaaaa#2");
         assert_eq!(short_key("windows/amd64:10.0.1"), "windows/amd64:10.0.1");
+    }
+
+    #[test]
+    fn long_values_wrap_at_their_separators() {
+        assert_eq!(
+            wrap_at_separators("application/vnd.opentofu.provider-target", 16),
+            ["application/vnd.", "opentofu.", "provider-target"]
+        );
+        assert_eq!(wrap_at_separators("short", 16), ["short"]);
+        assert_eq!(wrap_at_separators("", 16), [""]);
+        assert_eq!(wrap_at_separators("abcdefghij", 4), ["abcd", "efgh", "ij"]);
     }
 
     #[test]

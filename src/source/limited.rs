@@ -1,7 +1,9 @@
 //! A [`Source`] that holds a permit of a request budget for every request it makes, so
 //! that no caller can forget to: every source a command opens through
 //! [`Session`](super::Session) is one. Manifests and blobs asked for by digest go
-//! through the session's [`Memo`], so that content fetched once is not fetched again.
+//! through the session's [`Memo`], so that content fetched once is not fetched again,
+//! and, for registries, through the [`Cache`] on disk, so that it is not fetched again by
+//! the next run either.
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Semaphore;
 
+use super::cache::Cache;
 use super::memo::Memo;
 use super::{check_blob_limit, BlobStream, FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
@@ -28,6 +31,7 @@ pub struct Limited {
     inner: Arc<dyn Source>,
     budget: Budget,
     memo: Arc<Memo>,
+    cache: Option<Cache>,
 }
 
 impl Limited {
@@ -36,16 +40,61 @@ impl Limited {
             inner,
             budget,
             memo,
+            cache: None,
         }
+    }
+
+    /// The same source, keeping what it fetches by digest in `cache` too.
+    pub fn cached(self, cache: Option<Cache>) -> Limited {
+        Limited { cache, ..self }
     }
 
     /// The same source, drawing on another budget.
     pub fn with_budget(&self, budget: Budget) -> Arc<dyn Source> {
-        Arc::new(Limited::new(
-            Arc::clone(&self.inner),
+        Arc::new(Limited {
             budget,
-            Arc::clone(&self.memo),
-        ))
+            ..self.clone()
+        })
+    }
+
+    /// Fetches a manifest, keeping it in the cache under its digest: fetched by tag too,
+    /// for the content is the digest's whatever the tag names next time.
+    async fn fetch_manifest(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
+        let fetched = {
+            let _permit = self.permit().await?;
+            self.inner.manifest_get(reference).await?
+        };
+        if let Some(cache) = &self.cache {
+            cache.keep_manifest(&self.inner.location(), &fetched).await;
+        }
+        Ok(fetched)
+    }
+
+    async fn cached_manifest(&self, digest: &Digest) -> Result<FetchedManifest> {
+        if let Some(cache) = &self.cache {
+            if let Some(hit) = cache.manifest(&self.inner.location(), digest).await {
+                return Ok(hit);
+            }
+        }
+        self.fetch_manifest(&ManifestRef::Digest(digest.clone()))
+            .await
+    }
+
+    async fn cached_blob(&self, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
+        let location = self.inner.location();
+        if let Some(cache) = &self.cache {
+            if let Some(hit) = cache.blob(&location, descriptor).await {
+                return Ok(hit);
+            }
+        }
+        let bytes = {
+            let _permit = self.permit().await?;
+            self.inner.blob_get(descriptor, limit).await?
+        };
+        if let Some(cache) = &self.cache {
+            cache.keep_blob(&location, &descriptor.digest, &bytes).await;
+        }
+        Ok(bytes)
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
@@ -60,16 +109,12 @@ impl Source for Limited {
     }
 
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest> {
-        let fetch = async {
-            let _permit = self.permit().await?;
-            self.inner.manifest_get(reference).await
-        };
         match reference {
             ManifestRef::Digest(digest) => {
                 let key = (self.inner.location(), digest.clone());
-                self.memo.manifest(key, fetch).await
+                self.memo.manifest(key, self.cached_manifest(digest)).await
             }
-            ManifestRef::Tag(_) => fetch.await,
+            ManifestRef::Tag(_) => self.fetch_manifest(reference).await,
         }
     }
 
@@ -91,10 +136,7 @@ impl Source for Limited {
     async fn blob_get(&self, descriptor: &Descriptor, limit: u64) -> Result<Bytes> {
         let location = self.inner.location();
         check_blob_limit(&location, descriptor, limit)?;
-        let fetch = async {
-            let _permit = self.permit().await?;
-            self.inner.blob_get(descriptor, limit).await
-        };
+        let fetch = self.cached_blob(descriptor, limit);
         let bytes = self
             .memo
             .blob((location, descriptor.digest.clone()), fetch)

@@ -5,12 +5,14 @@
 //! live here so that both implementations apply them identically.
 
 mod blob_stream;
+pub mod cache;
 pub mod layout;
 mod limited;
 mod memo;
 pub mod registry;
 
 pub use blob_stream::BlobStream;
+pub use cache::Cache;
 pub use limited::{budget, Budget, Limited};
 pub use memo::Memo;
 
@@ -73,7 +75,8 @@ pub struct Referrers {
 /// - Reads are bounded: manifests by [`MAX_MANIFEST_BYTES`], blobs by the caller's limit
 ///   or their descriptor's size.
 /// - Only digest-addressed content may be remembered between calls (see
-///   `source::memo`); tags and referrer lists are asked again every time.
+///   `source::memo`, and on disk `source::cache`); tags and referrer lists are asked
+///   again every time.
 #[async_trait]
 pub trait Source: Send + Sync {
     /// Where the content lives, as a user would write it (for messages).
@@ -155,6 +158,8 @@ pub struct Session {
     discovery_budget: Budget,
     /// Manifests and blobs fetched by digest, shared by every source the session opens.
     memo: Arc<Memo>,
+    /// What registries served by digest, kept between runs; none unless asked for.
+    cache: Option<Cache>,
 }
 
 impl Session {
@@ -171,19 +176,27 @@ impl Session {
             budget: budget(concurrency),
             discovery_budget: budget(concurrency),
             memo: Arc::default(),
+            cache: None,
         })
+    }
+
+    /// The same session, keeping what registries serve by digest in `cache` (layouts are
+    /// read directly).
+    pub fn with_cache(self, cache: Option<Cache>) -> Session {
+        Session { cache, ..self }
     }
 
     /// Opens the source a target names and returns it with the manifest the target means.
     pub fn open(&self, target: &Target) -> Result<(Limited, ManifestRef)> {
-        let (source, reference): (Arc<dyn Source>, ManifestRef) = match target {
+        match target {
             Target::Registry { repository, .. } => {
                 let source =
                     registry::RegistrySource::new(self.transport.clone(), repository.clone());
                 let reference = target
                     .manifest_ref()
                     .unwrap_or_else(|| ManifestRef::Tag("latest".into()));
-                (Arc::new(source), reference)
+                let source = self.limited(Arc::new(source)).cached(self.cache.clone());
+                Ok((source, reference))
             }
             Target::Layout { path, .. } => {
                 let source = layout::LayoutSource::open(path)?;
@@ -191,10 +204,21 @@ impl Session {
                     Some(r) => r,
                     None => source.sole_manifest()?,
                 };
-                (Arc::new(source), reference)
+                Ok((self.limited(Arc::new(source)), reference))
             }
+        }
+    }
+
+    /// Opens the repository or layout a target names, whatever manifest it names.
+    pub fn open_location(&self, target: &Target) -> Result<Limited> {
+        let source: Arc<dyn Source> = match target {
+            Target::Registry { repository, .. } => Arc::new(registry::RegistrySource::new(
+                self.transport.clone(),
+                repository.clone(),
+            )),
+            Target::Layout { path, .. } => Arc::new(layout::LayoutSource::open(path)?),
         };
-        Ok((self.limited(source), reference))
+        Ok(self.limited(source))
     }
 
     /// Opens a layout for writing, creating it when it does not exist yet.

@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod hostile;
+pub mod pty;
 pub mod registry;
 pub mod token_gateway;
 
@@ -15,18 +16,23 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 use serde_json::Value;
 
-/// Runs the ocx binary with an empty docker config, so no user credential is read.
+/// Runs the ocx binary with an empty docker config, so no user credential is read, and
+/// an empty cache of its own, so that every run asks the registry as a first run does
+/// (tests/cache.rs shares one between runs on purpose, through `env`).
 pub fn ocx(args: &[&str]) -> Output {
     ocx_with_env(args, &[])
 }
 
 pub fn ocx_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let docker_config = empty_docker_config();
+    let cache = tempfile::tempdir().expect("creating a cache directory");
     let mut command = Command::new(env!("CARGO_BIN_EXE_ocx"));
     command
         .args(args)
         .env("DOCKER_CONFIG", docker_config)
         .env_remove("REGISTRY_AUTH_FILE")
+        .env("XDG_CACHE_HOME", cache.path())
+        .env_remove("OCX_CACHE_SIZE")
         .env("NO_COLOR", "1");
     for (k, v) in env {
         command.env(k, v);

@@ -108,7 +108,7 @@ impl Registry {
     pub fn start_ferro() -> Registry {
         Self::start_server(
             "ferro-oci-server",
-            "cargo install --locked ferro-oci-server",
+            "cargo install --locked --root target/tools ferro-oci-server@1.0.0",
             |binary, dir, addr| {
                 let mut command = Command::new(binary);
                 command
@@ -163,7 +163,7 @@ impl Registry {
         install: &str,
         command: impl Fn(&Path, &Path, &str) -> Command,
     ) -> Registry {
-        let binary = which(name)
+        let binary = tool(name)
             .unwrap_or_else(|| panic!("{name} is not installed: run .ci/test, or {install}"));
         for _ in 0..5 {
             let dir = tempfile::tempdir().unwrap();
@@ -260,6 +260,18 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("binding a free loopback port")
+}
+
+/// A server binary: from target/tools/bin, where .ci/test installs what crates.io
+/// provides, else from PATH.
+pub fn tool(binary: &str) -> Option<PathBuf> {
+    let installed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/tools/bin")
+        .join(binary);
+    installed
+        .is_file()
+        .then_some(installed)
+        .or_else(|| which(binary))
 }
 
 pub fn which(binary: &str) -> Option<PathBuf> {

@@ -23,6 +23,7 @@ pub struct Counts {
 pub struct TokenGateway {
     pub addr: String,
     counts: Arc<Mutex<Counts>>,
+    issued: Arc<Mutex<HashMap<String, String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -31,7 +32,7 @@ struct Config {
     upstream: String,
     basic: String,
     counts: Arc<Mutex<Counts>>,
-    issued: Mutex<HashMap<String, String>>,
+    issued: Arc<Mutex<HashMap<String, String>>>,
     http: reqwest::Client,
 }
 
@@ -41,6 +42,7 @@ impl TokenGateway {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let counts = Arc::new(Mutex::new(Counts::default()));
+        let issued = Arc::new(Mutex::new(HashMap::new()));
         // reqwest is built without a crypto provider of its own, as ocx's transport is.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let config = Arc::new(Config {
@@ -48,7 +50,7 @@ impl TokenGateway {
             upstream: upstream.to_string(),
             basic: base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
             counts: counts.clone(),
-            issued: Mutex::new(HashMap::new()),
+            issued: issued.clone(),
             http: reqwest::Client::new(),
         });
         let task = tokio::spawn(async move {
@@ -56,11 +58,21 @@ impl TokenGateway {
                 tokio::spawn(serve(stream, config.clone()));
             }
         });
-        TokenGateway { addr, counts, task }
+        TokenGateway {
+            addr,
+            counts,
+            issued,
+            task,
+        }
     }
 
     pub fn counts(&self) -> Counts {
         self.counts.lock().unwrap().clone()
+    }
+
+    /// Every token the realm has issued.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.issued.lock().unwrap().keys().cloned().collect()
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use bytes::Bytes;
 use ocx::diff::version::compare;
@@ -222,33 +221,38 @@ fn example_layout() -> PathBuf {
     .expect("examples/layout")
 }
 
-/// A layout holding the example layout's blobs, written once per process.
-fn layout_fixture() -> &'static LayoutFixture {
-    static FIXTURE: OnceLock<LayoutFixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let example = example_layout();
-        std::fs::copy(example.join("oci-layout"), dir.path().join("oci-layout")).unwrap();
-        let blobs = dir.path().join("blobs/sha256");
-        std::fs::create_dir_all(&blobs).unwrap();
-        for entry in std::fs::read_dir(example.join("blobs/sha256")).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), blobs.join(entry.file_name())).unwrap();
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        LayoutFixture { dir, runtime }
-    })
+/// A layout holding the example layout's blobs.
+fn new_layout_fixture() -> LayoutFixture {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example_layout();
+    std::fs::copy(example.join("oci-layout"), dir.path().join("oci-layout")).unwrap();
+    let blobs = dir.path().join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    for entry in std::fs::read_dir(example.join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), blobs.join(entry.file_name())).unwrap();
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    LayoutFixture { dir, runtime }
+}
+
+thread_local! {
+    /// Written once per thread and removed when the thread ends (the process's exit for
+    /// libFuzzer's main thread): a static would never be dropped and would leave its
+    /// directory behind.
+    static LAYOUT_FIXTURE: LayoutFixture = new_layout_fixture();
 }
 
 /// Reading a layout's `index.json`: the input is written as index.json into a layout that
 /// holds the example layout's blobs, then the layout is opened and read the ways ocx
 /// reads it (the sole manifest, tags, each tagged manifest, referrers).
 pub fn layout_index(data: &[u8]) {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let fixture = layout_fixture();
+    LAYOUT_FIXTURE.with(|fixture| read_layout_index(fixture, data));
+}
+
+fn read_layout_index(fixture: &LayoutFixture, data: &[u8]) {
     std::fs::write(fixture.dir.path().join("index.json"), data).unwrap();
     let Ok(layout) = LayoutSource::open(fixture.dir.path()) else {
         return;

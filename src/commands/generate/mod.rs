@@ -8,10 +8,9 @@ pub(crate) mod sample;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, GenerateArgs, GlobalArgs};
+use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::reference::{has_explicit_tag, Target};
 use crate::source::{Source, DEFAULT_CONCURRENCY};
 
@@ -23,9 +22,19 @@ pub async fn run(global: &GlobalArgs, args: &GenerateArgs) -> Result<()> {
         Some(reference) => write_samples(global, reference).await,
         None => {
             write_completions_and_man(&args.dir)?;
-            write_example_layout(&args.dir.join(EXAMPLE_LAYOUT)).await
+            write_example_layout(&args.dir.join(EXAMPLE_LAYOUT)).await?;
+            crate::render::status(&format!(
+                "wrote completions/, man/ and {EXAMPLE_LAYOUT} in {}",
+                args.dir.display()
+            ));
+            Ok(())
         }
     }
+}
+
+/// The command line the completions and man pages describe.
+fn cli_command() -> clap::Command {
+    crate::cli::command(clap::ColorChoice::Auto)
 }
 
 /// Rewrites the example layout from scratch so that it holds exactly the samples.
@@ -53,7 +62,9 @@ async fn write_samples(global: &GlobalArgs, reference: &str) -> Result<()> {
         } => session.open_or_create_layout(path)?,
         _ => bail!("--samples takes a layout or a repository, not a tag or digest: {reference:?}"),
     };
-    sample::write_all(destination.as_ref()).await
+    sample::write_all(destination.as_ref()).await?;
+    crate::render::status(&format!("wrote the samples to {reference}"));
+    Ok(())
 }
 
 fn write_completions_and_man(dir: &Path) -> Result<()> {
@@ -69,10 +80,10 @@ fn write_completions_and_man(dir: &Path) -> Result<()> {
         Shell::PowerShell,
         Shell::Elvish,
     ] {
-        clap_complete::generate_to(shell, &mut Cli::command(), "ocx", &completions)
+        clap_complete::generate_to(shell, &mut cli_command(), "ocx", &completions)
             .with_context(|| format!("writing {shell} completions"))?;
     }
-    write_man_pages(&Cli::command(), &man, "ocx")
+    write_man_pages(&cli_command(), &man, "ocx")
 }
 
 fn write_man_pages(command: &clap::Command, dir: &Path, name: &str) -> Result<()> {

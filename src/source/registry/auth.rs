@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
 use serde::Deserialize;
 
+use super::trace;
 use super::transport::{describe_error_body, is_loopback, read_body, MAX_ERROR_BODY};
 
 /// What a registry accepts, learnt from its first 401.
@@ -91,23 +92,63 @@ impl Credential {
     }
 }
 
+/// A credential and where it was found, for messages (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub credential: Credential,
+    /// `the credentials for KEY in FILE (its auths entry | credential helper
+    /// docker-credential-NAME | credential store docker-credential-NAME)`.
+    pub origin: String,
+}
+
 /// Looks up the credential for a registry: podman's `REGISTRY_AUTH_FILE` first when it is
 /// set, then docker's config.json (`DOCKER_CONFIG`, else ~/.docker) with its `auths`,
 /// `credHelpers` and `credsStore`. `None` means anonymous.
-pub fn lookup_credential(registry: &str) -> Result<Option<Credential>> {
+pub fn lookup_credential(registry: &str) -> Result<Option<Found>> {
     let keys = config_keys(registry);
-    if let Some(path) = std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from) {
+    for path in credential_files() {
         if let Some(found) = lookup_in_file(&path, &keys)? {
             return Ok(Some(found));
         }
     }
-    let Some(dir) = std::env::var_os("DOCKER_CONFIG")
+    Ok(None)
+}
+
+/// The files [`lookup_credential`] reads, in order.
+pub fn credential_files() -> Vec<PathBuf> {
+    let podman = std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from);
+    let docker = std::env::var_os("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
-    else {
-        return Ok(None);
-    };
-    lookup_in_file(&dir.join("config.json"), &keys)
+        .map(|dir| dir.join("config.json"));
+    podman.into_iter().chain(docker).collect()
+}
+
+/// Why a registry's 401 stands, for its error: which credentials ocx sent and where they
+/// came from, or where it looked and found none.
+pub fn unauthorized_note(registry: &str, used: Option<&Found>) -> String {
+    match used {
+        Some(found) => format!(
+            "{} were refused: check them, or log in again with `docker login {registry}`",
+            found.origin
+        ),
+        None => {
+            let files: Vec<String> = credential_files()
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            let looked = match files.as_slice() {
+                [] => {
+                    "no credential file (neither DOCKER_CONFIG, HOME nor REGISTRY_AUTH_FILE is set)"
+                        .to_string()
+                }
+                files => files.join(" or "),
+            };
+            format!(
+                "ocx sent no credentials: none for {registry} in {looked}; log in with `docker login {registry}`, or point DOCKER_CONFIG or REGISTRY_AUTH_FILE at the file that has them"
+            )
+        }
+    }
 }
 
 /// The keys a config file may use for a registry, most specific first.
@@ -126,19 +167,27 @@ fn config_keys(registry: &str) -> Vec<String> {
     ]
 }
 
-fn lookup_in_file(path: &std::path::Path, keys: &[String]) -> Result<Option<Credential>> {
+fn lookup_in_file(path: &std::path::Path, keys: &[String]) -> Result<Option<Found>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
+    let found = |credential, key: &str| {
+        let origin = format!(
+            "the credentials for {key} in {} ({})",
+            path.display(),
+            provider(&text, key)
+        );
+        Ok(Some(Found { credential, origin }))
+    };
     for key in keys {
         match docker_credential::get_credential_from_reader(text.as_bytes(), key) {
             Ok(docker_credential::DockerCredential::UsernamePassword(username, password)) => {
-                return Ok(Some(Credential::UsernamePassword { username, password }))
+                return found(Credential::UsernamePassword { username, password }, key)
             }
             Ok(docker_credential::DockerCredential::IdentityToken(token)) => {
-                return Ok(Some(Credential::IdentityToken(token)))
+                return found(Credential::IdentityToken(token), key)
             }
             Err(docker_credential::CredentialRetrievalError::NoCredentialConfigured) => continue,
             Err(e) => {
@@ -149,6 +198,30 @@ fn lookup_in_file(path: &std::path::Path, keys: &[String]) -> Result<Option<Cred
         }
     }
     Ok(None)
+}
+
+/// Which part of a config file gave the credential for `key`, in docker's order: a
+/// `credHelpers` entry, the `auths` entry, else the `credsStore`.
+fn provider(config: &str, key: &str) -> String {
+    let config: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+    let named = |field: &str| {
+        config[field]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(helper) = config["credHelpers"][key]
+        .as_str()
+        .filter(|s| !s.is_empty())
+    {
+        format!("credential helper docker-credential-{helper}")
+    } else if config["auths"].get(key).is_some() {
+        "its auths entry".into()
+    } else if let Some(store) = named("credsStore") {
+        format!("credential store docker-credential-{store}")
+    } else {
+        "its auths entry".into()
+    }
 }
 
 /// Refuses a token realm that credentials would reach in clear: plain HTTP to a host
@@ -181,9 +254,10 @@ pub async fn fetch_token(
     realm: &str,
     service: Option<&str>,
     scopes: &[String],
-    credential: Option<&Credential>,
+    found: Option<&Found>,
     deadline: std::time::Duration,
 ) -> Result<String> {
+    let credential = found.map(|f| &f.credential);
     let mut url =
         url::Url::parse(realm).with_context(|| format!("invalid token realm {realm:?}"))?;
     let request = match credential {
@@ -222,11 +296,25 @@ pub async fn fetch_token(
             request
         }
     };
-    let response = request
+    let request = request
         .timeout(deadline)
-        .send()
-        .await
+        .build()
         .with_context(|| format!("requesting a token from {realm}"))?;
+    let (method, url) = (request.method().clone(), request.url().clone());
+    let started = std::time::Instant::now();
+    let sent = http.execute(request).await;
+    let outcome = match &sent {
+        Ok(response) => trace::Outcome::Answered(response),
+        Err(e) => trace::Outcome::Failed(trace::failure_kind(e)),
+    };
+    trace::request(&method, &url, outcome, started.elapsed(), 1);
+    let response = match sent {
+        Err(e) if e.is_timeout() => bail!(
+            "requesting a token from {realm} timed out: no answer within {} s (--timeout)",
+            deadline.as_secs()
+        ),
+        other => other.with_context(|| format!("requesting a token from {realm}"))?,
+    };
     let status = response.status();
     if !status.is_success() {
         let body = read_body(response, MAX_ERROR_BODY, "the token service's error")
@@ -234,10 +322,9 @@ pub async fn fetch_token(
             .unwrap_or_default();
         bail!(
             "the token service {realm} refused {} for {}: {}",
-            if credential.is_some() {
-                "the configured credentials"
-            } else {
-                "an anonymous token"
+            match found {
+                Some(found) => found.origin.as_str(),
+                None => "an anonymous token",
             },
             scopes.join(" "),
             describe_error_body(status, &body)
@@ -259,7 +346,7 @@ pub async fn fetch_token(
 pub struct AuthCache {
     pub challenges: HashMap<String, Challenge>,
     pub headers: HashMap<(String, String), String>,
-    pub credentials: HashMap<String, Option<Credential>>,
+    pub credentials: HashMap<String, Option<Found>>,
 }
 
 #[cfg(test)]
@@ -330,14 +417,24 @@ mod tests {
             format!(r#"{{"auths":{{"localhost:5000":{{"auth":"{auth}"}}}}}}"#),
         )
         .unwrap();
-        let found = lookup_in_file(&path, &config_keys("localhost:5000")).unwrap();
+        let found = lookup_in_file(&path, &config_keys("localhost:5000"))
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            found,
-            Some(Credential::UsernamePassword {
+            found.credential,
+            Credential::UsernamePassword {
                 username: "user".into(),
                 password: "pa:ss".into()
-            })
+            }
         );
+        assert_eq!(
+            found.origin,
+            format!(
+                "the credentials for localhost:5000 in {} (its auths entry)",
+                path.display()
+            )
+        );
+        assert!(!found.origin.contains("pa:ss") && !format!("{found:?}").contains("pa:ss"));
         assert_eq!(
             lookup_in_file(&path, &config_keys("other:1")).unwrap(),
             None

@@ -26,7 +26,10 @@ pub async fn get(source: &RegistrySource, reference: &ManifestRef) -> Result<Fet
     let what = format!("manifest {}", reference.qualify(&source.location()));
     if !response.status().is_success() {
         let what = if response.status() == StatusCode::NOT_FOUND {
-            format!("{what} not found")
+            format!(
+                "{what} not found{}",
+                super::tag::hint(source, reference).await
+            )
         } else {
             format!("fetching {what}")
         };

@@ -6,6 +6,7 @@ mod blob;
 mod manifest;
 mod referrer;
 mod tag;
+mod trace;
 mod transport;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use anyhow::Result;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use trace::enable as enable_trace;
 pub use transport::{is_loopback, Transport, TransportOptions, DEFAULT_TIMEOUT};
 
 use super::{BlobStream, FetchedManifest, Referrers, Source};

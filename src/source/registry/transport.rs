@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OnceCell};
 use tokio::time::Instant;
 
 use super::auth::{self, AuthCache, Challenge};
+use super::trace;
 use crate::reference::Repository;
 
 #[derive(Debug, Clone)]
@@ -238,10 +239,15 @@ impl Transport {
     async fn probe_tls(&self, host: &str) -> Result<Scheme> {
         let url = format!("https://{host}/v2/");
         let clock = RequestClock::start(host, self.options.timeout, 0);
-        let probe = self.http.head(&url).send();
-        let answer = tokio::time::timeout_at(clock.deadline(0), probe)
+        let probe = self
+            .http
+            .head(&url)
+            .build()
+            .map_err(|e| transport_error(host, e))?;
+        let answer = self
+            .execute_traced(probe, &clock, 1)
             .await
-            .map_err(|_| clock.exceeded(&format!("HEAD {url}"), 0))?;
+            .ok_or_else(|| clock.exceeded(&format!("HEAD {url}"), 0))?;
         match answer {
             Ok(_) => Ok(Scheme::Https),
             Err(e) if peer_does_not_speak_tls(&e) => Ok(Scheme::Http),
@@ -274,6 +280,31 @@ impl Transport {
         access: Access,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response> {
+        let response = self.send_answering(repository, access, build).await?;
+        Ok(self
+            .noting_credentials(repository.api_host(), response)
+            .await)
+    }
+
+    /// A 401 with a [`CredentialsNote`]: which credentials it refused, or where none
+    /// were found (when they were looked up: a challenge ocx cannot answer has no note).
+    async fn noting_credentials(&self, registry: &str, mut response: Response) -> Response {
+        if response.status() == StatusCode::UNAUTHORIZED {
+            let cache = self.auth.lock().await;
+            if let Some(used) = cache.credentials.get(registry) {
+                let note = CredentialsNote(auth::unauthorized_note(registry, used.as_ref()));
+                response.extensions_mut().insert(note);
+            }
+        }
+        response
+    }
+
+    async fn send_answering(
+        &self,
+        repository: &Repository,
+        access: Access,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Response> {
         let registry = repository.api_host();
         let registry_origin = self.registry_origin(repository).await?;
         let scope = scope_for(repository, &access);
@@ -292,9 +323,10 @@ impl Transport {
             let request = self.request_for(registry, &registry_origin, &build, &authorization)?;
             let what = format!("{} {}", request.method(), request.url());
             let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
-            let sent = tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
+            let sent = self
+                .execute_traced(request, &clock, attempt)
                 .await
-                .map_err(|_| clock.exceeded(&what, 0))?;
+                .ok_or_else(|| clock.exceeded(&what, 0))?;
             let mut response = match sent {
                 Ok(r) => r,
                 // Nothing listens there: on loopback that will not change in a second.
@@ -302,6 +334,7 @@ impl Transport {
                 // A refused or reset connection is worth another try; a registry that let
                 // a request time out has already had --timeout to answer.
                 Err(e) if attempt < MAX_ATTEMPTS && e.is_connect() && !e.is_timeout() => {
+                    trace::retry(backoff(attempt), attempt + 1);
                     tokio::time::sleep(backoff(attempt)).await;
                     continue;
                 }
@@ -337,6 +370,7 @@ impl Transport {
                 }
                 status if is_retryable(status) && attempt < MAX_ATTEMPTS => {
                     let wait = retry_after(&response).unwrap_or_else(|| backoff(attempt));
+                    trace::retry(wait.min(MAX_RETRY_WAIT), attempt + 1);
                     tokio::time::sleep(wait.min(MAX_RETRY_WAIT)).await;
                 }
                 _ => return Ok(response),
@@ -378,10 +412,31 @@ impl Transport {
         let request = authorize(request, registry, &registry_origin, &authorization)?;
         let what = format!("{} {}", request.method(), request.url().path());
         let clock = RequestClock::start(registry, self.options.timeout, upload_size(&request));
-        match tokio::time::timeout_at(clock.deadline(0), self.http.execute(request)).await {
-            Ok(sent) => sent.map_err(|e| transport_error(registry, e)),
-            Err(_) => Err(clock.exceeded(&what, 0)),
+        match self.execute_traced(request, &clock, 1).await {
+            Some(sent) => sent.map_err(|e| transport_error(registry, e)),
+            None => Err(clock.exceeded(&what, 0)),
         }
+    }
+
+    /// Sends `request` within the clock's deadline for its headers (`None` when that
+    /// passes), with a line for `--verbose`.
+    async fn execute_traced(
+        &self,
+        request: reqwest::Request,
+        clock: &RequestClock,
+        attempt: u32,
+    ) -> Option<reqwest::Result<Response>> {
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let sent = tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
+            .await
+            .ok();
+        let outcome = match &sent {
+            Some(Ok(response)) => trace::Outcome::Answered(response),
+            Some(Err(e)) => trace::Outcome::Failed(trace::failure_kind(e)),
+            None => trace::Outcome::Failed("timed out"),
+        };
+        trace::request(&method, &url, outcome, clock.started.elapsed(), attempt);
+        sent
     }
 
     /// The header cached for this scope, or one fetched now when the registry's challenge
@@ -440,7 +495,9 @@ impl Transport {
             }
         };
         let header = match challenge {
-            Challenge::Basic => credential.as_ref().and_then(|c| c.basic_header()),
+            Challenge::Basic => credential
+                .as_ref()
+                .and_then(|c| c.credential.basic_header()),
             Challenge::Bearer { realm, service } => {
                 if credential.is_some() {
                     auth::check_realm_for_credentials(&realm, self.options.plain_http)?;
@@ -720,24 +777,33 @@ pub fn describe_error_body(status: StatusCode, body: &[u8]) -> String {
     text
 }
 
+/// Which credentials a 401 refused, or where none were found, carried in the response.
+#[derive(Debug, Clone)]
+struct CredentialsNote(String);
+
 /// Turns a non-success response into an error naming what was asked and what the
 /// registry said; a 404 becomes [`NotFound`](crate::source::NotFound).
 pub async fn error_from_response(response: Response, what: &str) -> anyhow::Error {
     let status = response.status();
     let not_found = status == StatusCode::NOT_FOUND;
+    let note = response
+        .extensions()
+        .get::<CredentialsNote>()
+        .map(|n| n.0.clone());
     let body = read_body(response, MAX_ERROR_BODY, "the error body")
         .await
         .unwrap_or_default();
     let said = describe_error_body(status, &body);
-    let hint = match status {
-        StatusCode::UNAUTHORIZED => {
-            " (log in with `docker login`, or check the credentials in DOCKER_CONFIG or REGISTRY_AUTH_FILE)"
+    let hint = match (status, note) {
+        (StatusCode::UNAUTHORIZED, Some(note)) => format!(" ({note})"),
+        (StatusCode::UNAUTHORIZED, None) => {
+            " (log in with `docker login`, or check the credentials in DOCKER_CONFIG or REGISTRY_AUTH_FILE)".into()
         }
-        StatusCode::FORBIDDEN => " (the credentials do not allow this)",
-        StatusCode::BAD_REQUEST if said.contains("HTTP request to an HTTPS server") => {
-            " (the registry speaks HTTPS: drop --plain-http)"
+        (StatusCode::FORBIDDEN, _) => " (the credentials do not allow this)".into(),
+        (StatusCode::BAD_REQUEST, _) if said.contains("HTTP request to an HTTPS server") => {
+            " (the registry speaks HTTPS: drop --plain-http)".into()
         }
-        _ => "",
+        _ => String::new(),
     };
     let message = format!("{what}: registry said {said}{hint}");
     if not_found {
