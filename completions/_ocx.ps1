@@ -90,7 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         }
         'ocx;diff' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)')
-            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]'')')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]''). With --files, a pattern starting with `/` is a path glob (''/var/log/**''): the paths it matches, and what is below them, are left out')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Lines of context around each change with --unified')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
@@ -104,6 +104,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             [CompletionResult]::new('--ignore-timestamps', '--ignore-timestamps', [CompletionResultType]::ParameterName, 'Leave out the created annotation and label, config `created`, history timestamps and build `created`')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Print a unified diff of the manifest and config JSON of each platform instead')
             [CompletionResult]::new('--show-unchanged', '--show-unchanged', [CompletionResultType]::ParameterName, 'Also list what is equal: map entries, layers and packages (marked `=`)')
+            [CompletionResult]::new('--files', '--files', [CompletionResultType]::ParameterName, 'Also compare the files: each platform''s final filesystem (layers applied in order, whiteouts included), path by path; layers are streamed, never stored, and layers both sides share are read only when needed')
+            [CompletionResult]::new('--content', '--content', [CompletionResultType]::ParameterName, 'With --files: a unified diff of each changed text file up to 64 KiB')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each')
             [CompletionResult]::new('--plain-http', '--plain-http', [CompletionResultType]::ParameterName, 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate from registries')

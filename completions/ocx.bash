@@ -159,7 +159,7 @@ _ocx() {
             return 0
             ;;
         ocx__subcmd__diff)
-            opts="-q -v -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --platform --no-sbom --ignore --ignore-timestamps --unified --context --show-unchanged --files --content --concurrency --max-sbom-size --strict --plain-http --insecure --timeout --color --no-cache --cache-size --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

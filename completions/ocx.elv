@@ -84,7 +84,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;diff'= {
             cand --platform 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)'
-            cand --ignore 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]'')'
+            cand --ignore 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]''). With --files, a pattern starting with `/` is a path glob (''/var/log/**''): the paths it matches, and what is below them, are left out'
             cand --context 'Lines of context around each change with --unified'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
@@ -98,6 +98,8 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --ignore-timestamps 'Leave out the created annotation and label, config `created`, history timestamps and build `created`'
             cand --unified 'Print a unified diff of the manifest and config JSON of each platform instead'
             cand --show-unchanged 'Also list what is equal: map entries, layers and packages (marked `=`)'
+            cand --files 'Also compare the files: each platform''s final filesystem (layers applied in order, whiteouts included), path by path; layers are streamed, never stored, and layers both sides share are read only when needed'
+            cand --content 'With --files: a unified diff of each changed text file up to 64 KiB'
             cand --strict 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
             cand --plain-http 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
             cand --insecure 'Accept any TLS certificate from registries'

@@ -81,7 +81,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s v -l verbose -d 'Trace 
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l platform -d 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)' -r
-complete -c ocx -n "__fish_ocx_using_subcommand diff" -l ignore -d 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. \'platforms[*].config.labels["build-id"]\')' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l ignore -d 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. \'platforms[*].config.labels["build-id"]\'). With --files, a pattern starting with `/` is a path glob (\'/var/log/**\'): the paths it matches, and what is below them, are left out' -r
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l context -d 'Lines of context around each change with --unified' -r
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
@@ -96,6 +96,8 @@ complete -c ocx -n "__fish_ocx_using_subcommand diff" -l no-sbom -d 'Skip SBOM d
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l ignore-timestamps -d 'Leave out the created annotation and label, config `created`, history timestamps and build `created`'
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l unified -d 'Print a unified diff of the manifest and config JSON of each platform instead'
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l show-unchanged -d 'Also list what is equal: map entries, layers and packages (marked `=`)'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l files -d 'Also compare the files: each platform\'s final filesystem (layers applied in order, whiteouts included), path by path; layers are streamed, never stored, and layers both sides share are read only when needed'
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l content -d 'With --files: a unified diff of each changed text file up to 64 KiB'
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l strict -d 'Fail (exit 2, nothing printed) when any part could not be read, instead of printing the rest with a warning for each'
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l plain-http -d 'Use plain HTTP for every registry (loopback registries are otherwise tried over HTTPS first, then plain HTTP)'
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l insecure -d 'Accept any TLS certificate from registries'

@@ -185,7 +185,8 @@ pub enum Command {
             ocx diff registry.example/app:1.4 registry.example/app:1.5\n  \
             ocx diff oci:./before:app registry.example/app:1.5 --platform linux/amd64\n  \
             ocx diff app:1.4 app:1.5 --json | jq '.changes[] | select(.kind == \"package\")'\n  \
-            ocx diff app:1.4 app:1.5 --ignore-timestamps --ignore 'platforms[*].config.labels[*]' --quiet"
+            ocx diff app:1.4 app:1.5 --ignore-timestamps --ignore 'platforms[*].config.labels[*]' --quiet\n  \
+            ocx diff app:1.4 app:1.5 --files --ignore '/var/log/**' --ignore-timestamps --content"
     )]
     Diff(DiffArgs),
 
@@ -336,8 +337,10 @@ pub struct DiffArgs {
     pub no_sbom: bool,
 
     /// Leave out differences at this address, or under it; `*` matches any run of
-    /// characters; repeatable (e.g. 'platforms[*].config.labels["build-id"]')
-    #[arg(long = "ignore", value_name = "ADDRESS", value_parser = parse_ignore)]
+    /// characters; repeatable (e.g. 'platforms[*].config.labels["build-id"]'). With
+    /// --files, a pattern starting with `/` is a path glob ('/var/log/**'): the paths it
+    /// matches, and what is below them, are left out
+    #[arg(long = "ignore", value_name = "ADDRESS|/PATH", value_parser = parse_ignore)]
     pub ignore: Vec<String>,
 
     /// Leave out the created annotation and label, config `created`, history timestamps
@@ -356,6 +359,16 @@ pub struct DiffArgs {
     /// Also list what is equal: map entries, layers and packages (marked `=`)
     #[arg(long)]
     pub show_unchanged: bool,
+
+    /// Also compare the files: each platform's final filesystem (layers applied in order,
+    /// whiteouts included), path by path; layers are streamed, never stored, and layers
+    /// both sides share are read only when needed
+    #[arg(long, conflicts_with = "unified")]
+    pub files: bool,
+
+    /// With --files: a unified diff of each changed text file up to 64 KiB
+    #[arg(long, requires = "files")]
+    pub content: bool,
 
     #[command(flatten)]
     pub limits: ReadLimits,

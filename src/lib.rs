@@ -25,6 +25,7 @@ pub mod diff;
 pub mod digest;
 pub mod error;
 pub mod index;
+pub mod layers;
 pub mod manifest;
 pub mod model;
 pub mod platform;

@@ -3,10 +3,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::cli::{DiffArgs, GlobalArgs};
+use crate::diff::files::{self, FileOptions};
 use crate::diff::{diff, DiffOptions};
+use crate::layers::Limits;
 use crate::read::{read, Read, ReadOptions};
 use crate::reference::Target;
 use crate::source::Session;
@@ -15,6 +17,14 @@ use crate::source::Session;
 pub const EXIT_DIFFERENT: u8 = 1;
 
 pub async fn run(global: &GlobalArgs, args: DiffArgs) -> Result<ExitCode> {
+    let (paths, addresses): (Vec<String>, Vec<String>) = args
+        .ignore
+        .iter()
+        .cloned()
+        .partition(|p| p.starts_with('/'));
+    if let (Some(path), false) = (paths.first(), args.files) {
+        bail!("--ignore {path:?} is a path glob: it needs --files");
+    }
     let old_target = parse_side("old", &args.old)?;
     let new_target = parse_side("new", &args.new)?;
     // Two reads share the session: each side gets --concurrency requests in flight.
@@ -30,7 +40,7 @@ pub async fn run(global: &GlobalArgs, args: DiffArgs) -> Result<ExitCode> {
     )?;
     let diff_options = DiffOptions {
         platforms: args.platforms.clone(),
-        ignore: args.ignore.clone(),
+        ignore: addresses.clone(),
         ignore_timestamps: args.ignore_timestamps,
         show_unchanged: args.show_unchanged,
     };
@@ -54,7 +64,27 @@ pub async fn run(global: &GlobalArgs, args: DiffArgs) -> Result<ExitCode> {
         })
         .collect();
     super::check_failures(&failures, args.limits.strict)?;
-    let result = diff(&old_description, &new_description, &diff_options);
+    let mut result = diff(&old_description, &new_description, &diff_options);
+    if args.files {
+        let options = FileOptions {
+            ignore: addresses,
+            paths,
+            ignore_timestamps: args.ignore_timestamps,
+            content: args.content,
+            limits: Limits::default(),
+        };
+        let sides = (
+            files::Side {
+                description: &old_description,
+                source: &old.resolved.source,
+            },
+            files::Side {
+                description: &new_description,
+                source: &new.resolved.source,
+            },
+        );
+        files::compare_files(&mut result, sides.0, sides.1, &options).await?;
+    }
     if args.unified {
         let text = super::unified::unified(&old, &new, &result, args.context).await?;
         crate::render::write_stdout(text.as_bytes())?;

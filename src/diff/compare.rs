@@ -83,6 +83,8 @@ impl<'a> Collector<'a> {
             before,
             after,
             direction,
+            fields: None,
+            content_diff: None,
         });
         true
     }

@@ -13,6 +13,7 @@
 
 pub mod address;
 pub mod compare;
+pub mod files;
 pub mod packages;
 pub mod platforms;
 pub mod version;
@@ -223,6 +224,7 @@ impl<'o> Differ<'o> {
             matched_by: pairing.matched_by,
             layers: None,
             packages: None,
+            files: None,
         };
         let (old, new) = match (pairing.old, pairing.new) {
             (Some(old), Some(new)) => (old.manifest, new.manifest),

@@ -46,6 +46,9 @@ pub struct DiffSummary {
     pub platforms: PlatformCounts,
     /// Package changes over every platform (and the index itself).
     pub packages: ChangeSummary,
+    /// With `--files` only: file changes over every platform, and what was read for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileTotals>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -74,6 +77,9 @@ pub struct PlatformDiff {
     pub layers: Option<LayerSummary>,
     /// Packages of the two sides' SBOMs; null without SBOM discovery or on one side only.
     pub packages: Option<ChangeSummary>,
+    /// With `--files` only: the file changes of two images and what was read for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileSummary>,
 }
 
 /// The manifest one side has for a scope.
@@ -126,6 +132,12 @@ pub struct Difference {
     pub after: Value,
     /// For a changed package version with a known order.
     pub direction: Option<Direction>,
+    /// A changed file only: what changed (`content`, `mode`, `mtime`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+    /// A changed text file with `--content` only: the unified diff of its lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_diff: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +173,62 @@ pub enum DiffKind {
     Layer,
     Build,
     Package,
+    /// A path in the filesystem of an image (`--files`).
+    File,
+}
+
+/// A path of an image's filesystem, the `before` or `after` of a file change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// `file`, `directory`, `symlink`, `char`, `block`, `fifo`.
+    #[serde(rename = "type")]
+    pub file_type: String,
+    /// Bytes of a regular file; null for anything else.
+    pub size: Option<u64>,
+    /// `sha256:HEX` of a regular file's bytes; null for anything else.
+    pub sha256: Option<String>,
+    /// Permission bits in octal, with setuid, setgid and sticky (`0755`, `4755`).
+    pub mode: String,
+    pub uid: u64,
+    pub gid: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: u64,
+    /// A symlink's target as written.
+    pub target: Option<String>,
+    /// The path a hard link links to.
+    pub hardlink: Option<String>,
+    /// `MAJOR,MINOR` of a device node.
+    pub device: Option<String>,
+    /// Extended attributes, name to base64 value.
+    pub xattrs: std::collections::BTreeMap<String, String>,
+}
+
+/// The file changes of one platform (two images), and what was read for them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileSummary {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    /// Layers of either side read for this platform (each digest once).
+    pub layers_read: usize,
+    /// Layers the two sides share as a prefix and that were not read.
+    pub layers_skipped: usize,
+    /// Why the shared prefix was read, when it was; null when it was not (or none).
+    pub base_read_because: Option<String>,
+    /// Why the files were not compared (a foreign layer, a layer that is not a tar);
+    /// null when they were.
+    pub not_compared: Option<String>,
+}
+
+/// File changes over every platform, and what the comparison read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileTotals {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    /// Distinct layers downloaded and read, and their compressed bytes.
+    pub layers_read: usize,
+    pub bytes_read: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::text::*;
 use crate::model::{
-    ChangeKind, ChangeSummary, Diff, DiffKind, DiffSide, Difference, Direction, LayerSummary,
-    PlatformDiff,
+    ChangeKind, ChangeSummary, Diff, DiffKind, DiffSide, Difference, Direction, FileSummary,
+    LayerSummary, PlatformDiff,
 };
 
 const LEGEND: &str = "Legend: + added  - removed  ~ changed  ↑ upgraded  ↓ downgraded  = unchanged";
@@ -88,7 +88,7 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
                 && c.address.starts_with(&platform.address)
                 && !matches!(
                     c.kind,
-                    DiffKind::Package | DiffKind::Layer | DiffKind::Platform
+                    DiffKind::Package | DiffKind::Layer | DiffKind::Platform | DiffKind::File
                 )
         })
         .collect();
@@ -119,6 +119,84 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
     if let Some(packages) = platform.packages.filter(|p| *p != ChangeSummary::default()) {
         let _ = writeln!(out, "  Packages: {packages}");
         package_changes(out, &of_kind(DiffKind::Package), styled);
+    }
+    if let Some(files) = &platform.files {
+        let _ = writeln!(out, "  Files: {}", file_summary(files));
+        file_changes(out, &of_kind(DiffKind::File), styled);
+    }
+}
+
+/// `2 added, 1 changed (read 2 layers; 8 shared layers not read)`.
+fn file_summary(files: &FileSummary) -> String {
+    if let Some(reason) = &files.not_compared {
+        return format!("not compared: {}", clean(reason));
+    }
+    let counts: Vec<String> = [
+        (files.added, "added"),
+        (files.removed, "removed"),
+        (files.changed, "changed"),
+    ]
+    .iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, label)| format!("{count} {label}"))
+    .collect();
+    let counts = if counts.is_empty() {
+        "no changes".to_string()
+    } else {
+        counts.join(", ")
+    };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut read = format!(
+        "read {} layer{}",
+        files.layers_read,
+        plural(files.layers_read)
+    );
+    if files.layers_skipped > 0 {
+        let n = files.layers_skipped;
+        let _ = write!(read, "; {n} shared layer{} not read", plural(n));
+    }
+    if let Some(reason) = &files.base_read_because {
+        let _ = write!(read, "; shared layers read: {}", clean(reason));
+    }
+    format!("{counts} ({read})")
+}
+
+/// `+ /etc/new  file 12 B`, `~ /etc/os-release  content, size`, then a text diff.
+fn file_changes(out: &mut String, list: &[&Difference], styled: bool) {
+    for change in list {
+        let path = change
+            .address
+            .rsplit_once("files[")
+            .map(|(_, rest)| rest.trim_end_matches(']'))
+            .and_then(|quoted| serde_json::from_str::<String>(quoted).ok())
+            .unwrap_or_else(|| change.address.clone());
+        let detail = match (change.change, &change.fields) {
+            (ChangeKind::Changed, Some(fields)) => fields.join(", "),
+            (ChangeKind::Added, _) => file_label(&change.after),
+            _ => file_label(&change.before),
+        };
+        let _ = writeln!(
+            out,
+            "    {} {}  {}",
+            painted(sign(change.change, None), styled),
+            clean(&path),
+            clean(&detail)
+        );
+        if let Some(text) = &change.content_diff {
+            for line in text.lines() {
+                let _ = writeln!(out, "      {}", clean(line));
+            }
+        }
+    }
+}
+
+/// `file 12 B`, `symlink → target`, `directory`.
+fn file_label(value: &Value) -> String {
+    let kind = value["type"].as_str().unwrap_or("?");
+    match (value["size"].as_u64(), value["target"].as_str()) {
+        (_, Some(target)) => format!("{kind} → {target}"),
+        (Some(size), _) => format!("{kind} {}", human_size(size)),
+        _ => kind.to_string(),
     }
 }
 
@@ -246,6 +324,20 @@ pub fn summary_line(d: &Diff) -> String {
     if packages.has_changes() {
         let _ = write!(line, "; packages: {packages}");
     }
+    if let Some(files) = d.summary.files {
+        let counts: Vec<String> = [
+            (files.added, "added"),
+            (files.removed, "removed"),
+            (files.changed, "changed"),
+        ]
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, label)| format!("{count} {label}"))
+        .collect();
+        if !counts.is_empty() {
+            let _ = write!(line, "; files: {}", counts.join(", "));
+        }
+    }
     line.push('.');
     line
 }
@@ -292,6 +384,8 @@ mod tests {
             before: Value::from("x"),
             after: Value::from("y"),
             direction: None,
+            fields: None,
+            content_diff: None,
         };
         let counts = PlatformCounts {
             added: 1,
@@ -323,6 +417,8 @@ mod tests {
             before: Value::Null,
             after: Value::from("\u{1b}[2Jgotcha\nerror: forged"),
             direction: None,
+            fields: None,
+            content_diff: None,
         };
         let out = diff(&with(vec![hostile], PlatformCounts::default()), false);
         assert!(!out.contains('\u{1b}'), "{out}");
