@@ -1,6 +1,6 @@
 //! Builds the output model from a walked manifest tree. Pure: no I/O.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -13,21 +13,24 @@ use crate::manifest::{
 use crate::model::{
     Attestation, Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo,
     HealthcheckInfo, HistoryEntry, ManifestInfo, MediaType, OtherBuildValue, Package,
-    PackageSource, PlatformInfo, Referrer, ReferrerKind, RootFsInfo, SbomSource, SCHEMA_VERSION,
+    PackageSource, PlatformInfo, Purl, Referrer, ReferrerKind, RootFsInfo, SbomSource,
+    SCHEMA_VERSION,
 };
 use crate::platform;
 use crate::read::walk::Node;
-use crate::sbom::discover::{is_signature_artifact_type, Attached, Referral};
+use crate::sbom::discover::{is_signature_artifact_type, Attached, Document, Referral};
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
-/// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
+/// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped), whose
+/// packages move into the description.
 pub fn describe(
     reference: &str,
     resolved: String,
     root: &Node,
-    sboms: Option<&Findings>,
+    sboms: Option<Findings>,
 ) -> Description {
-    let manifest = described(root, sboms);
+    let mut sboms = sboms.map(|findings| Subjects::new(findings, root));
+    let manifest = described(root, sboms.as_mut());
     Description {
         schema_version: SCHEMA_VERSION,
         reference: reference.to_string(),
@@ -37,7 +40,41 @@ pub fn describe(
     }
 }
 
-fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
+/// What SBOM discovery found, handed out per subject: moved out at the last place the tree
+/// names the subject, copied before that.
+struct Subjects {
+    findings: Findings,
+    uses_left: HashMap<Digest, usize>,
+}
+
+impl Subjects {
+    fn new(findings: Findings, root: &Node) -> Subjects {
+        let mut uses_left = HashMap::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            *uses_left.entry(node.descriptor.digest.clone()).or_default() += 1;
+            stack.extend(node.children.iter());
+        }
+        Subjects {
+            findings,
+            uses_left,
+        }
+    }
+
+    fn take(&mut self, digest: &Digest) -> Attached {
+        let left = self.uses_left.get_mut(digest).map(|left| {
+            *left = left.saturating_sub(1);
+            *left
+        });
+        match left {
+            Some(0) | None => self.findings.remove(digest),
+            Some(_) => self.findings.get(digest).cloned(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+fn described(node: &Node, mut sboms: Option<&mut Subjects>) -> ManifestInfo {
     let media_type = &node.descriptor.media_type;
     let mut out = ManifestInfo {
         media_type: MediaType {
@@ -79,15 +116,12 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         sbom_packages_without_purl: None,
         error: node.error.clone(),
     };
-    if let Some(findings) = sboms {
-        let attached = findings
-            .get(&node.descriptor.digest)
-            .cloned()
-            .unwrap_or_default();
-        out.sbom = Some(packages(&attached));
+    if let Some(subjects) = sboms.as_deref_mut() {
+        let mut attached = subjects.take(&node.descriptor.digest);
         out.sbom_sources = Some(sources(&attached));
         out.referrers = Some(referrers(&attached));
         out.sbom_packages_without_purl = Some(distinct_without_purl(&attached));
+        out.sbom = Some(packages(&mut attached.documents));
     }
     match &node.manifest {
         None => {}
@@ -216,7 +250,7 @@ fn history_entry(h: &History) -> HistoryEntry {
 /// Splits an index's children into the platform map and BuildKit attestations.
 fn index_entries(
     children: &[Node],
-    sboms: Option<&Findings>,
+    mut sboms: Option<&mut Subjects>,
 ) -> (IndexMap<String, ManifestInfo>, Vec<Attestation>) {
     let descriptors: Vec<Descriptor> = children.iter().map(|c| c.descriptor.clone()).collect();
     let mut manifests = IndexMap::new();
@@ -224,7 +258,7 @@ fn index_entries(
     for (child, key) in children.iter().zip(platform::entry_keys(&descriptors)) {
         match key {
             Some(key) => {
-                manifests.insert(key, described(child, sboms));
+                manifests.insert(key, described(child, sboms.as_deref_mut()));
             }
             None => attestation_nodes.push(child),
         }
@@ -465,28 +499,41 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
     })
 }
 
-/// The packages of one subject, duplicates merged with every source kept, ordered by
-/// purl.
-fn packages(attached: &Attached) -> Vec<Package> {
-    let mut merged: BTreeMap<String, Package> = BTreeMap::new();
-    for document in &attached.documents {
-        let source = PackageSource {
+/// The packages of one subject, moved out of its documents: duplicates merged with every
+/// source kept in document order, ordered by purl.
+fn packages(documents: &mut [Document]) -> Vec<Package> {
+    let sources: Vec<PackageSource> = documents
+        .iter()
+        .map(|document| PackageSource {
             format: document.parsed.format,
             convention: document.convention,
-            manifest: document.manifest.to_string(),
-            document: document.layer.digest.to_string(),
-        };
-        for purl in &document.parsed.packages {
-            let entry = merged.entry(purl.purl.clone()).or_insert_with(|| Package {
-                purl: purl.clone(),
-                sources: vec![],
-            });
-            if !entry.sources.contains(&source) {
-                entry.sources.push(source.clone());
+            manifest: document.manifest.to_string().into(),
+            document: document.layer.digest.to_string().into(),
+        })
+        .collect();
+    let mut found: Vec<(Purl, usize)> = Vec::new();
+    for (i, document) in documents.iter_mut().enumerate() {
+        let purls = std::mem::take(&mut document.parsed.packages);
+        found.extend(purls.into_iter().map(|purl| (purl, i)));
+    }
+    // Stable: the same purl from several documents stays in document order.
+    found.sort_by(|(a, _), (b, _)| a.purl.cmp(&b.purl));
+    let mut merged: Vec<Package> = Vec::with_capacity(found.len());
+    for (purl, i) in found {
+        let source = &sources[i];
+        match merged.last_mut() {
+            Some(last) if last.purl.purl == purl.purl => {
+                if !last.sources.contains(source) {
+                    last.sources.push(source.clone());
+                }
             }
+            _ => merged.push(Package {
+                purl,
+                sources: vec![source.clone()],
+            }),
         }
     }
-    merged.into_values().collect()
+    merged
 }
 
 /// Packages listed without a purl, counted once however many documents list them: by
