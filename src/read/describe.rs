@@ -653,7 +653,9 @@ mod tests {
     use super::*;
     use crate::digest::Digest;
     use crate::manifest::{ImageIndex, ImageManifest, OCI_INDEX, OCI_MANIFEST};
+    use crate::model::{Convention, Outcome};
     use crate::read::config::Config;
+    use crate::sbom::discover::Check;
 
     fn image_node(name: &str, platform: Option<Platform>, annotations: &[(&str, &str)]) -> Node {
         let config = Descriptor::new(
@@ -803,6 +805,121 @@ mod tests {
         let children = d.manifests.unwrap();
         assert_eq!(children["linux/amd64"].origin.as_deref(), Some(origin));
         assert_eq!(children["linux/arm64"].origin, None);
+    }
+
+    /// A CycloneDX document of `purls` attached to `subject` by a cosign tag.
+    fn document(subject: &str, purls: &[&str]) -> (Check, Document) {
+        let components: Vec<serde_json::Value> = purls
+            .iter()
+            .map(|purl| serde_json::json!({"name": "x", "purl": purl}))
+            .collect();
+        let bom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+                                     "components": components});
+        let bytes = bom.to_string();
+        let manifest = Digest::sha256_of(format!("{subject}{bytes}").as_bytes());
+        let layer = Descriptor::new(
+            "application/vnd.cyclonedx+json",
+            Digest::sha256_of(bytes.as_bytes()),
+            bytes.len() as u64,
+        );
+        let check = Check {
+            convention: Convention::CosignSbomTag,
+            location: format!("r.example/app:{subject}.sbom"),
+            outcome: Outcome::Found,
+            manifest: Some(manifest.clone()),
+            document: Some(layer.digest.clone()),
+            detail: None,
+        };
+        let parsed = crate::sbom::parse::parse_document(bytes.as_bytes(), None).unwrap();
+        let document = Document {
+            convention: Convention::CosignSbomTag,
+            manifest,
+            layer,
+            bytes: None,
+            parsed,
+        };
+        (check, document)
+    }
+
+    fn attached(documents: Vec<(Check, Document)>) -> Attached {
+        let (checks, documents) = documents.into_iter().unzip();
+        Attached { documents, checks }
+    }
+
+    fn purls_and_documents(packages: &[Package]) -> Vec<(String, Vec<String>)> {
+        packages
+            .iter()
+            .map(|p| {
+                let documents = p.sources.iter().map(|s| s.document.to_string()).collect();
+                (p.purl.purl.clone(), documents)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn packages_of_several_documents_are_merged_by_purl_with_every_source() {
+        let root = image_node("a", linux("amd64"), &[]);
+        let (first, second) = (
+            document("a", &["pkg:npm/z@1", "pkg:npm/b@1", "pkg:npm/z@1"]),
+            document("a", &["pkg:npm/b@1", "pkg:npm/a@1"]),
+        );
+        let (d1, d2) = (
+            first.1.layer.digest.to_string(),
+            second.1.layer.digest.to_string(),
+        );
+        let findings = Findings::from([(
+            root.descriptor.digest.clone(),
+            attached(vec![first, second]),
+        )]);
+        let described = describe("x", "y".into(), &root, Some(findings)).manifest;
+        assert_eq!(
+            purls_and_documents(described.sbom.as_ref().unwrap()),
+            [
+                ("pkg:npm/a@1".to_string(), vec![d2.clone()]),
+                ("pkg:npm/b@1".to_string(), vec![d1.clone(), d2]),
+                ("pkg:npm/z@1".to_string(), vec![d1]),
+            ]
+        );
+        let counted: Vec<Option<usize>> = described
+            .sbom_sources
+            .unwrap()
+            .iter()
+            .map(|s| s.packages)
+            .collect();
+        assert_eq!(counted, [Some(2), Some(2)]);
+    }
+
+    #[test]
+    fn a_manifest_listed_twice_has_its_packages_at_both_places() {
+        let root = index_node(vec![
+            image_node("a", linux("amd64"), &[]),
+            image_node("a", linux("arm64"), &[]),
+            image_node("b", linux("s390x"), &[]),
+        ]);
+        let findings = Findings::from([
+            (
+                root.children[0].descriptor.digest.clone(),
+                attached(vec![document("a", &["pkg:npm/a@1"])]),
+            ),
+            (
+                root.children[2].descriptor.digest.clone(),
+                attached(vec![document("b", &["pkg:npm/b@1"])]),
+            ),
+        ]);
+        let described = describe("x", "y".into(), &root, Some(findings)).manifest;
+        let children = described.manifests.unwrap();
+        let purls = |key: &str| -> Vec<String> {
+            let packages = children[key].sbom.as_ref().unwrap();
+            packages.iter().map(|p| p.purl.purl.clone()).collect()
+        };
+        assert_eq!(purls("linux/amd64"), ["pkg:npm/a@1"]);
+        assert_eq!(purls("linux/arm64"), ["pkg:npm/a@1"]);
+        assert_eq!(purls("linux/s390x"), ["pkg:npm/b@1"]);
+        assert_eq!(
+            children["linux/arm64"].sbom_sources.as_ref().unwrap().len(),
+            1
+        );
+        assert_eq!(described.sbom, Some(vec![]));
     }
 
     #[test]

@@ -428,6 +428,23 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_removed_across_parts_keeping_the_first() {
+        let doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [
+                {"name": "c", "purl": "pkg:npm/c@1"},
+                {"name": "app again", "purl": "pkg:oci/app@1"},
+                {"name": "b", "purl": "pkg:npm/b@1", "components": [
+                    {"name": "c again", "purl": "pkg:npm/c@1"}]},
+                {"name": "c a third time", "purl": "pkg:npm/c@1"}],
+            "metadata": {"component": {"name": "app", "purl": "pkg:oci/app@1"}}});
+        let parsed = parse(&doc);
+        assert_eq!(
+            raw(&parsed),
+            ["pkg:oci/app@1", "pkg:npm/c@1", "pkg:npm/b@1"]
+        );
+    }
+
+    #[test]
     fn truncated_json_is_a_clear_error() {
         let text = spdx23().to_string();
         let err = parse_document(&text.as_bytes()[..40], None).unwrap_err();
