@@ -183,7 +183,13 @@ impl Qualifiers {
 /// A key given twice keeps its last value, as a map collected the same way does.
 impl FromIterator<(String, String)> for Qualifiers {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
-        let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
+        // Sized by the iterator's hint: `collect` would make room for at least four.
+        let pairs = pairs.into_iter();
+        let mut pairs = {
+            let mut list = Vec::with_capacity(pairs.size_hint().0);
+            list.extend(pairs);
+            list
+        };
         pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
         // Of a run of equal keys the first stays, holding the last value.
         pairs.dedup_by(|later, kept| {
