@@ -6,9 +6,11 @@
 #   benches/sbom_memory.sh [OCX_BINARY]     (default: target/release/ocx)
 #
 # OCX_BENCH_PLATFORMS (default 64) platforms of OCX_BENCH_PACKAGES (default 2000)
-# packages each; OCX_BENCH_RUNS (default 3) runs of each command; OCX_BENCH_KEEP=DIR
-# keeps each command's output of the last run in DIR (to compare two builds byte for
-# byte). Everything else lives in one /tmp directory, removed on exit.
+# packages each; OCX_BENCH_RUNS (default 3) runs of each command; OCX_BENCH_WHERE
+# (default "registry layout") where ocx reads them from; OCX_BENCH_JSON_ONLY=1 skips the
+# human outputs; OCX_BENCH_ARGS more arguments for every command (e.g. --max-sbom-size);
+# OCX_BENCH_KEEP=DIR keeps each command's output of the last run in DIR (to compare two
+# builds byte for byte). Everything else lives in one /tmp directory, removed on exit.
 set -euo pipefail
 
 ocx=$(realpath "${1:-target/release/ocx}")
@@ -16,6 +18,8 @@ platforms=${OCX_BENCH_PLATFORMS:-64}
 packages=${OCX_BENCH_PACKAGES:-2000}
 runs=${OCX_BENCH_RUNS:-3}
 keep=${OCX_BENCH_KEEP:-}
+places=${OCX_BENCH_WHERE:-registry layout}
+read -r -a extra <<<"${OCX_BENCH_ARGS:-}"
 work=$(mktemp -d /tmp/ocx-sbom-bench.XXXXXX)
 registry_pid=
 cleanup() {
@@ -122,31 +126,38 @@ print(f"{platforms} platforms x {packages} packages: {sbom_bytes / 1e6:.1f} MB o
       f"under {platforms} cosign .sbom tags")
 PY
 
-# Runs one ocx command `runs` times under /usr/bin/time; prints peak RSS, CPU and wall.
+# Runs one ocx command `runs` times under /usr/bin/time, its output to /dev/null; prints
+# peak RSS, CPU and wall. With OCX_BENCH_KEEP, one more run keeps the output.
 measure() {
     local name=$1
     shift
-    local i
+    local i rss user sys wall
     for i in $(seq "$runs"); do
-        /usr/bin/time -f '%M %U %S %e' -o "$work/time" "$ocx" "$@" >"$work/out" 2>"$work/err" ||
+        /usr/bin/time -f '%M %U %S %e' -o "$work/time" "$ocx" "$@" "${extra[@]}" >/dev/null 2>"$work/err" ||
             { cat "$work/err"; exit 1; }
         read -r rss user sys wall <"$work/time"
-        printf '%-34s run %s: peak RSS %4d MiB, CPU %.2f s (user %.2f, sys %.2f), wall %.2f s, output %d MB\n' \
-            "$name" "$i" $((rss / 1024)) "$(echo "$user + $sys" | bc)" "$user" "$sys" "$wall" \
-            $(($(stat -c %s "$work/out") / 1000000))
+        printf '%-22s run %s: peak RSS %4d MiB, CPU %.2f s (user %.2f, sys %.2f), wall %.2f s\n' \
+            "$name" "$i" $((rss / 1024)) "$(echo "$user + $sys" | bc)" "$user" "$sys" "$wall"
     done
     if [ -n "$keep" ]; then
         mkdir -p "$keep"
+        "$ocx" "$@" "${extra[@]}" >"$work/out"
         sed -e "s/127\.0\.0\.1:$port/REGISTRY/g" -e "s|$work|WORK|g" "$work/out" >"$keep/$name"
+        echo "$name: $(stat -c %s "$work/out") bytes of output kept in $keep/$name"
     fi
 }
 
 echo "ocx: $ocx"
-reference=127.0.0.1:$port/bench:bench
-for where in registry layout; do
-    if [ "$where" = layout ]; then reference=oci:$work/layout:bench; fi
+for where in $places; do
+    case $where in
+        registry) reference=127.0.0.1:$port/bench:bench ;;
+        layout) reference=oci:$work/layout:bench ;;
+        *) echo "OCX_BENCH_WHERE: registry or layout, not $where" >&2; exit 1 ;;
+    esac
     measure "$where.describe.json" describe --plain-http --json "$reference"
     measure "$where.sbom.json" sbom --plain-http --json "$reference"
-    measure "$where.describe.txt" describe --plain-http "$reference"
-    measure "$where.sbom.txt" sbom --plain-http "$reference"
+    if [ -z "${OCX_BENCH_JSON_ONLY:-}" ]; then
+        measure "$where.describe.txt" describe --plain-http "$reference"
+        measure "$where.sbom.txt" sbom --plain-http "$reference"
+    fi
 done
