@@ -107,7 +107,10 @@ fn main() {
 /// Times the parse of `document`, counting its bytes; checks it found `packages`.
 fn parse(bencher: Bencher, document: String, packages: usize) {
     let parsed = parse_document(document.as_bytes(), None).expect("the bench documents parse");
-    assert_eq!(parsed.packages.len() + parsed.packages_without_purl, packages);
+    assert_eq!(
+        parsed.packages.len() + parsed.packages_without_purl,
+        packages
+    );
     bencher
         .counter(BytesCount::new(document.len()))
         .bench_local(|| parse_document(divan::black_box(document.as_bytes()), None));

@@ -13,8 +13,7 @@ use crate::manifest::{
 use crate::model::{
     Attestation, Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo,
     HealthcheckInfo, HistoryEntry, ManifestInfo, MediaType, OtherBuildValue, Package,
-    PackageSource, PlatformInfo, Purl, Referrer, ReferrerKind, RootFsInfo, SbomSource,
-    SCHEMA_VERSION,
+    PackageSource, PlatformInfo, Referrer, ReferrerKind, RootFsInfo, SbomSource, SCHEMA_VERSION,
 };
 use crate::platform;
 use crate::read::walk::Node;
@@ -499,6 +498,9 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
     })
 }
 
+/// Purls turned into packages at a time, as they move out of a document.
+const PACKAGES_AT_A_TIME: usize = 4096;
+
 /// The packages of one subject, moved out of its documents: duplicates merged with every
 /// source kept in document order, ordered by purl.
 fn packages(documents: &mut [Document]) -> Vec<Package> {
@@ -511,29 +513,36 @@ fn packages(documents: &mut [Document]) -> Vec<Package> {
             document: document.layer.digest.to_string().into(),
         })
         .collect();
-    let mut found: Vec<(Purl, usize)> = Vec::new();
-    for (i, document) in documents.iter_mut().enumerate() {
-        let purls = std::mem::take(&mut document.parsed.packages);
-        found.extend(purls.into_iter().map(|purl| (purl, i)));
-    }
-    // Stable: the same purl from several documents stays in document order.
-    found.sort_by(|(a, _), (b, _)| a.purl.cmp(&b.purl));
-    let mut merged: Vec<Package> = Vec::with_capacity(found.len());
-    for (purl, i) in found {
-        let source = &sources[i];
-        match merged.last_mut() {
-            Some(last) if last.purl.purl == purl.purl => {
-                if !last.sources.contains(source) {
-                    last.sources.push(source.clone());
-                }
-            }
-            _ => merged.push(Package {
+    let total = documents.iter().map(|d| d.parsed.packages.len()).sum();
+    let mut packages: Vec<Package> = Vec::with_capacity(total);
+    for (document, source) in documents.iter_mut().zip(&sources) {
+        let mut purls = std::mem::take(&mut document.parsed.packages);
+        // A slice at a time from the end, each freed once moved: a document's purls and
+        // their packages are never both whole in memory.
+        while !purls.is_empty() {
+            let rest = purls.len().saturating_sub(PACKAGES_AT_A_TIME);
+            packages.extend(purls.drain(rest..).map(|purl| Package {
                 purl,
                 sources: vec![source.clone()],
-            }),
+            }));
+            purls.shrink_to_fit();
         }
     }
-    merged
+    // The same purl always splits the same way, so which of its copies stays is moot.
+    packages.sort_unstable_by(|a, b| a.purl.purl.cmp(&b.purl.purl));
+    packages.dedup_by(|later, kept| {
+        let same = later.purl.purl == kept.purl.purl;
+        if same {
+            kept.sources.append(&mut later.sources);
+        }
+        same
+    });
+    for package in packages.iter_mut().filter(|p| p.sources.len() > 1) {
+        let first_document = |source: &PackageSource| sources.iter().position(|s| s == source);
+        package.sources.sort_by_key(first_document);
+        package.sources.dedup();
+    }
+    packages
 }
 
 /// Packages listed without a purl, counted once however many documents list them: by
@@ -859,24 +868,23 @@ mod tests {
     #[test]
     fn packages_of_several_documents_are_merged_by_purl_with_every_source() {
         let root = image_node("a", linux("amd64"), &[]);
-        let (first, second) = (
+        let documents = vec![
             document("a", &["pkg:npm/z@1", "pkg:npm/b@1", "pkg:npm/z@1"]),
             document("a", &["pkg:npm/b@1", "pkg:npm/a@1"]),
-        );
-        let (d1, d2) = (
-            first.1.layer.digest.to_string(),
-            second.1.layer.digest.to_string(),
-        );
-        let findings = Findings::from([(
-            root.descriptor.digest.clone(),
-            attached(vec![first, second]),
-        )]);
+            document("a", &["pkg:npm/a@1", "pkg:npm/b@1"]),
+        ];
+        let digests: Vec<String> = documents
+            .iter()
+            .map(|(_, d)| d.layer.digest.to_string())
+            .collect();
+        let findings = Findings::from([(root.descriptor.digest.clone(), attached(documents))]);
         let described = describe("x", "y".into(), &root, Some(findings)).manifest;
+        let [d1, d2, d3] = [0, 1, 2].map(|i| digests[i].clone());
         assert_eq!(
             purls_and_documents(described.sbom.as_ref().unwrap()),
             [
-                ("pkg:npm/a@1".to_string(), vec![d2.clone()]),
-                ("pkg:npm/b@1".to_string(), vec![d1.clone(), d2]),
+                ("pkg:npm/a@1".to_string(), vec![d2.clone(), d3.clone()]),
+                ("pkg:npm/b@1".to_string(), vec![d1.clone(), d2, d3]),
                 ("pkg:npm/z@1".to_string(), vec![d1]),
             ]
         );
@@ -886,7 +894,7 @@ mod tests {
             .iter()
             .map(|s| s.packages)
             .collect();
-        assert_eq!(counted, [Some(2), Some(2)]);
+        assert_eq!(counted, [Some(2), Some(2), Some(2)]);
     }
 
     #[test]
