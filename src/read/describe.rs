@@ -837,6 +837,7 @@ mod tests {
             outcome: Outcome::Found,
             manifest: Some(manifest.clone()),
             document: Some(layer.digest.clone()),
+            predicate_type: None,
             detail: None,
         };
         let parsed = crate::sbom::parse::parse_document(bytes.as_bytes(), None).unwrap();
@@ -852,7 +853,11 @@ mod tests {
 
     fn attached(documents: Vec<(Check, Document)>) -> Attached {
         let (checks, documents) = documents.into_iter().unzip();
-        Attached { documents, checks }
+        Attached {
+            documents,
+            checks,
+            referrals: vec![],
+        }
     }
 
     fn purls_and_documents(packages: &[Package]) -> Vec<(String, Vec<String>)> {
