@@ -1,17 +1,19 @@
-//! Parse throughput of SBOM documents per format, in MB/s of document bytes.
+//! Parse throughput of SBOM documents per format, in bytes of document per second.
 //!
-//! Builds one document per format in memory (SPDX 2.3, SPDX 3 JSON-LD, CycloneDX 1.6,
-//! syft, a CycloneDX in-toto statement in a DSSE envelope, and a CycloneDX BOM of empty
-//! components), then times `parse_document` on each: the best of a few runs.
+//! One divan benchmark per format: SPDX 2.3, SPDX 3 JSON-LD, CycloneDX 1.6, syft, a
+//! CycloneDX in-toto statement in a DSSE envelope, and a CycloneDX BOM of empty
+//! components; each times `parse_document` on one document built in memory.
 //!
-//! `cargo bench --bench sbom_parse [-- --quick]`; see benches/README.md.
-
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+//! `cargo bench --bench sbom_parse [-- --sample-count 10]`; see benches/README.md.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use divan::counter::BytesCount;
+use divan::Bencher;
 use ocx::sbom::parse::parse_document;
+
+/// Packages per document: about 5 MB of JSON in each format.
+const PACKAGES: usize = 20_000;
 
 fn purl(i: usize) -> String {
     format!("pkg:npm/%40scope/pkg{i}@1.{}.0", i % 97)
@@ -98,45 +100,49 @@ fn empty_components(n: usize) -> String {
     )
 }
 
-/// A format's name, its document maker, and how many packages to make.
-type Format = (&'static str, fn(usize) -> String, usize);
-
-/// The best time of `runs` parses, and the packages found.
-fn best_of(bytes: &[u8], runs: usize) -> (Duration, usize) {
-    let mut best = Duration::MAX;
-    let mut packages = 0;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let parsed = parse_document(black_box(bytes), None).expect("the bench documents parse");
-        best = best.min(start.elapsed());
-        packages = parsed.packages.len() + parsed.packages_without_purl;
-    }
-    (best, packages)
+fn main() {
+    divan::main();
 }
 
-fn main() {
-    let quick = std::env::args().any(|arg| arg == "--quick");
-    let (n, runs) = if quick { (20_000, 3) } else { (100_000, 5) };
-    let formats: [Format; 6] = [
-        ("SPDX 2.3", spdx23, n),
-        ("SPDX 3 JSON-LD", spdx3, n),
-        ("CycloneDX 1.6", cyclonedx, n),
-        ("syft", syft, n),
-        ("DSSE > in-toto > CycloneDX", dsse_cyclonedx, n),
-        ("CycloneDX, empty components", empty_components, n * 100),
-    ];
-    println!(
-        "{:<30} {:>9} {:>10} {:>10} {:>9}",
-        "format", "MB", "packages", "best ms", "MB/s"
+/// Times the parse of `document`, counting its bytes; checks it found `packages`.
+fn parse(bencher: Bencher, document: String, packages: usize) {
+    let parsed = parse_document(document.as_bytes(), None).expect("the bench documents parse");
+    assert_eq!(
+        parsed.packages.len() + parsed.packages_without_purl,
+        packages
     );
-    for (name, make, count) in formats {
-        let text = make(count);
-        let (best, packages) = best_of(text.as_bytes(), runs);
-        let mb = text.len() as f64 / 1e6;
-        println!(
-            "{name:<30} {mb:>9.1} {packages:>10} {:>10.1} {:>9.0}",
-            best.as_secs_f64() * 1e3,
-            mb / best.as_secs_f64()
-        );
-    }
+    bencher
+        .counter(BytesCount::new(document.len()))
+        .bench_local(|| parse_document(divan::black_box(document.as_bytes()), None));
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn spdx_2_3(bencher: Bencher) {
+    parse(bencher, spdx23(PACKAGES), PACKAGES);
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn spdx_3_json_ld(bencher: Bencher) {
+    parse(bencher, spdx3(PACKAGES), PACKAGES);
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn cyclonedx_1_6(bencher: Bencher) {
+    // The metadata component is a package too.
+    parse(bencher, cyclonedx(PACKAGES), PACKAGES + 1);
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn syft_json(bencher: Bencher) {
+    parse(bencher, syft(PACKAGES), PACKAGES);
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn dsse_in_toto_cyclonedx(bencher: Bencher) {
+    parse(bencher, dsse_cyclonedx(PACKAGES), PACKAGES + 1);
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn cyclonedx_empty_components(bencher: Bencher) {
+    parse(bencher, empty_components(PACKAGES * 100), PACKAGES * 100);
 }

@@ -18,7 +18,7 @@ pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let read = read(&session, &target, &args.read.options(!args.no_sbom)).await?;
-    let description = read.describe(&args.reference);
+    let description = read.into_description(&args.reference);
     super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     super::printer(global, args.json).describe(&description)?;
     Ok(ExitCode::SUCCESS)

@@ -22,9 +22,9 @@ pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
         ..args.read.options(true)
     };
     let read = read(&session, &target, &options).await?;
-    let description = read.describe(&args.reference);
-    super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     if args.raw {
+        let description = read.describe(&args.reference);
+        super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
         let document = chosen_document(&read, args.document.as_deref())?;
         let stored = document.bytes.as_deref().unwrap_or_default();
         if args.unwrap {
@@ -36,9 +36,8 @@ pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    // The parsed documents are no longer needed once described: free them before the
-    // report is built and printed.
-    drop(read);
+    let description = read.into_description(&args.reference);
+    super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     let report = SbomReport::from_description(description);
     super::printer(global, args.json).sbom(&report)?;
     Ok(ExitCode::SUCCESS)

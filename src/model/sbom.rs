@@ -2,6 +2,7 @@
 //! `ocx sbom --json` report.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -51,9 +52,27 @@ pub struct PackageSource {
     pub format: SbomFormat,
     pub convention: Convention,
     /// The manifest that carries the SBOM (referrer, cosign tag, attestation manifest).
-    pub manifest: String,
+    /// Shared by every package of the document, as is `document`.
+    #[serde(with = "shared_text")]
+    pub manifest: Arc<str>,
     /// The SBOM blob.
-    pub document: String,
+    #[serde(with = "shared_text")]
+    pub document: Arc<str>,
+}
+
+/// An `Arc<str>` as a JSON string.
+mod shared_text {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(text: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(deserializer).map(Arc::from)
+    }
 }
 
 /// One place that can hold SBOMs, and what it held.
@@ -96,7 +115,7 @@ pub struct Purl {
     pub name: Option<String>,
     pub version: Option<String>,
     #[serde(default)]
-    pub qualifiers: BTreeMap<String, String>,
+    pub qualifiers: Qualifiers,
     pub subpath: Option<String>,
     /// Set when the packageurl crate rejected the string; the parts are then a best-effort
     /// split by hand (or None), never invented.
@@ -113,10 +132,97 @@ impl Purl {
             namespace: None,
             name: None,
             version: None,
-            qualifiers: BTreeMap::new(),
+            qualifiers: Qualifiers::default(),
             subpath: None,
             warning: None,
         }
+    }
+}
+
+/// A purl's qualifiers by key, in key order; a JSON object in the output. A sorted list
+/// rather than a `BTreeMap`, whose first node takes over 500 bytes for every purl that has
+/// a qualifier.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Qualifiers(Vec<(String, String)>);
+
+impl Qualifiers {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.position(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Sets `key` to `value`, replacing the value it had.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.position(&key) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(key, _)| key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+}
+
+/// A key given twice keeps its last value, as a map collected the same way does.
+impl FromIterator<(String, String)> for Qualifiers {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        // Sized by the iterator's hint: `collect` would make room for at least four.
+        let pairs = pairs.into_iter();
+        let mut pairs = {
+            let mut list = Vec::with_capacity(pairs.size_hint().0);
+            list.extend(pairs);
+            list
+        };
+        pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
+        // Of a run of equal keys the first stays, holding the last value.
+        pairs.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            same
+        });
+        Qualifiers(pairs)
+    }
+}
+
+/// The value of a key that is there; panics otherwise, as a map does.
+impl std::ops::Index<&str> for Qualifiers {
+    type Output = String;
+
+    fn index(&self, key: &str) -> &String {
+        self.get(key)
+            .unwrap_or_else(|| panic!("no qualifier {key:?}"))
+    }
+}
+
+impl Serialize for Qualifiers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Qualifiers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, String>::deserialize(deserializer)?;
+        Ok(Qualifiers(map.into_iter().collect()))
     }
 }
 
@@ -197,6 +303,22 @@ impl SbomFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifiers_are_a_map_in_key_order() {
+        let qualifiers: Qualifiers = [("distro", "alpine"), ("arch", "x86"), ("distro", "debian")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(qualifiers.len(), 2);
+        assert_eq!(qualifiers.get("distro").map(String::as_str), Some("debian"));
+        assert_eq!(qualifiers.get("epoch"), None);
+        let json = serde_json::to_string(&qualifiers).unwrap();
+        assert_eq!(json, r#"{"arch":"x86","distro":"debian"}"#);
+        let back: Qualifiers = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, qualifiers);
+        assert_eq!(serde_json::to_string(&Qualifiers::default()).unwrap(), "{}");
+    }
 
     #[test]
     fn format_names_are_the_schemas() {

@@ -1,6 +1,6 @@
 //! Builds the output model from a walked manifest tree. Pure: no I/O.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -17,17 +17,19 @@ use crate::model::{
 };
 use crate::platform;
 use crate::read::walk::Node;
-use crate::sbom::discover::{is_signature_artifact_type, Attached, Referral};
+use crate::sbom::discover::{is_signature_artifact_type, Attached, Document, Referral};
 
 /// Describes a walked tree; `reference` is what the user typed, `resolved` the canonical
-/// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped).
+/// `location@digest`, `sboms` what SBOM discovery found (None when it was skipped), whose
+/// packages move into the description.
 pub fn describe(
     reference: &str,
     resolved: String,
     root: &Node,
-    sboms: Option<&Findings>,
+    sboms: Option<Findings>,
 ) -> Description {
-    let manifest = described(root, sboms);
+    let mut sboms = sboms.map(|findings| Subjects::new(findings, root));
+    let manifest = described(root, sboms.as_mut());
     Description {
         schema_version: SCHEMA_VERSION,
         reference: reference.to_string(),
@@ -37,7 +39,41 @@ pub fn describe(
     }
 }
 
-fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
+/// What SBOM discovery found, handed out per subject: moved out at the last place the tree
+/// names the subject, copied before that.
+struct Subjects {
+    findings: Findings,
+    uses_left: HashMap<Digest, usize>,
+}
+
+impl Subjects {
+    fn new(findings: Findings, root: &Node) -> Subjects {
+        let mut uses_left = HashMap::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            *uses_left.entry(node.descriptor.digest.clone()).or_default() += 1;
+            stack.extend(node.children.iter());
+        }
+        Subjects {
+            findings,
+            uses_left,
+        }
+    }
+
+    fn take(&mut self, digest: &Digest) -> Attached {
+        let left = self.uses_left.get_mut(digest).map(|left| {
+            *left = left.saturating_sub(1);
+            *left
+        });
+        match left {
+            Some(0) | None => self.findings.remove(digest),
+            Some(_) => self.findings.get(digest).cloned(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+fn described(node: &Node, mut sboms: Option<&mut Subjects>) -> ManifestInfo {
     let media_type = &node.descriptor.media_type;
     let mut out = ManifestInfo {
         media_type: MediaType {
@@ -79,15 +115,12 @@ fn described(node: &Node, sboms: Option<&Findings>) -> ManifestInfo {
         sbom_packages_without_purl: None,
         error: node.error.clone(),
     };
-    if let Some(findings) = sboms {
-        let attached = findings
-            .get(&node.descriptor.digest)
-            .cloned()
-            .unwrap_or_default();
-        out.sbom = Some(packages(&attached));
+    if let Some(subjects) = sboms.as_deref_mut() {
+        let mut attached = subjects.take(&node.descriptor.digest);
         out.sbom_sources = Some(sources(&attached));
         out.referrers = Some(referrers(&attached));
         out.sbom_packages_without_purl = Some(distinct_without_purl(&attached));
+        out.sbom = Some(packages(&mut attached.documents));
     }
     match &node.manifest {
         None => {}
@@ -216,7 +249,7 @@ fn history_entry(h: &History) -> HistoryEntry {
 /// Splits an index's children into the platform map and BuildKit attestations.
 fn index_entries(
     children: &[Node],
-    sboms: Option<&Findings>,
+    mut sboms: Option<&mut Subjects>,
 ) -> (IndexMap<String, ManifestInfo>, Vec<Attestation>) {
     let descriptors: Vec<Descriptor> = children.iter().map(|c| c.descriptor.clone()).collect();
     let mut manifests = IndexMap::new();
@@ -224,7 +257,7 @@ fn index_entries(
     for (child, key) in children.iter().zip(platform::entry_keys(&descriptors)) {
         match key {
             Some(key) => {
-                manifests.insert(key, described(child, sboms));
+                manifests.insert(key, described(child, sboms.as_deref_mut()));
             }
             None => attestation_nodes.push(child),
         }
@@ -465,28 +498,51 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
     })
 }
 
-/// The packages of one subject, duplicates merged with every source kept, ordered by
-/// purl.
-fn packages(attached: &Attached) -> Vec<Package> {
-    let mut merged: BTreeMap<String, Package> = BTreeMap::new();
-    for document in &attached.documents {
-        let source = PackageSource {
+/// Purls turned into packages at a time, as they move out of a document.
+const PACKAGES_AT_A_TIME: usize = 4096;
+
+/// The packages of one subject, moved out of its documents: duplicates merged with every
+/// source kept in document order, ordered by purl.
+fn packages(documents: &mut [Document]) -> Vec<Package> {
+    let sources: Vec<PackageSource> = documents
+        .iter()
+        .map(|document| PackageSource {
             format: document.parsed.format,
             convention: document.convention,
-            manifest: document.manifest.to_string(),
-            document: document.layer.digest.to_string(),
-        };
-        for purl in &document.parsed.packages {
-            let entry = merged.entry(purl.purl.clone()).or_insert_with(|| Package {
-                purl: purl.clone(),
-                sources: vec![],
-            });
-            if !entry.sources.contains(&source) {
-                entry.sources.push(source.clone());
-            }
+            manifest: document.manifest.to_string().into(),
+            document: document.layer.digest.to_string().into(),
+        })
+        .collect();
+    let total = documents.iter().map(|d| d.parsed.packages.len()).sum();
+    let mut packages: Vec<Package> = Vec::with_capacity(total);
+    for (document, source) in documents.iter_mut().zip(&sources) {
+        let mut purls = std::mem::take(&mut document.parsed.packages);
+        // A slice at a time from the end, each freed once moved: a document's purls and
+        // their packages are never both whole in memory.
+        while !purls.is_empty() {
+            let rest = purls.len().saturating_sub(PACKAGES_AT_A_TIME);
+            packages.extend(purls.drain(rest..).map(|purl| Package {
+                purl,
+                sources: vec![source.clone()],
+            }));
+            purls.shrink_to_fit();
         }
     }
-    merged.into_values().collect()
+    // The same purl always splits the same way, so which of its copies stays is moot.
+    packages.sort_unstable_by(|a, b| a.purl.purl.cmp(&b.purl.purl));
+    packages.dedup_by(|later, kept| {
+        let same = later.purl.purl == kept.purl.purl;
+        if same {
+            kept.sources.append(&mut later.sources);
+        }
+        same
+    });
+    for package in packages.iter_mut().filter(|p| p.sources.len() > 1) {
+        let first_document = |source: &PackageSource| sources.iter().position(|s| s == source);
+        package.sources.sort_by_key(first_document);
+        package.sources.dedup();
+    }
+    packages
 }
 
 /// Packages listed without a purl, counted once however many documents list them: by
@@ -606,7 +662,9 @@ mod tests {
     use super::*;
     use crate::digest::Digest;
     use crate::manifest::{ImageIndex, ImageManifest, OCI_INDEX, OCI_MANIFEST};
+    use crate::model::{Convention, Outcome};
     use crate::read::config::Config;
+    use crate::sbom::discover::Check;
 
     fn image_node(name: &str, platform: Option<Platform>, annotations: &[(&str, &str)]) -> Node {
         let config = Descriptor::new(
@@ -756,6 +814,125 @@ mod tests {
         let children = d.manifests.unwrap();
         assert_eq!(children["linux/amd64"].origin.as_deref(), Some(origin));
         assert_eq!(children["linux/arm64"].origin, None);
+    }
+
+    /// A CycloneDX document of `purls` attached to `subject` by a cosign tag.
+    fn document(subject: &str, purls: &[&str]) -> (Check, Document) {
+        let components: Vec<serde_json::Value> = purls
+            .iter()
+            .map(|purl| serde_json::json!({"name": "x", "purl": purl}))
+            .collect();
+        let bom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+                                     "components": components});
+        let bytes = bom.to_string();
+        let manifest = Digest::sha256_of(format!("{subject}{bytes}").as_bytes());
+        let layer = Descriptor::new(
+            "application/vnd.cyclonedx+json",
+            Digest::sha256_of(bytes.as_bytes()),
+            bytes.len() as u64,
+        );
+        let check = Check {
+            convention: Convention::CosignSbomTag,
+            location: format!("r.example/app:{subject}.sbom"),
+            outcome: Outcome::Found,
+            manifest: Some(manifest.clone()),
+            document: Some(layer.digest.clone()),
+            predicate_type: None,
+            detail: None,
+        };
+        let parsed = crate::sbom::parse::parse_document(bytes.as_bytes(), None).unwrap();
+        let document = Document {
+            convention: Convention::CosignSbomTag,
+            manifest,
+            layer,
+            bytes: None,
+            parsed,
+        };
+        (check, document)
+    }
+
+    fn attached(documents: Vec<(Check, Document)>) -> Attached {
+        let (checks, documents) = documents.into_iter().unzip();
+        Attached {
+            documents,
+            checks,
+            referrals: vec![],
+        }
+    }
+
+    fn purls_and_documents(packages: &[Package]) -> Vec<(String, Vec<String>)> {
+        packages
+            .iter()
+            .map(|p| {
+                let documents = p.sources.iter().map(|s| s.document.to_string()).collect();
+                (p.purl.purl.clone(), documents)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn packages_of_several_documents_are_merged_by_purl_with_every_source() {
+        let root = image_node("a", linux("amd64"), &[]);
+        let documents = vec![
+            document("a", &["pkg:npm/z@1", "pkg:npm/b@1", "pkg:npm/z@1"]),
+            document("a", &["pkg:npm/b@1", "pkg:npm/a@1"]),
+            document("a", &["pkg:npm/a@1", "pkg:npm/b@1"]),
+        ];
+        let digests: Vec<String> = documents
+            .iter()
+            .map(|(_, d)| d.layer.digest.to_string())
+            .collect();
+        let findings = Findings::from([(root.descriptor.digest.clone(), attached(documents))]);
+        let described = describe("x", "y".into(), &root, Some(findings)).manifest;
+        let [d1, d2, d3] = [0, 1, 2].map(|i| digests[i].clone());
+        assert_eq!(
+            purls_and_documents(described.sbom.as_ref().unwrap()),
+            [
+                ("pkg:npm/a@1".to_string(), vec![d2.clone(), d3.clone()]),
+                ("pkg:npm/b@1".to_string(), vec![d1.clone(), d2, d3]),
+                ("pkg:npm/z@1".to_string(), vec![d1]),
+            ]
+        );
+        let counted: Vec<Option<usize>> = described
+            .sbom_sources
+            .unwrap()
+            .iter()
+            .map(|s| s.packages)
+            .collect();
+        assert_eq!(counted, [Some(2), Some(2), Some(2)]);
+    }
+
+    #[test]
+    fn a_manifest_listed_twice_has_its_packages_at_both_places() {
+        let root = index_node(vec![
+            image_node("a", linux("amd64"), &[]),
+            image_node("a", linux("arm64"), &[]),
+            image_node("b", linux("s390x"), &[]),
+        ]);
+        let findings = Findings::from([
+            (
+                root.children[0].descriptor.digest.clone(),
+                attached(vec![document("a", &["pkg:npm/a@1"])]),
+            ),
+            (
+                root.children[2].descriptor.digest.clone(),
+                attached(vec![document("b", &["pkg:npm/b@1"])]),
+            ),
+        ]);
+        let described = describe("x", "y".into(), &root, Some(findings)).manifest;
+        let children = described.manifests.unwrap();
+        let purls = |key: &str| -> Vec<String> {
+            let packages = children[key].sbom.as_ref().unwrap();
+            packages.iter().map(|p| p.purl.purl.clone()).collect()
+        };
+        assert_eq!(purls("linux/amd64"), ["pkg:npm/a@1"]);
+        assert_eq!(purls("linux/arm64"), ["pkg:npm/a@1"]);
+        assert_eq!(purls("linux/s390x"), ["pkg:npm/b@1"]);
+        assert_eq!(
+            children["linux/arm64"].sbom_sources.as_ref().unwrap().len(),
+            1
+        );
+        assert_eq!(described.sbom, Some(vec![]));
     }
 
     #[test]

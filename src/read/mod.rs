@@ -64,8 +64,14 @@ impl Read {
             reference,
             self.resolved.canonical.clone(),
             &self.tree,
-            self.sboms.as_ref(),
+            self.sboms.clone(),
         )
+    }
+
+    /// The output model of the read, which moves the SBOM packages into it instead of
+    /// copying them; the rest of the read is freed.
+    pub fn into_description(self, reference: &str) -> Description {
+        describe::describe(reference, self.resolved.canonical, &self.tree, self.sboms)
     }
 }
 

@@ -20,8 +20,6 @@ mod spdx;
 mod syft;
 mod unwrap;
 
-use std::collections::HashSet;
-
 use anyhow::{anyhow, bail, Result};
 
 use crate::model::{Purl, SbomFormat};
@@ -89,7 +87,7 @@ pub fn parse_document(bytes: &[u8], media_type: Option<&str>) -> Result<ParsedSb
         Ok(body) => Ok(ParsedSbom {
             format: body.format,
             spec_version: body.spec_version,
-            packages: body.packages.list,
+            packages: without_duplicates(body.packages.list),
             packages_without_purl: body.packages.without_purl,
             named_without_purl: body.packages.named_without_purl,
             envelopes: unwrapped.envelopes,
@@ -114,11 +112,10 @@ struct Body {
     packages: Packages,
 }
 
-/// Purls in document order without exact duplicates, and the count of packages without one.
+/// Purls in document order, and the packages without one.
 #[derive(Default)]
 struct Packages {
     list: Vec<Purl>,
-    seen: HashSet<String>,
     without_purl: usize,
     named_without_purl: Vec<String>,
 }
@@ -138,9 +135,7 @@ impl Packages {
                 continue;
             }
             any = true;
-            if self.seen.insert(raw.to_string()) {
-                self.list.push(parse_purl(raw));
-            }
+            self.list.push(parse_purl(raw));
         }
         if !any {
             self.without_purl += 1;
@@ -158,13 +153,32 @@ impl Packages {
     fn append(&mut self, later: Packages) {
         self.without_purl += later.without_purl;
         self.named_without_purl.extend(later.named_without_purl);
-        for purl in later.list {
-            if !self.seen.contains(&purl.purl) {
-                self.seen.insert(purl.purl.clone());
-                self.list.push(purl);
-            }
+        self.list.extend(later.list);
+    }
+}
+
+/// The purls in document order, each exact duplicate of an earlier one removed. Found by
+/// sorting positions rather than with a set of every string seen: no allocation or hash
+/// per purl.
+fn without_duplicates(mut list: Vec<Purl>) -> Vec<Purl> {
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    // Stable: of equal purls, the earliest comes first and is kept.
+    order.sort_by(|&a, &b| list[a].purl.cmp(&list[b].purl));
+    let mut keep = vec![true; list.len()];
+    for pair in order.windows(2) {
+        if list[pair[0]].purl == list[pair[1]].purl {
+            keep[pair[1]] = false;
         }
     }
+    if keep.iter().all(|&k| k) {
+        return list;
+    }
+    let mut position = 0;
+    list.retain(|_| {
+        position += 1;
+        keep[position - 1]
+    });
+    list
 }
 
 fn parse_bytes(
@@ -411,6 +425,23 @@ mod tests {
         let parsed = parse(&doc);
         assert_eq!(raw(&parsed), ["pkg:npm/a@1", "pkg:npm/b@1", "pkg:npm/A@1"]);
         assert_eq!(parsed.packages_without_purl, 0);
+    }
+
+    #[test]
+    fn duplicates_removed_across_parts_keeping_the_first() {
+        let doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [
+                {"name": "c", "purl": "pkg:npm/c@1"},
+                {"name": "app again", "purl": "pkg:oci/app@1"},
+                {"name": "b", "purl": "pkg:npm/b@1", "components": [
+                    {"name": "c again", "purl": "pkg:npm/c@1"}]},
+                {"name": "c a third time", "purl": "pkg:npm/c@1"}],
+            "metadata": {"component": {"name": "app", "purl": "pkg:oci/app@1"}}});
+        let parsed = parse(&doc);
+        assert_eq!(
+            raw(&parsed),
+            ["pkg:oci/app@1", "pkg:npm/c@1", "pkg:npm/b@1"]
+        );
     }
 
     #[test]
