@@ -548,6 +548,9 @@ impl FromStr for ChildPlatform {
             .filter(|(source, _)| !source.is_empty())
             .ok_or_else(|| anyhow!("invalid --child-platform {s:?}: expected SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]"))?;
         let filter: PlatformFilter = platform.parse()?;
+        if filter.occurrence.is_some() {
+            bail!("invalid --child-platform {s:?}: a platform has no '#N'");
+        }
         Ok(ChildPlatform {
             source: source.to_string(),
             platform: Platform {
