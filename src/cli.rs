@@ -272,7 +272,8 @@ pub struct SbomArgs {
 /// How the commands that read a manifest tree read it.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]
+    /// Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key
+    /// describe shows (linux/amd64#2)
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<PlatformFilter>,
 
@@ -327,8 +328,8 @@ pub struct DiffArgs {
     #[arg(long, short = 'q', conflicts_with = "unified")]
     pub quiet: bool,
 
-    /// Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION];
-    /// repeatable (default: every platform)
+    /// Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION], or
+    /// a key describe shows (linux/amd64#2); repeatable (default: every platform)
     #[arg(long = "platform", value_name = "PLATFORM")]
     pub platforms: Vec<PlatformFilter>,
 

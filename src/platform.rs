@@ -82,7 +82,7 @@ impl FromStr for PlatformFilter {
         let (path, os_version) = match platform.split_once(':') {
             Some((p, v)) if !v.is_empty() => (p, Some(v.to_string())),
             Some(_) => bail!("invalid platform {s:?}: empty os.version after ':'"),
-            None => (s, None),
+            None => (platform, None),
         };
         let parts: Vec<&str> = path.split('/').collect();
         let (os, architecture, variant) = match parts.as_slice() {
@@ -208,6 +208,8 @@ mod tests {
         assert_eq!(second.occurrence, Some(2));
         assert_eq!(second.os_version.as_deref(), Some("10.0.1"));
         assert_eq!(second.to_string(), "windows/amd64:10.0.1#2");
+        let amd64: PlatformFilter = "linux/amd64#2".parse().unwrap();
+        assert!(amd64.matches(&platform("linux", "amd64", None, None)));
         assert_eq!(key_occurrence("linux/amd64#2"), 2);
         assert_eq!(key_occurrence("linux/amd64"), 1);
     }
