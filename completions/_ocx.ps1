@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             break
         }
         'ocx;describe' {
-            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
@@ -67,7 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
         }
         'ocx;sbom' {
             [CompletionResult]::new('--document', '--document', [CompletionResultType]::ParameterName, 'With --raw: the document to print, by its digest (or its manifest''s) or its number in the list an ambiguous --raw prints')
-            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')
             [CompletionResult]::new('--max-sbom-size', '--max-sbom-size', [CompletionResultType]::ParameterName, 'Refuse SBOM blobs larger than this many bytes')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries')
@@ -89,7 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocx' -ScriptBlock {
             break
         }
         'ocx;diff' {
-            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2); repeatable (default: every platform)')
             [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]''). With --files, a pattern starting with `/` is a path glob (''/var/log/**''): the paths it matches, and what is below them, are left out')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Lines of context around each change with --unified')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)')

@@ -40,7 +40,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocx;describe'= {
-            cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
+            cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2)'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
@@ -62,7 +62,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
         }
         &'ocx;sbom'= {
             cand --document 'With --raw: the document to print, by its digest (or its manifest''s) or its number in the list an ambiguous --raw prints'
-            cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]'
+            cand --platform 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2)'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'
             cand --max-sbom-size 'Refuse SBOM blobs larger than this many bytes'
             cand --timeout 'Seconds a registry may go silent before a request fails (1-3600); a request''s total deadline is this plus 1 s per MiB it carries'
@@ -83,7 +83,7 @@ set edit:completion:arg-completer[ocx] = {|@words|
             cand --version 'Print version'
         }
         &'ocx;diff'= {
-            cand --platform 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)'
+            cand --platform 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2); repeatable (default: every platform)'
             cand --ignore 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. ''platforms[*].config.labels["build-id"]''). With --files, a pattern starting with `/` is a path glob (''/var/log/**''): the paths it matches, and what is below them, are left out'
             cand --context 'Lines of context around each change with --unified'
             cand --concurrency 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)'

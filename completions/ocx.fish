@@ -43,7 +43,7 @@ complete -c ocx -n "__fish_ocx_needs_command" -f -a "tags" -d 'List the tags of 
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "generate" -d 'Write shell completions, man pages and the example layout (for packagers and this repository)'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "schema" -d 'Print the JSON Schema of an output'
 complete -c ocx -n "__fish_ocx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
+complete -c ocx -n "__fish_ocx_using_subcommand describe" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
@@ -62,7 +62,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand describe" -s v -l verbose -d 'Tr
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l document -d 'With --raw: the document to print, by its digest (or its manifest\'s) or its number in the list an ambiguous --raw prints' -r
-complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]' -r
+complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l platform -d 'Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l max-sbom-size -d 'Refuse SBOM blobs larger than this many bytes' -r
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l timeout -d 'Seconds a registry may go silent before a request fails (1-3600); a request\'s total deadline is this plus 1 s per MiB it carries' -r
@@ -80,7 +80,7 @@ complete -c ocx -n "__fish_ocx_using_subcommand sbom" -l no-cache -d 'Neither re
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s v -l verbose -d 'Trace every registry request on stderr: method, URL, status, bytes, time and retries (never a credential, token or signature)'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocx -n "__fish_ocx_using_subcommand sbom" -s V -l version -d 'Print version'
-complete -c ocx -n "__fish_ocx_using_subcommand diff" -l platform -d 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION]; repeatable (default: every platform)' -r
+complete -c ocx -n "__fish_ocx_using_subcommand diff" -l platform -d 'Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION], or a key describe shows (linux/amd64#2); repeatable (default: every platform)' -r
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l ignore -d 'Leave out differences at this address, or under it; `*` matches any run of characters; repeatable (e.g. \'platforms[*].config.labels["build-id"]\'). With --files, a pattern starting with `/` is a path glob (\'/var/log/**\'): the paths it matches, and what is below them, are left out' -r
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l context -d 'Lines of context around each change with --unified' -r
 complete -c ocx -n "__fish_ocx_using_subcommand diff" -l concurrency -d 'How many requests may be in flight at once, for the walk and again for SBOM discovery (1-256)' -r

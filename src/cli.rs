@@ -272,7 +272,8 @@ pub struct SbomArgs {
 /// How the commands that read a manifest tree read it.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION]
+    /// Only the manifest for this platform: OS/ARCH[/VARIANT][:OS_VERSION], or a key
+    /// describe shows (linux/amd64#2)
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<PlatformFilter>,
 
@@ -327,8 +328,8 @@ pub struct DiffArgs {
     #[arg(long, short = 'q', conflicts_with = "unified")]
     pub quiet: bool,
 
-    /// Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION];
-    /// repeatable (default: every platform)
+    /// Compare only the platforms matching this one: OS/ARCH[/VARIANT][:OS_VERSION], or
+    /// a key describe shows (linux/amd64#2); repeatable (default: every platform)
     #[arg(long = "platform", value_name = "PLATFORM")]
     pub platforms: Vec<PlatformFilter>,
 
@@ -548,6 +549,9 @@ impl FromStr for ChildPlatform {
             .filter(|(source, _)| !source.is_empty())
             .ok_or_else(|| anyhow!("invalid --child-platform {s:?}: expected SOURCE=OS/ARCH[/VARIANT][:OS_VERSION]"))?;
         let filter: PlatformFilter = platform.parse()?;
+        if filter.occurrence.is_some() {
+            bail!("invalid --child-platform {s:?}: a platform has no '#N'");
+        }
         Ok(ChildPlatform {
             source: source.to_string(),
             platform: Platform {

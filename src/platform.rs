@@ -49,23 +49,40 @@ pub fn entry_keys(entries: &[Descriptor]) -> Vec<Option<String>> {
         .collect()
 }
 
-/// What a user asks for with `--platform os/arch[/variant][:os.version]`.
+/// What a user asks for with `--platform os/arch[/variant][:os.version][#n]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformFilter {
     pub os: String,
     pub architecture: String,
     pub variant: Option<String>,
     pub os_version: Option<String>,
+    /// `#n` of a key `ocx describe` shows (`linux/amd64#2`): the n-th entry of the
+    /// platform in its index. [`PlatformFilter::matches`] leaves it to the caller.
+    pub occurrence: Option<usize>,
+}
+
+/// The `n` of a key's `#n` suffix; 1 without one.
+pub fn key_occurrence(key: &str) -> usize {
+    key.rsplit_once('#')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(1)
 }
 
 impl FromStr for PlatformFilter {
     type Err = anyhow::Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let (path, os_version) = match s.split_once(':') {
+        let (platform, occurrence) = match s.rsplit_once('#') {
+            Some((platform, n)) => match n.parse::<usize>() {
+                Ok(n) if n >= 1 => (platform, Some(n)),
+                _ => bail!("invalid platform {s:?}: expected a number from 1 after '#'"),
+            },
+            None => (s, None),
+        };
+        let (path, os_version) = match platform.split_once(':') {
             Some((p, v)) if !v.is_empty() => (p, Some(v.to_string())),
             Some(_) => bail!("invalid platform {s:?}: empty os.version after ':'"),
-            None => (s, None),
+            None => (platform, None),
         };
         let parts: Vec<&str> = path.split('/').collect();
         let (os, architecture, variant) = match parts.as_slice() {
@@ -85,6 +102,7 @@ impl FromStr for PlatformFilter {
             architecture: architecture.to_string(),
             variant,
             os_version,
+            occurrence,
         })
     }
 }
@@ -97,6 +115,9 @@ impl fmt::Display for PlatformFilter {
         }
         if let Some(v) = &self.os_version {
             write!(f, ":{v}")?;
+        }
+        if let Some(n) = self.occurrence {
+            write!(f, "#{n}")?;
         }
         Ok(())
     }
@@ -182,6 +203,18 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_key_is_a_platform_and_its_occurrence() {
+        let second: PlatformFilter = "windows/amd64:10.0.1#2".parse().unwrap();
+        assert_eq!(second.occurrence, Some(2));
+        assert_eq!(second.os_version.as_deref(), Some("10.0.1"));
+        assert_eq!(second.to_string(), "windows/amd64:10.0.1#2");
+        let amd64: PlatformFilter = "linux/amd64#2".parse().unwrap();
+        assert!(amd64.matches(&platform("linux", "amd64", None, None)));
+        assert_eq!(key_occurrence("linux/amd64#2"), 2);
+        assert_eq!(key_occurrence("linux/amd64"), 1);
+    }
+
+    #[test]
     fn rejects_malformed_filters() {
         for bad in [
             "linux",
@@ -190,6 +223,9 @@ mod tests {
             "a/b/c/d",
             "linux/amd64:",
             "linux/arm64/",
+            "linux/amd64#",
+            "linux/amd64#0",
+            "linux/amd64#x",
         ] {
             assert!(bad.parse::<PlatformFilter>().is_err(), "{bad}");
         }

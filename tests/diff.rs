@@ -683,3 +683,39 @@ fn the_schema_command_serves_the_diff_schema() {
     let out = ocx_ok(&["schema", "diff"]);
     assert_eq!(out, ocx::schema::DIFF_V1);
 }
+
+fn example(tag: &str) -> String {
+    format!(
+        "oci:{}:{tag}",
+        repo_root().join("examples/layout").display()
+    )
+}
+
+#[test]
+fn platform_selects_through_nested_indexes() {
+    let summary = |out: &Value| out["summary"]["platforms"].clone();
+    // 416fe8… is listed in multi-platform and, one index down, in nested: the same
+    // manifest. The indexes' own annotations differ, so the diff is still not equal.
+    let (flat, nested) = (example("multi-platform"), example("nested"));
+    let arm = diff_json(
+        &[&flat, &nested, "--platform", "linux/arm64", "--no-sbom"],
+        1,
+    );
+    let scopes = arm["platforms"].as_array().unwrap();
+    assert_eq!(scopes.len(), 1, "{arm:#}");
+    assert_eq!(scopes[0]["key"], "linux/arm64/v8");
+    assert_eq!(scopes[0]["change"], "unchanged");
+    assert_eq!(summary(&arm)["added"], 0, "{arm:#}");
+    assert!(addresses(&arm)
+        .iter()
+        .all(|a| a.starts_with("annotations[") || a.starts_with("build.")));
+    // An image against a nested index: the manifest of its platform nested too is the
+    // same one, not an added platform.
+    let image = example("image");
+    let amd = diff_json(&[&image, &nested, "--platform", "linux/amd64"], 1);
+    assert_eq!(
+        summary(&amd),
+        json!({"added": 0, "removed": 0, "changed": 1, "unchanged": 0}),
+        "{amd:#}"
+    );
+}

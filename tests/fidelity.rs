@@ -507,6 +507,13 @@ fn a_repeated_platform_is_warned_about_and_never_chosen_silently() {
             && err.contains(&format!("linux/amd64#2 ({})", second.digest)),
         "{err}"
     );
+    // The key the error lists chooses that entry.
+    let chosen = describe_json(&[&twice, "--platform", "linux/amd64#2"]);
+    assert_eq!(
+        chosen["descriptor"]["digest"],
+        second.digest.to_string(),
+        "{chosen:#}"
+    );
     let err = failing(&["index", "update", &twice, "--remove", "linux/amd64"]);
     assert!(
         err.contains("matches 2 entries") && err.contains(&second.digest.to_string()),
@@ -550,4 +557,34 @@ fn an_index_entry_for_the_platform_is_chosen_when_nothing_inside_has_one() {
     let chosen = describe_json(&[&at(&layout, "outer"), "--platform", "linux/amd64"]);
     assert_eq!(chosen["descriptor"]["digest"], inner.digest.to_string());
     assert_eq!(chosen["media_type"]["is_index"], true);
+}
+
+#[test]
+fn a_platform_given_in_full_chooses_the_entry_written_so() {
+    // multi-platform holds linux/arm64/v8, provider linux/arm64: both match either way of
+    // writing it, and the one written exactly as given is chosen.
+    let (_dir, layout) = sample_layout();
+    let top = at(&layout, "top");
+    let sources = [at(&layout, "multi-platform"), at(&layout, "provider")];
+    ocx_ok(&["index", "create", &top, &sources[0], &sources[1]]);
+    let digest_of = |platform: &str| {
+        describe_json(&[&top, "--platform", platform, "--no-sbom"])["descriptor"]["digest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let of_source = |source: &str, key: &str| {
+        describe_json(&[source, "--no-sbom"])["manifests"][key]["descriptor"]["digest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        digest_of("linux/arm64/v8"),
+        of_source(&sources[0], "linux/arm64/v8")
+    );
+    assert_eq!(
+        digest_of("linux/arm64"),
+        of_source(&sources[1], "linux/arm64")
+    );
 }

@@ -27,7 +27,7 @@ use crate::model::{
 use crate::platform::PlatformFilter;
 use address::{field, keyed, Ignores};
 use compare::Collector;
-use platforms::{entries, match_entries, platform_of, Entry, Pairing};
+use platforms::{entries, is_wanted, match_entries, platform_of, Entry, Matching, Pairing};
 
 /// What the comparison leaves out or adds.
 #[derive(Debug, Clone, Default)]
@@ -173,7 +173,7 @@ impl<'o> Differ<'o> {
             index_packages = compare::packages(&mut c, o, n);
         }
         let mut below = Compared::default();
-        let matching = match_entries(entries(old), entries(new));
+        let matching = self.match_selected(old, new);
         self.notes.extend(matching.notes);
         for pairing in matching.pairings {
             if self.is_selected(&pairing) {
@@ -194,18 +194,63 @@ impl<'o> Differ<'o> {
         }
         // A nested index is entered: its own entries are selected by platform.
         [pairing.old, pairing.new].iter().flatten().any(|entry| {
-            entry.manifest.manifests.is_some()
-                || platform_of(entry.manifest).is_some_and(|p| {
-                    let platform = crate::manifest::Platform {
-                        os: p.os,
-                        architecture: p.architecture,
-                        variant: p.variant,
-                        os_version: p.os_version,
-                        ..Default::default()
-                    };
-                    self.options.platforms.iter().any(|f| f.matches(&platform))
-                })
+            entry.manifest.manifests.is_some() || is_wanted(&self.options.platforms, entry)
         })
+    }
+
+    /// The entries of two manifests matched. With `--platform`, a nested index left
+    /// unpaired stands for the manifests asked for inside it (one already on its side
+    /// counts once), and what is left is matched again: a platform is found at any depth,
+    /// as `describe --platform` finds it.
+    fn match_selected<'a>(&self, old: &'a ManifestInfo, new: &'a ManifestInfo) -> Matching<'a> {
+        let matching = match_entries(entries(old), entries(new));
+        let filters = &self.options.platforms;
+        let unpaired_index = |p: &Pairing<'_>| {
+            [p.old, p.new]
+                .iter()
+                .flatten()
+                .any(|e| e.manifest.manifests.is_some())
+                && p.matched_by == MatchedBy::Unmatched
+        };
+        if filters.is_empty() || !matching.pairings.iter().any(unpaired_index) {
+            return matching;
+        }
+        let (unmatched, paired): (Vec<_>, Vec<_>) = matching
+            .pairings
+            .into_iter()
+            .partition(|p| p.matched_by == MatchedBy::Unmatched);
+        let side = |of: fn(&Pairing<'a>) -> Option<Entry<'a>>| {
+            let mut seen: Vec<&str> = paired
+                .iter()
+                .filter_map(of)
+                .map(|e| e.manifest.descriptor.digest.as_str())
+                .collect();
+            let mut left = Vec::new();
+            for entry in unmatched.iter().filter_map(of) {
+                let found = match entry.manifest.manifests {
+                    Some(_) => platforms::wanted_within(filters, entry.manifest),
+                    None => vec![entry],
+                };
+                for entry in found {
+                    let digest = entry.manifest.descriptor.digest.as_str();
+                    if !seen.contains(&digest) {
+                        seen.push(digest);
+                        left.push(entry);
+                    }
+                }
+            }
+            left
+        };
+        let (old_left, new_left) = (side(|p| p.old), side(|p| p.new));
+        let again = match_entries(old_left, new_left);
+        let (one_sided, matched): (Vec<_>, Vec<_>) = again
+            .pairings
+            .into_iter()
+            .partition(|p| p.matched_by == MatchedBy::Unmatched);
+        Matching {
+            pairings: one_sided.into_iter().chain(paired).chain(matched).collect(),
+            notes: matching.notes.into_iter().chain(again.notes).collect(),
+        }
     }
 
     /// One scope: a platform added or removed, or two entries compared.

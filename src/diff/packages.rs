@@ -7,7 +7,9 @@
 //! `classifier` and `type`. Qualifiers that only say where a package came from
 //! (`distro`, `upstream`, `repository_url`, checksums...) are not part of it, so a distro
 //! point release alone changes nothing. The rpm `epoch` qualifier belongs to the version.
-//! The key is written as a purl without version, e.g. `pkg:deb/debian/openssl?arch=amd64`.
+//! The subpath is part of the key: it names a package inside another, which `ocx sbom`
+//! counts as its own. The key is written as a purl without version, e.g.
+//! `pkg:deb/debian/openssl?arch=amd64`.
 //! A package without a purl is keyed by its SBOM format and name, as `spdx:name`.
 //!
 //! Within a key, versions on both sides are unchanged; when exactly one version is left on
@@ -126,7 +128,7 @@ impl KeyedPackage {
     }
 }
 
-/// `pkg:type/namespace/name?key-qualifiers`, each part percent-encoded.
+/// `pkg:type/namespace/name?key-qualifiers#subpath`, each part percent-encoded.
 fn purl_key(purl_type: &str, purl: &Purl) -> String {
     let mut key = format!("pkg:{purl_type}/");
     if let Some(namespace) = purl.namespace.as_deref() {
@@ -156,6 +158,17 @@ fn purl_key(purl_type: &str, purl: &Purl) -> String {
     if !qualifiers.is_empty() {
         key.push('?');
         key.push_str(&qualifiers.join("&"));
+    }
+    // The subpath names a package inside another (`golang.org/x/sys#windows`).
+    let subpath = purl.subpath.as_deref().unwrap_or_default();
+    let segments: Vec<String> = subpath
+        .split('/')
+        .filter(|s| !s.is_empty() && !matches!(*s, "." | ".."))
+        .map(percent_encode)
+        .collect();
+    if !segments.is_empty() {
+        key.push('#');
+        key.push_str(&segments.join("/"));
     }
     key
 }
@@ -497,6 +510,15 @@ mod tests {
             "pkg:npm/%40angular/core"
         );
         assert_eq!(keyed("pkg:pypi/PyYAML@6.0"), keyed("pkg:pypi/pyyaml@6.0.1"));
+        // A subpath is another package, as `ocx sbom` counts it.
+        assert_eq!(
+            keyed("pkg:golang/golang.org/x/sys@v0.1.0#windows"),
+            "pkg:golang/golang.org/x/sys#windows"
+        );
+        assert_ne!(
+            keyed("pkg:golang/golang.org/x/sys@v0.1.0#windows"),
+            keyed("pkg:golang/golang.org/x/sys@v0.1.0")
+        );
     }
 
     #[test]

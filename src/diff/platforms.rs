@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::manifest::annotations::TITLE;
 use crate::model::{ManifestInfo, MatchedBy, PlatformInfo};
-use crate::platform::default_variant;
+use crate::platform::{default_variant, key_occurrence, PlatformFilter};
 
 /// One entry of a side: its key in describe's `manifests` (None for a root image) and
 /// the manifest.
@@ -48,6 +48,48 @@ pub fn entries(manifest: &ManifestInfo) -> Vec<Entry<'_>> {
             manifest,
         }],
     }
+}
+
+/// Whether `--platform` asks for an entry: its platform matches a filter, and a filter's
+/// `#n` the entry's key in its index.
+pub fn is_wanted(filters: &[PlatformFilter], entry: &Entry<'_>) -> bool {
+    let Some(p) = platform_of(entry.manifest) else {
+        return false;
+    };
+    let platform = crate::manifest::Platform {
+        os: p.os,
+        architecture: p.architecture,
+        variant: p.variant,
+        os_version: p.os_version,
+        ..Default::default()
+    };
+    let occurrence = entry.key.map_or(1, key_occurrence);
+    filters
+        .iter()
+        .any(|f| f.matches(&platform) && f.occurrence.is_none_or(|n| n == occurrence))
+}
+
+/// The manifests `--platform` asks for anywhere in a nested index, outer ones first, as
+/// `describe --platform` looks for them: indexes whose platform does not match are not
+/// entered.
+pub fn wanted_within<'a>(filters: &[PlatformFilter], index: &'a ManifestInfo) -> Vec<Entry<'a>> {
+    let mut found = Vec::new();
+    let mut nested = Vec::new();
+    for entry in entries(index) {
+        if entry.manifest.manifests.is_none() {
+            if is_wanted(filters, &entry) {
+                found.push(entry);
+            }
+            continue;
+        }
+        if entry.manifest.descriptor.platform.is_none() || is_wanted(filters, &entry) {
+            nested.push(entry.manifest);
+        }
+    }
+    for inner in nested {
+        found.extend(wanted_within(filters, inner));
+    }
+    found
 }
 
 /// The platform an entry runs on: its index descriptor's, else its config's.

@@ -347,6 +347,57 @@ fn nested_indexes_have_nested_addresses() {
 }
 
 #[test]
+fn platform_finds_a_manifest_one_index_down() {
+    let arm64 = || platform("linux", "arm64", Some("v8"), None);
+    let a = || on(image("sha256:a", &["A"], &["l"]), amd64());
+    let b = || on(image("sha256:b", &["B"], &["l"]), arm64());
+    let old = index(
+        "sha256:o",
+        vec![("linux/amd64", a()), ("linux/arm64/v8", b())],
+    );
+    let inner = index(
+        "sha256:n",
+        vec![("linux/amd64", a()), ("linux/arm64/v8", b())],
+    );
+    let new = index("sha256:p", vec![("sha256:n", inner), ("linux/amd64", a())]);
+    let only = |platform: &str| DiffOptions {
+        platforms: vec![platform.parse().unwrap()],
+        ..DiffOptions::default()
+    };
+    let out = run(old.clone(), new.clone(), &only("linux/arm64"));
+    assert!(out.equal, "{:?}", out.changes);
+    assert_eq!(out.platforms.len(), 1);
+    assert_eq!(out.platforms[0].key, "linux/arm64/v8");
+    assert_eq!(out.platforms[0].change, ChangeKind::Unchanged);
+    // The image against the nested index: its manifest, listed twice, is one.
+    let out = run(a(), new, &only("linux/amd64"));
+    assert_eq!(out.summary.platforms.added, 0, "{:?}", out.platforms);
+    assert_eq!(out.summary.platforms.unchanged, 1);
+}
+
+#[test]
+fn platform_with_an_occurrence_selects_that_entry() {
+    let a = || on(image("sha256:a", &["A"], &["l"]), amd64());
+    let b = |env: &str| on(image(&format!("sha256:{env}"), &[env], &["l"]), amd64());
+    let old = index(
+        "sha256:o",
+        vec![("linux/amd64", a()), ("linux/amd64#2", b("B"))],
+    );
+    let new = index(
+        "sha256:p",
+        vec![("linux/amd64", a()), ("linux/amd64#2", b("C"))],
+    );
+    let only = |platform: &str| DiffOptions {
+        platforms: vec![platform.parse().unwrap()],
+        ..DiffOptions::default()
+    };
+    assert!(run(old.clone(), new.clone(), &only("linux/amd64#1")).equal);
+    let second = run(old, new, &only("linux/amd64#2"));
+    assert!(!second.equal, "{:?} {:?}", second.platforms, second.changes);
+    assert_eq!(second.platforms.len(), 1);
+}
+
+#[test]
 fn packages_count_per_platform_and_in_total() {
     let with_packages = |digest, purls: &[&str]| {
         let mut image = on(image(digest, &[], &[]), amd64());

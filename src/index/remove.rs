@@ -73,9 +73,13 @@ fn matching_entries(
     if !exact.is_empty() {
         return exact;
     }
+    // A key with `#n` names an entry exactly or nothing.
     let Ok(filter) = removal.parse::<platform::PlatformFilter>() else {
         return vec![];
     };
+    if filter.occurrence.is_some() {
+        return vec![];
+    }
     (0..manifests.len())
         .filter(|&i| {
             keys[i].is_some()

@@ -34,7 +34,7 @@ pub async fn platform(
     if let Manifest::Image(image) = &fetched.manifest {
         let config = read_config(source, &image.config).await?;
         return match config.parsed.as_ref().and_then(|c| c.platform()) {
-            Some(p) if filter.matches(&p) => Ok(Chosen {
+            Some(p) if filter.matches(&p) && filter.occurrence.unwrap_or(1) == 1 => Ok(Chosen {
                 manifest: fetched,
                 index: None,
                 config: Some(config),
@@ -158,11 +158,21 @@ impl Search {
 }
 
 /// The one manifest the search found for the platform. The same manifest listed in
-/// several indexes is one; several manifests are an error unless exactly one of them is
-/// the platform as written (`linux/arm` is `linux/arm/v7`, as docker reads it).
+/// several indexes is one; with `#n`, only entries keyed `#n` in their index count;
+/// several manifests are an error unless exactly one of them is
+/// the platform as written, else exactly one is it once an unwritten variant is read as
+/// the architecture's default (`linux/arm` is `linux/arm/v7`, as docker reads it).
 fn choose(target: &Target, filter: &PlatformFilter, search: Search) -> Result<Candidate> {
     let mut distinct: Vec<Candidate> = Vec::new();
-    for candidate in search.found {
+    // `linux/amd64#2`: the entry describe keys so in its index.
+    let found = search.found.into_iter().filter(|c| {
+        filter.occurrence.is_none_or(|n| {
+            c.path
+                .last()
+                .is_some_and(|key| platform::key_occurrence(key) == n)
+        })
+    });
+    for candidate in found {
         if !distinct
             .iter()
             .any(|c| c.entry.digest == candidate.entry.digest)
@@ -189,11 +199,13 @@ fn choose(target: &Target, filter: &PlatformFilter, search: Search) -> Result<Ca
         );
     }
     if distinct.len() > 1 {
-        let exact: Vec<usize> = (0..distinct.len())
-            .filter(|&i| is_exactly(filter, &distinct[i].entry))
-            .collect();
-        if let [one] = exact.as_slice() {
-            return Ok(distinct.swap_remove(*one));
+        for read_default in [false, true] {
+            let exact: Vec<usize> = (0..distinct.len())
+                .filter(|&i| is_exactly(filter, &distinct[i].entry, read_default))
+                .collect();
+            if let [one] = exact.as_slice() {
+                return Ok(distinct.swap_remove(*one));
+            }
         }
         bail!(
             "{target} has {} manifests for platform {filter}: {}; name one by digest \
@@ -210,14 +222,15 @@ fn choose(target: &Target, filter: &PlatformFilter, search: Search) -> Result<Ca
 }
 
 /// Whether an entry's platform is the filter's with nothing left open: the same
-/// variant (an unwritten one being the architecture's default) and os.version.
-fn is_exactly(filter: &PlatformFilter, entry: &Descriptor) -> bool {
+/// variant and os.version; with `read_default`, an unwritten variant is the
+/// architecture's default (so `linux/arm64` is also `linux/arm64/v8`).
+fn is_exactly(filter: &PlatformFilter, entry: &Descriptor, read_default: bool) -> bool {
     let Some(p) = &entry.platform else {
         return false;
     };
     let variant = |v: Option<&str>, arch: &str| {
         v.filter(|v| !v.is_empty())
-            .or_else(|| default_variant(arch))
+            .or_else(|| default_variant(arch).filter(|_| read_default))
             .map(str::to_string)
     };
     variant(filter.variant.as_deref(), &filter.architecture)
@@ -268,5 +281,30 @@ mod tests {
         // The same manifest listed twice (an index and the index nested in it) is one.
         let same = vec![entry("a", "amd64", None), entry("a", "amd64", None)];
         assert_eq!(chosen("linux/amd64", same).unwrap(), "linux/amd64");
+    }
+
+    #[test]
+    fn the_platform_written_exactly_wins_over_its_default_variant() {
+        let arm64 = || vec![entry("a", "arm64", Some("v8")), entry("b", "arm64", None)];
+        assert_eq!(chosen("linux/arm64/v8", arm64()).unwrap(), "linux/arm64/v8");
+        assert_eq!(chosen("linux/arm64", arm64()).unwrap(), "linux/arm64");
+    }
+
+    #[test]
+    fn a_key_with_its_occurrence_names_that_entry() {
+        let mut second = entry("b", "amd64", None);
+        second.path = vec!["linux/amd64#2".into()];
+        let twice = || vec![entry("a", "amd64", None), second_of(&second)];
+        assert_eq!(chosen("linux/amd64#2", twice()).unwrap(), "linux/amd64#2");
+        assert_eq!(chosen("linux/amd64#1", twice()).unwrap(), "linux/amd64");
+        assert!(chosen("linux/amd64#3", twice()).is_err());
+    }
+
+    fn second_of(candidate: &Candidate) -> Candidate {
+        Candidate {
+            entry: candidate.entry.clone(),
+            parent: candidate.parent.clone(),
+            path: candidate.path.clone(),
+        }
     }
 }

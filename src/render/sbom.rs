@@ -28,26 +28,14 @@ pub fn sbom(report: &SbomReport, styled: bool) -> String {
 const MAX_BARE_SECTIONS: usize = 3;
 
 /// A section for the subject, then one for each child, titled by its path of keys;
-/// many children with no SBOM and nothing else to say share one section.
+/// many manifests with no SBOM and nothing else to say, at any depth of nested indexes,
+/// share one section at the end.
 fn sbom_sections(out: &mut String, title: &str, subject: &SbomSubject, styled: bool) {
-    sbom_section(out, title, subject, styled);
-    let children: Vec<_> = subject.manifests.iter().flatten().collect();
-    let bare = children.iter().filter(|(_, c)| is_bare(c)).count();
-    let summarize = bare > MAX_BARE_SECTIONS;
-    let path = |key: &str| {
-        if title == "index" {
-            short_key(key)
-        } else {
-            format!("{title} > {}", short_key(key))
-        }
-    };
-    for (key, child) in &children {
-        if !(summarize && is_bare(child)) {
-            sbom_sections(out, &path(key), child, styled);
-        }
-    }
+    let mut bare = Vec::new();
+    collect_bare(title, subject, &mut bare);
+    let summarize = bare.len() > MAX_BARE_SECTIONS;
+    subject_sections(out, title, subject, styled, summarize);
     if summarize {
-        let bare: Vec<_> = children.iter().filter(|(_, c)| is_bare(c)).collect();
         let heading = format!(
             "{}: no SBOM found",
             count(bare.len(), "manifest", "manifests")
@@ -60,8 +48,49 @@ fn sbom_sections(out: &mut String, title: &str, subject: &SbomSubject, styled: b
             }
         }
         let _ = writeln!(out, "  looked in: {}", looked.join(", "));
-        let keys: Vec<String> = bare.iter().map(|(key, _)| clean(&path(key))).collect();
+        let keys: Vec<String> = bare.iter().map(|(path, _)| clean(path)).collect();
         write_wrapped_list(out, &keys);
+    }
+}
+
+/// The subject's section and its children's, leaving out the bare ones when they are
+/// summarized.
+fn subject_sections(
+    out: &mut String,
+    title: &str,
+    subject: &SbomSubject,
+    styled: bool,
+    skip_bare: bool,
+) {
+    sbom_section(out, title, subject, styled);
+    for (key, child) in subject.manifests.iter().flatten() {
+        if !(skip_bare && is_bare(child)) {
+            subject_sections(out, &child_path(title, key), child, styled, skip_bare);
+        }
+    }
+}
+
+/// The bare descendants of a subject with their paths, in output order.
+fn collect_bare<'a>(
+    title: &str,
+    subject: &'a SbomSubject,
+    bare: &mut Vec<(String, &'a SbomSubject)>,
+) {
+    for (key, child) in subject.manifests.iter().flatten() {
+        let path = child_path(title, key);
+        if is_bare(child) {
+            bare.push((path, child));
+        } else {
+            collect_bare(&path, child, bare);
+        }
+    }
+}
+
+fn child_path(title: &str, key: &str) -> String {
+    if title == "index" {
+        short_key(key)
+    } else {
+        format!("{title} > {}", short_key(key))
     }
 }
 
@@ -299,5 +328,29 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("no SBOM found\n"), "{text}");
+    }
+
+    #[test]
+    fn children_without_an_sbom_share_one_section_across_nested_indexes() {
+        let bare = |digest| subject(digest, vec![], vec![source("absent", None)]);
+        let nested = |digest, children: [char; 3]| {
+            let mut inner = bare(digest);
+            inner["sbom_sources"] = json!([]);
+            inner["manifests"] = json!({
+                "linux/amd64": bare(children[0]),
+                "linux/arm64": bare(children[1]),
+                "linux/s390x": bare(children[2]),
+            });
+            inner
+        };
+        let mut index = bare('0');
+        index["manifests"] = json!({
+            "sha256:1": nested('1', ['a', 'b', 'c']),
+            "sha256:2": nested('2', ['d', 'e', 'f']),
+        });
+        let text = sbom(&report(index), false);
+        assert!(text.contains("6 manifests: no SBOM found"), "{text}");
+        assert!(!text.contains("(sha256:aaaaaaaaaaaa)"), "{text}");
+        assert!(text.contains("sha256:1 > linux/amd64,"), "{text}");
     }
 }
