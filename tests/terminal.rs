@@ -1,5 +1,5 @@
-//! Output on a real terminal (a pty of a given width): tables that fit 60, 80 and 120
-//! columns without splitting a digest, a key or a word of a long value; TERM=dumb and
+//! Output on a real terminal (a pty of a given width): tables that fit 60, 80, 100 and
+//! 120 columns without splitting a digest, a key or a word of a long value; TERM=dumb and
 //! --color never plain, clap's own messages included; and the small things a user meets
 //! first (help, stdout errors, what `generate` wrote).
 
@@ -9,7 +9,7 @@ use common::pty::ocx_on_terminal;
 use common::*;
 use serde_json::Value;
 
-const WIDTHS: [u16; 3] = [60, 80, 120];
+const WIDTHS: [u16; 4] = [60, 80, 100, 120];
 
 fn example(tag: &str) -> String {
     format!(
@@ -113,6 +113,143 @@ fn tables_fit_60_80_and_120_columns_without_splitting_digests_or_words() {
                 );
             }
         }
+    }
+}
+
+/// Every `sha256:` digest of 64 hex characters in `text`.
+fn full_digests(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (start, _) in text.match_indices("sha256:") {
+        let hex: String = text[start + 7..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        if hex.len() == 64 {
+            found.push(format!("sha256:{hex}"));
+        }
+    }
+    found
+}
+
+/// The lines of a table or list item: boxed rows and `  - Name  value` blocks.
+fn listing_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .filter(|l| l.contains('│') || l.starts_with("  - ") || l.starts_with("    "))
+}
+
+#[test]
+fn sbom_listings_keep_digests_whole_and_within_the_terminal() {
+    let reference = example("multi-platform");
+    let json = ocx_ok(&["sbom", &reference, "--json"]);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let mut purls = Vec::new();
+    collect_purls(&report, &mut purls);
+    let digests: Vec<String> = purls.iter().flat_map(|p| full_digests(p)).collect();
+    assert!(!digests.is_empty(), "no purl with a digest in {json}");
+    for columns in WIDTHS {
+        let screen = ocx_on_terminal(columns, &["sbom", &reference], &[]);
+        assert_eq!(screen.status, Some(0), "{}", screen.text);
+        let text = strip_ansi(&screen.text);
+        let context = format!("at {columns} columns:\n{text}");
+        for digest in &digests {
+            assert!(text.contains(digest.as_str()), "{digest} whole, {context}");
+        }
+        for line in listing_lines(&text) {
+            // A digest is never broken: only a line of it alone may be wider.
+            let lone_digest = !line.trim().contains(' ') && !full_digests(line).is_empty();
+            assert!(
+                line.chars().count() <= usize::from(columns) || lone_digest,
+                "{line:?} wider than the terminal, {context}"
+            );
+        }
+    }
+}
+
+fn collect_purls(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.starts_with("pkg:") => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_purls(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_purls(v, out)),
+        _ => {}
+    }
+}
+
+/// The `Platforms` section of a describe.
+fn platforms_section(text: &str) -> String {
+    text.split("\n\n")
+        .find(|s| s.starts_with("Platforms"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_nested_index_shows_its_children_inside_it_at_every_width() {
+    let reference = example("nested");
+    let nested_index = "sha256:7a7b741fd3b8";
+    let its_child = "sha256:416fe8c478d4";
+    for columns in WIDTHS {
+        let screen = ocx_on_terminal(columns, &["describe", &reference], &[]);
+        assert_eq!(screen.status, Some(0), "{}", screen.text);
+        let section = platforms_section(&strip_ansi(&screen.text));
+        let context = format!("at {columns} columns:\n{section}");
+        let line_of = |digest: &str| {
+            section
+                .lines()
+                .find(|l| l.contains(digest))
+                .unwrap_or_else(|| panic!("no {digest}, {context}"))
+        };
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        if columns >= 120 {
+            assert!(section.contains('│'), "a table, {context}");
+        }
+        if section.contains('│') {
+            assert!(line_of(nested_index).contains("│ index "), "{context}");
+            assert!(
+                line_of(its_child).contains("│   linux/arm64/v8 "),
+                "{context}"
+            );
+        } else {
+            assert!(
+                indent(line_of(its_child)) > indent(line_of(nested_index)),
+                "the child's item indented under the index's, {context}"
+            );
+        }
+        for line in listing_lines(&section) {
+            assert!(line.chars().count() <= usize::from(columns), "{context}");
+        }
+    }
+}
+
+/// The platform table of the main example is 95 columns piped: it stays a table at 100,
+/// its artifact type header wrapped, sizes and counts whole.
+#[test]
+fn a_table_wraps_before_it_becomes_a_list() {
+    let screen = ocx_on_terminal(100, &["describe", &example("multi-platform")], &[]);
+    let section = platforms_section(&strip_ansi(&screen.text));
+    assert!(section.contains('│'), "a table at 100 columns:\n{section}");
+    assert!(
+        section.contains("┆ 2 packages ") && section.contains("┆ 3.5 kB "),
+        "{section}"
+    );
+    for line in section.lines() {
+        assert!(line.chars().count() <= 100, "{section}");
+    }
+}
+
+#[test]
+fn referrers_never_show_the_empty_type_as_an_artifact_type() {
+    let reference = example("multi-platform");
+    for columns in WIDTHS {
+        let screen = ocx_on_terminal(columns, &["describe", &reference], &[]);
+        let text = strip_ansi(&screen.text);
+        let referrers = text
+            .split("\n\n")
+            .find(|s| s.starts_with("Referrers"))
+            .unwrap_or_else(|| panic!("no referrers at {columns} columns:\n{text}"));
+        assert!(
+            !referrers.contains("vnd.oci.empty.v1+json"),
+            "at {columns} columns:\n{referrers}"
+        );
     }
 }
 
@@ -247,4 +384,49 @@ fn an_empty_index_says_none_instead_of_an_empty_table() {
     });
     let out = ocx_ok(&["describe", &layout, "--no-sbom"]);
     assert!(out.contains("Platforms (0)\n  none\n"), "{out}");
+}
+
+#[test]
+fn the_origin_column_abbreviates_digests_on_a_terminal() {
+    let (_dir, path) = sample_layout();
+    let child = "sha256:e85d848de8eff151ec58e88b1f91caef7dacd91a89b8b9d4ad5b19e2f66d965c";
+    let size = std::fs::metadata(path.join("blobs/sha256").join(&child[7..]))
+        .unwrap()
+        .len();
+    let origin = format!("registry.example/app@{child}");
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": ocx::manifest::OCI_INDEX,
+        "manifests": [{
+            "mediaType": ocx::manifest::OCI_MANIFEST, "digest": child, "size": size,
+            "platform": {"os": "linux", "architecture": "amd64"},
+            "annotations": {ocx::manifest::annotations::OCX_ORIGIN: origin},
+        }],
+    });
+    runtime().block_on(async {
+        let source = ocx::source::Session::new(Default::default())
+            .unwrap()
+            .open_or_create_layout(&path)
+            .unwrap();
+        source
+            .manifest_put(
+                &ocx::reference::ManifestRef::Tag("gathered".into()),
+                ocx::manifest::OCI_INDEX,
+                bytes::Bytes::from(serde_json::to_vec(&index).unwrap()),
+            )
+            .await
+            .unwrap();
+    });
+    let reference = format!("oci:{}:gathered", path.display());
+    for columns in WIDTHS {
+        let screen = ocx_on_terminal(columns, &["describe", &reference, "--no-sbom"], &[]);
+        let section = platforms_section(&strip_ansi(&screen.text));
+        assert!(
+            section.contains("registry.example/app@sha256:e85d848de8ef")
+                && !section.contains(&origin),
+            "at {columns} columns:\n{section}"
+        );
+    }
+    let piped = ocx_ok(&["describe", &reference, "--no-sbom"]);
+    assert!(piped.contains(&origin), "{piped}");
 }

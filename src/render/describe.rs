@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::text::*;
-use crate::manifest::is_image_config_media_type;
+use crate::manifest::{is_image_config_media_type, OCI_EMPTY};
 use crate::model::{
     Build, BuildSource, BuildValue, ConfigInfo, Description, DescriptorInfo, HealthcheckInfo,
     ManifestInfo, Referrer,
@@ -310,7 +310,13 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
             sbom_summary(child.sbom.as_deref()),
         ];
         if with_origin {
-            row.push(or_dash(child.origin.as_deref()));
+            // On a terminal a digest in the origin is shortened as in the other columns.
+            let origin = or_dash(child.origin.as_deref());
+            row.push(if styled {
+                short_digests_in(&origin)
+            } else {
+                origin
+            });
         }
         table.add_row(cleaned(row));
     }
@@ -352,7 +358,7 @@ fn referrer_table(referrers: &[(String, &Referrer)], is_index: bool, styled: boo
         }
         let mut row = vec![
             kind,
-            or_dash(referrer.artifact_type.as_deref()),
+            referrer_artifact_type(referrer),
             short(&referrer.digest),
             super::sbom::convention_label(referrer.convention).to_string(),
         ];
@@ -370,6 +376,16 @@ fn referrer_table(referrers: &[(String, &Referrer)], is_index: bool, styled: boo
     }
     let artifact_type_column = if is_index { 2 } else { 1 };
     finish_fitted(table, &[artifact_type_column])
+}
+
+/// The empty type is a placeholder config, never an artifact type (see `derived_artifact_type`).
+fn referrer_artifact_type(referrer: &Referrer) -> String {
+    or_dash(
+        referrer
+            .artifact_type
+            .as_deref()
+            .filter(|t| *t != OCI_EMPTY),
+    )
 }
 
 /// The rows of an index's children: a nested index without a platform is labelled

@@ -42,15 +42,16 @@ pub fn new_table(styled: bool, headers: &[&str]) -> Table {
     table
 }
 
-/// Narrower than this, a long value is shown on lines of its own instead of in a column.
+/// A long column is not made narrower than this (or its longest value, if shorter).
 const MIN_LONG_COLUMN: usize = 16;
 
-/// Finishes a table whose `long` columns (media types, purls) may be wrapped while every
-/// other column (digests, keys, sizes) keeps its values whole. On a terminal too narrow
-/// for the table at its natural width, long values are wrapped at their separators
-/// (`/ . + - _ : @`) to the width that remains; when even that is too narrow, each row
-/// becomes a list item with each column on a line of its own. A table
-/// that fits, or any table printed without styling, is printed as it is.
+/// Finishes a table whose `long` columns (media types, purls) may be wrapped at their
+/// separators, while digests, keys and the words of every other column stay whole. On a
+/// terminal too narrow for the table at its natural width, the long columns give up
+/// width first (down to [`MIN_LONG_COLUMN`]), then the other columns wrap between words;
+/// when even that is too wide, each row becomes a list item with each column on a line
+/// of its own. A table that fits, or any table printed without styling, is printed as
+/// it is.
 pub fn finish_fitted(table: Table, long: &[usize]) -> String {
     let (Some(width), ContentArrangement::Dynamic) = (table.width(), table.content_arrangement())
     else {
@@ -64,70 +65,148 @@ pub fn finish_fitted(table: Table, long: &[usize]) -> String {
         .row_iter()
         .map(|r| r.cell_iter().map(|c| c.content()).collect())
         .collect();
-    let natural: Vec<usize> = (0..headers.len())
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .chain(headers.get(i))
-                .map(|cell| display_width(cell))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    // Each column is padded by a space each side and followed by a border.
-    let framed = |widths: &mut dyn Iterator<Item = usize>| widths.map(|w| w + 3).sum::<usize>() + 1;
     let width = usize::from(width);
-    if framed(&mut natural.iter().copied()) <= width {
+    // Each column is padded by a space each side and followed by a border.
+    let content_width = width.saturating_sub(3 * headers.len() + 1);
+    let columns: Vec<Column> = (0..headers.len())
+        .map(|i| Column::measure(&headers, &rows, i, long.contains(&i)))
+        .collect();
+    if columns.iter().map(|c| c.natural).sum::<usize>() <= content_width {
         return finish(table);
     }
-    let fixed = framed(
-        &mut (0..natural.len())
-            .filter(|i| !long.contains(i))
-            .map(|i| natural[i]),
-    );
-    let for_long = width.saturating_sub(fixed) / long.len().max(1);
-    let share = for_long.saturating_sub(3);
-    if share < MIN_LONG_COLUMN {
+    let Some(widths) = fit(&columns, content_width) else {
         return records(&headers, &rows, long, width);
-    }
+    };
+    let wrap = |i: usize, text: &str| {
+        if display_width(text) <= widths[i] {
+            text.to_string()
+        } else if columns[i].long {
+            wrap_at_separators(text, widths[i]).join("\n")
+        } else {
+            wrap_words(text, widths[i]).join("\n")
+        }
+    };
     // Only styled tables are arranged to the terminal (see new_table).
-    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut fitted = new_table(true, &header_refs);
-    // The long values are wrapped to fit already; nothing else may be.
+    let mut fitted = new_table(true, &[]);
+    fitted.set_header(
+        headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Cell::new(wrap(i, h)).add_attribute(Attribute::Bold)),
+    );
+    // The cells are wrapped to fit already; nothing else may be.
     fitted.set_content_arrangement(ContentArrangement::Disabled);
     for row in &rows {
-        let cells = row.iter().enumerate().map(|(i, cell)| {
-            if long.contains(&i) {
-                wrap_at_separators(cell, share).join("\n")
-            } else {
-                cell.clone()
-            }
-        });
-        fitted.add_row(cells.collect::<Vec<_>>());
+        fitted.add_row(row.iter().enumerate().map(|(i, cell)| wrap(i, cell)));
     }
     finish(fitted)
 }
 
+/// What a column needs: its natural width and the narrowest it may be wrapped to.
+struct Column {
+    natural: usize,
+    minimum: usize,
+    long: bool,
+}
+
+impl Column {
+    fn measure(headers: &[String], rows: &[Vec<String>], i: usize, long: bool) -> Column {
+        let values: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .map(String::as_str)
+            .collect();
+        let header = headers.get(i).map_or("", String::as_str);
+        let widest =
+            |texts: &mut dyn Iterator<Item = &str>| texts.map(display_width).max().unwrap_or(0);
+        let natural = widest(&mut values.iter().copied().chain([header]));
+        let unbreakable = |text: &str| {
+            let pieces = if long {
+                separated_pieces(text)
+            } else {
+                words(text)
+            };
+            pieces
+                .iter()
+                .map(|p| p.trim_end().chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let mut minimum = values
+            .iter()
+            .copied()
+            .chain([header])
+            .map(unbreakable)
+            .max()
+            .unwrap_or(0);
+        if long {
+            minimum = minimum.max(widest(&mut values.iter().copied()).min(MIN_LONG_COLUMN));
+        }
+        Column {
+            natural,
+            minimum,
+            long,
+        }
+    }
+}
+
+/// Column widths that add up to at most `available`: long columns give up width first,
+/// then the others, the widest first, none below its minimum; `None` if that is too wide.
+fn fit(columns: &[Column], available: usize) -> Option<Vec<usize>> {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.natural).collect();
+    while widths.iter().sum::<usize>() > available {
+        let shrinkable = |long: bool| {
+            (0..columns.len())
+                .filter(|&i| columns[i].long == long && widths[i] > columns[i].minimum)
+                .max_by_key(|&i| widths[i])
+        };
+        let i = shrinkable(true).or_else(|| shrinkable(false))?;
+        widths[i] -= 1;
+    }
+    Some(widths)
+}
+
 /// Each row as a block, a list item of `Header  value` lines; long values wrapped at
-/// their separators to the width left, the others whole.
+/// their separators to the width left, the others whole. A value that does not fit
+/// beside its header goes on lines of its own below it. A first column indented (the
+/// children of a nested index) indents its whole item.
 fn records(headers: &[String], rows: &[Vec<String>], long: &[usize], width: usize) -> String {
     let names: Vec<String> = headers.iter().map(|h| sentence_case(h)).collect();
     let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let value_width = width
-        .saturating_sub(4 + name_width + 2)
-        .max(MIN_LONG_COLUMN);
     let mut out = String::new();
     for row in rows {
+        let label = row.first().map_or("", String::as_str);
+        let indent = " ".repeat(label.len() - label.trim_start().len());
+        let item_width = width.saturating_sub(4 + indent.len());
+        let value_width = item_width.saturating_sub(name_width + 2);
         for (column, (name, value)) in names.iter().zip(row).enumerate() {
-            let lines = if long.contains(&column) {
-                wrap_at_separators(value, value_width)
+            let value = if column == 0 {
+                value.trim_start()
             } else {
-                vec![value.clone()]
+                value
             };
-            for (i, line) in lines.iter().enumerate() {
-                let bullet = if column == 0 && i == 0 { "- " } else { "  " };
-                let name = if i == 0 { name.as_str() } else { "" };
-                let _ = writeln!(out, "  {bullet}{name:<name_width$}  {line}");
+            let wrap = |width: usize| {
+                if long.contains(&column) {
+                    wrap_at_separators(value, width)
+                } else if display_width(value) <= width {
+                    vec![value.to_string()]
+                } else {
+                    wrap_words(value, width)
+                }
+            };
+            let beside = wrap(value_width);
+            let bullet = if column == 0 { "- " } else { "  " };
+            if beside.iter().all(|l| l.chars().count() <= value_width) {
+                for (i, line) in beside.iter().enumerate() {
+                    let bullet = if i == 0 { bullet } else { "  " };
+                    let name = if i == 0 { name.as_str() } else { "" };
+                    let _ = writeln!(out, "  {indent}{bullet}{name:<name_width$}  {line}");
+                }
+            } else {
+                let _ = writeln!(out, "  {indent}{bullet}{name}");
+                for line in wrap(item_width.saturating_sub(2)) {
+                    let _ = writeln!(out, "  {indent}    {line}");
+                }
             }
         }
     }
@@ -153,34 +232,110 @@ fn display_width(cell: &str) -> usize {
 
 /// `text` in lines of at most `width` characters, broken after a separator where it
 /// can be (`application/vnd.oci.image.` | `layer.v1.tar+gzip`), mid-word only where a
-/// piece between separators is itself longer than a line.
+/// piece between separators is itself longer than a line. A digest (`sha256:` and its
+/// hex) is never broken: its line is longer instead.
 pub fn wrap_at_separators(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
+    fill(separated_pieces(text), width, |piece| {
+        !is_digest_piece(piece)
+    })
+}
+
+/// `text` in lines of at most `width` characters, broken between words only: a word
+/// longer than a line has a line of its own.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    fill(words(text), width, |_| false)
+}
+
+/// Pieces ending in a separator; a digest's algorithm and hex stay one piece.
+fn separated_pieces(text: &str) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for piece in split_after(text, |c| {
+        matches!(
+            c,
+            '/' | '.' | '+' | '-' | '_' | ':' | '@' | ' ' | ',' | '=' | '?' | '&'
+        )
+    }) {
+        match pieces.last_mut() {
+            Some(previous) if is_algorithm(previous) && starts_with_hex(&piece) => {
+                previous.push_str(&piece)
+            }
+            _ => pieces.push(piece),
+        }
+    }
+    pieces
+}
+
+/// Words with the space after them; leading spaces (indentation) stay with the first, a
+/// number with the word after it (`13.5 kB`, `3 packages`).
+fn words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in split_after(text, |c| c == ' ') {
+        match words.last_mut() {
+            Some(previous) if is_number(previous.trim()) => previous.push_str(&word),
+            _ => words.push(word),
+        }
+    }
+    words
+}
+
+fn is_number(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+fn split_after(text: &str, separator: impl Fn(char) -> bool) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut piece = String::new();
     for c in text.chars() {
         piece.push(c);
-        if matches!(
-            c,
-            '/' | '.' | '+' | '-' | '_' | ':' | '@' | ' ' | ',' | '=' | '?' | '&'
-        ) {
+        if separator(c) && piece.chars().any(|c| c != ' ') {
             pieces.push(std::mem::take(&mut piece));
         }
     }
     if !piece.is_empty() {
         pieces.push(piece);
     }
+    pieces
+}
+
+/// `sha256:` or `sha256-` (as in cosign's tags).
+fn is_algorithm(piece: &str) -> bool {
+    piece
+        .strip_suffix([':', '-'])
+        .is_some_and(|alg| alg.len() >= 3 && alg.chars().all(|c| c.is_ascii_alphanumeric()))
+        && piece.starts_with(|c: char| c.is_ascii_alphabetic())
+}
+
+fn starts_with_hex(piece: &str) -> bool {
+    piece.chars().take_while(char::is_ascii_hexdigit).count() >= 32
+}
+
+fn is_digest_piece(piece: &str) -> bool {
+    piece
+        .split_once([':', '-'])
+        .is_some_and(|(alg, rest)| is_algorithm(&format!("{alg}:")) && starts_with_hex(rest))
+}
+
+/// Pieces joined into lines of at most `width`; a piece longer than a line is cut where
+/// `may_cut` allows, else has its line to itself.
+fn fill(pieces: Vec<String>, width: usize, may_cut: impl Fn(&str) -> bool) -> Vec<String> {
+    let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for piece in pieces {
-        if !line.is_empty() && line.chars().count() + piece.chars().count() > width {
+        if !line.trim().is_empty()
+            && line.chars().count() + piece.trim_end().chars().count() > width
+        {
             lines.push(std::mem::take(&mut line).trim_end().to_string());
         }
-        line.push_str(&piece);
-        while line.chars().count() > width {
-            let head: String = line.chars().take(width).collect();
-            line = line.chars().skip(width).collect();
-            lines.push(head);
+        if may_cut(&piece) {
+            line.push_str(&piece);
+            while line.trim_end().chars().count() > width {
+                let head: String = line.chars().take(width).collect();
+                line = line.chars().skip(width).collect();
+                lines.push(head);
+            }
+        } else {
+            line.push_str(&piece);
         }
     }
     if !line.is_empty() || lines.is_empty() {
@@ -274,6 +429,21 @@ pub fn short(digest: &str) -> String {
     }
 }
 
+/// `text` with each digest in it shortened as [`short`] does (`repo@sha256:0123456789ab`).
+pub fn short_digests_in(text: &str) -> String {
+    separated_pieces(text)
+        .iter()
+        .map(|piece| {
+            if !is_digest_piece(piece) {
+                return piece.clone();
+            }
+            let (alg, rest) = piece.split_at(piece.find([':', '-']).map_or(0, |i| i + 1));
+            let hex = rest.chars().take_while(char::is_ascii_hexdigit).count();
+            format!("{alg}{}{}", &rest[..12], &rest[hex..])
+        })
+        .collect()
+}
+
 /// A `manifests` key: digest keys (entries without a platform) are abbreviated.
 pub fn short_key(key: &str) -> String {
     match key.split_once('#') {
@@ -343,6 +513,36 @@ mod tests {
         assert_eq!(wrap_at_separators("short", 16), ["short"]);
         assert_eq!(wrap_at_separators("", 16), [""]);
         assert_eq!(wrap_at_separators("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn digests_stay_whole_when_wrapped() {
+        let hex = "416fe8c478d4342e869a4d040d934474cbcfd4d8aee42f771f618b47f05cc502";
+        let purl = format!("pkg:oci/hello@sha256:{hex}?arch=arm64&os=linux");
+        assert_eq!(
+            wrap_at_separators(&purl, 40),
+            [
+                "pkg:oci/hello@".to_string(),
+                format!("sha256:{hex}?"),
+                "arch=arm64&os=linux".to_string()
+            ]
+        );
+        let tag = format!("reg/app:sha256-{hex}.sbom");
+        assert!(wrap_at_separators(&tag, 20).contains(&format!("sha256-{hex}.")));
+        assert_eq!(wrap_words("  nested key", 20), ["  nested key"]);
+        assert_eq!(wrap_words("cosign .att tag", 8), ["cosign", ".att tag"]);
+        assert_eq!(wrap_words("13.5 kB", 4), ["13.5 kB"]);
+        assert_eq!(wrap_words("index of 3", 4), ["index", "of 3"]);
+    }
+
+    #[test]
+    fn digests_in_text_are_shortened() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(
+            short_digests_in(&format!("reg.io/app@{digest}")),
+            "reg.io/app@sha256:abababababab"
+        );
+        assert_eq!(short_digests_in("reg.io/app:1.0"), "reg.io/app:1.0");
     }
 
     #[test]
