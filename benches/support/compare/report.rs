@@ -280,11 +280,15 @@ fn cache_targets(out: &mut String, context: &Context, rows: &Rows) {
         let _ = writeln!(out, "| cache: a second describe of a tag costs 1 request, pinned by digest none | not measured: this build has no cache | n/a |");
         return;
     }
-    for (case, limit) in [
-        ("describe --no-sbom", 1),
-        ("describe --no-sbom @digest", 0),
-        ("diff (SBOMs attached)", 2),
-    ] {
+    // What is reached through a tag is asked again on every run, by design: for a diff of
+    // two SBOM-attached indexes that is, per side, the tag itself, the tag list, the
+    // referrers probes (one for `{}`, one for a manifest) and each cosign `.sbom` tag.
+    let cases: [(&str, &str, fn(usize) -> usize); 3] = [
+        ("describe --no-sbom", "1", |_| 1),
+        ("describe --no-sbom @digest", "0", |_| 0),
+        ("diff (SBOMs attached)", "2 × (4 + N): per side the tag, the tag list, 2 referrers probes and N cosign tags; nothing fetched by digest", |n| 2 * (4 + n)),
+    ];
+    for (case, limit_text, limit) in cases {
         let parts: Vec<(usize, usize)> = context
             .widths
             .iter()
@@ -298,11 +302,11 @@ fn cache_targets(out: &mut String, context: &Context, rows: &Rows) {
         if parts.is_empty() {
             continue;
         }
-        let ok = parts.iter().all(|&(_, r)| r <= limit);
+        let ok = parts.iter().all(|&(n, r)| r <= limit(n));
         let text: Vec<String> = parts.iter().map(|(n, r)| format!("N={n}: {r}")).collect();
         let _ = writeln!(
             out,
-            "| warm cache, `{case}`: at most {limit} request(s) (plain HTTP) | {} | {} |",
+            "| warm cache, `{case}`: at most {limit_text} request(s) (plain HTTP) | {} | {} |",
             text.join(", "),
             verdict(ok)
         );
