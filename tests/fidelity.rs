@@ -552,7 +552,9 @@ fn a_docker_manifest_list_refuses_oci_fields_and_no_index_is_left_empty() {
     // The list's one entry: removing it would leave an index listing nothing.
     let err = failing(&["index", "update", &list, "--remove", "linux/amd64"]);
     assert!(
-        err.contains(&format!("{list}: --remove would leave the index with no entries")),
+        err.contains(&format!(
+            "{list}: --remove would leave the index with no entries"
+        )),
         "{err}"
     );
     let after = describe_json(&[&list]);
