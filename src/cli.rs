@@ -136,7 +136,10 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(1 << shift))
         .ok_or_else(|| {
-            format!("invalid size {text:?}: expected bytes, or a number with K, M or G (e.g. 256M)")
+            format!(
+                "invalid size {text:?} (from --cache-size or the OCX_CACHE_SIZE environment \
+                 variable): expected bytes, or a number with K, M or G (e.g. 256M)"
+            )
         })
 }
 
