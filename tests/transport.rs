@@ -163,6 +163,20 @@ fn a_plain_http_loopback_registry_is_probed_over_tls_once_per_run() {
     );
     ocx_ok(&["--plain-http", "describe", &reference]);
     assert_eq!(registry.tls_hellos(), 1, "--plain-http never tries HTTPS");
+    // The trace calls the failed HTTPS attempt what it is: the probe, not a fault.
+    let output = ocx(&["-v", "describe", &reference, "--no-sbom"]);
+    let trace = stderr(&output);
+    assert!(output.status.success(), "{trace}");
+    let probe = format!("trace: HEAD https://{}/v2/ -> no TLS (", registry.addr);
+    assert!(
+        trace.starts_with(&probe)
+            && trace
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("ms): HTTPS probe of a loopback registry, plain HTTP is used"),
+        "{trace}"
+    );
 }
 
 /// A distribution registry serving HTTPS with a self-signed certificate, holding the

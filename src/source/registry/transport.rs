@@ -245,10 +245,14 @@ impl Transport {
             .head(&url)
             .build()
             .map_err(|e| transport_error(host, e))?;
-        let answer = self
-            .execute_traced(probe, &clock, 1)
-            .await
-            .ok_or_else(|| clock.exceeded(&format!("HEAD {url}"), 0))?;
+        let (method, probed) = (probe.method().clone(), probe.url().clone());
+        let sent = self.execute(probe, &clock).await;
+        let outcome = match &sent {
+            Some(Err(e)) if peer_does_not_speak_tls(e) => trace::Outcome::NotTls,
+            _ => outcome_of(&sent),
+        };
+        trace::request(&method, &probed, outcome, clock.started.elapsed(), 1);
+        let answer = sent.ok_or_else(|| clock.exceeded(&format!("HEAD {url}"), 0))?;
         match answer {
             Ok(_) => Ok(Scheme::Https),
             Err(e) if peer_does_not_speak_tls(&e) => Ok(Scheme::Http),
@@ -435,16 +439,26 @@ impl Transport {
         attempt: u32,
     ) -> Option<reqwest::Result<Response>> {
         let (method, url) = (request.method().clone(), request.url().clone());
-        let sent = tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
-            .await
-            .ok();
-        let outcome = match &sent {
-            Some(Ok(response)) => trace::Outcome::Answered(response),
-            Some(Err(e)) => trace::Outcome::Failed(trace::failure_kind(e)),
-            None => trace::Outcome::Failed("timed out"),
-        };
-        trace::request(&method, &url, outcome, clock.started.elapsed(), attempt);
+        let sent = self.execute(request, clock).await;
+        trace::request(
+            &method,
+            &url,
+            outcome_of(&sent),
+            clock.started.elapsed(),
+            attempt,
+        );
         sent
+    }
+
+    /// Sends a request within its deadline; `None` when the deadline passed first.
+    async fn execute(
+        &self,
+        request: reqwest::Request,
+        clock: &RequestClock,
+    ) -> Option<reqwest::Result<Response>> {
+        tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
+            .await
+            .ok()
     }
 
     /// The header cached for this scope, or one fetched now when the registry's challenge
@@ -675,6 +689,15 @@ fn rustls_errors(error: &reqwest::Error) -> impl Iterator<Item = &rustls::Error>
 
 fn is_refused(error: &reqwest::Error) -> bool {
     error.is_connect() && io_error_kinds(error).any(|k| k == std::io::ErrorKind::ConnectionRefused)
+}
+
+/// What the trace says of a request's result.
+fn outcome_of(sent: &Option<reqwest::Result<Response>>) -> trace::Outcome<'_> {
+    match sent {
+        Some(Ok(response)) => trace::Outcome::Answered(response),
+        Some(Err(e)) => trace::Outcome::Failed(trace::failure_kind(e)),
+        None => trace::Outcome::Failed("timed out"),
+    }
 }
 
 /// The server answered a TLS ClientHello with bytes that are not TLS (a plain-HTTP
