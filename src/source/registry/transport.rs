@@ -715,6 +715,14 @@ fn refused(registry: &str) -> anyhow::Error {
 }
 
 fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
+    if let Some(problem) = rustls_errors(&error).find_map(|e| match e {
+        rustls::Error::InvalidCertificate(e) => Some(certificate_problem(e)),
+        _ => None,
+    }) {
+        return anyhow!(
+            "cannot reach registry {registry}: its TLS certificate is refused: {problem}"
+        );
+    }
     // reqwest's message names the URL; the chain below it says what failed.
     let mut message = format!("cannot reach registry {registry}: {error}");
     let mut source = std::error::Error::source(&error);
@@ -726,12 +734,42 @@ fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
     if message.contains("InvalidContentType") || message.contains("corrupt message") {
         message.push_str(" (the registry may serve plain HTTP: try --plain-http)");
     }
-    if rustls_errors(&error).any(|e| matches!(e, rustls::Error::InvalidCertificate(_))) {
-        message.push_str(
-            " (the registry's TLS certificate is not trusted; for a registry with a self-signed certificate pass --insecure)",
-        );
-    }
     anyhow!(message)
+}
+
+/// Why a certificate was refused, in plain words, with what to do about it.
+fn certificate_problem(error: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as E;
+    const INSECURE: &str = "or, for a registry you trust, pass --insecure";
+    let problem = match error {
+        E::UnknownIssuer => {
+            return format!(
+                "it is not signed by a trusted authority (self-signed, or by an authority \
+                 missing from SSL_CERT_FILE or the system's roots): trust its authority, \
+                 {INSECURE}"
+            )
+        }
+        // webpki's CaUsedAsEndEntity reaches rustls only as text.
+        E::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => {
+            return format!(
+                "it is a CA certificate used as the server's own (self-signed): make a CA \
+                 and a server certificate signed by it, trust the CA, {INSECURE}"
+            )
+        }
+        E::Expired | E::ExpiredContext { .. } => "it has expired".to_string(),
+        E::NotValidYet | E::NotValidYetContext { .. } => "it is not valid yet".to_string(),
+        E::NotValidForName | E::NotValidForNameContext { .. } => {
+            "it is not issued for this registry's name".to_string()
+        }
+        E::Revoked => "it is revoked".to_string(),
+        E::BadSignature => "its signature does not verify".to_string(),
+        E::BadEncoding => "it is malformed".to_string(),
+        E::InvalidPurpose | E::InvalidPurposeContext { .. } => {
+            "it is not meant for a TLS server".to_string()
+        }
+        other => format!("{other}"),
+    };
+    format!("{problem}; {INSECURE}")
 }
 
 /// What [`read_body`] refuses when a body is longer than its limit.
