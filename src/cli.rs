@@ -136,7 +136,10 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(1 << shift))
         .ok_or_else(|| {
-            format!("invalid size {text:?}: expected bytes, or a number with K, M or G (e.g. 256M)")
+            format!(
+                "invalid size {text:?} (from --cache-size or the OCX_CACHE_SIZE environment \
+                 variable): expected bytes, or a number with K, M or G (e.g. 256M)"
+            )
         })
 }
 
@@ -383,7 +386,32 @@ fn parse_ignore(pattern: &str) -> Result<String, String> {
                 .into(),
         );
     }
+    if pattern.starts_with('/') {
+        crate::diff::files::path_globs(&[pattern.to_string()]).map_err(|e| format!("{e:#}"))?;
+    } else if !brackets_balance(pattern) {
+        return Err(format!(
+            "the address {pattern:?} has an unclosed or unopened bracket; give an address such \
+             as 'layers[2]' or 'platforms[*].config.labels[\"a\"]'"
+        ));
+    }
     Ok(pattern.to_string())
+}
+
+/// Whether every `[` of an address is closed by a `]`, outside the quoted keys.
+fn brackets_balance(address: &str) -> bool {
+    let (mut open, mut quoted, mut escaped) = (0usize, false, false);
+    for c in address.chars() {
+        match (quoted, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (_, _, '"') => quoted = !quoted,
+            (false, _, '[') => open += 1,
+            (false, _, ']') if open == 0 => return false,
+            (false, _, ']') => open -= 1,
+            _ => {}
+        }
+    }
+    open == 0 && !quoted
 }
 
 const SOURCE_HELP: &str = "\
@@ -612,6 +640,28 @@ mod tests {
         }
         for bad in ["", "M", "-1", "1.5G", "1T", "99999999999G"] {
             assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ignore_patterns_are_checked() {
+        for good in [
+            "config.created",
+            "platforms[*].config.labels[*]",
+            r#"platforms["linux/amd64"].config.env["A]\"["]"#,
+            "/var/log/**",
+            "/etc/{a,b}",
+        ] {
+            assert_eq!(parse_ignore(good).as_deref(), Ok(good), "{good}");
+        }
+        for (bad, named) in [
+            ("bogus[", "the address \"bogus[\""),
+            ("a]", "the address \"a]\""),
+            (r#"labels["a]"#, "the address"),
+            ("/bogus[", "the path glob \"/bogus[\""),
+        ] {
+            let err = parse_ignore(bad).unwrap_err();
+            assert!(err.contains(named), "{bad}: {err}");
         }
     }
 

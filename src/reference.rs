@@ -438,6 +438,29 @@ pub fn has_explicit_tag(input: &str) -> bool {
     name.rsplit('/').next().unwrap_or(name).contains(':')
 }
 
+/// For a registry reference whose name (before `:TAG` or `@DIGEST`) is a local directory
+/// holding an OCI image layout, a note that says how to name the layout: given only when
+/// the command failed, since the reference still names a registry repository.
+pub fn local_layout_hint(written: &str) -> Option<String> {
+    if !matches!(Target::parse(written), Ok(Target::Registry { .. })) {
+        return None;
+    }
+    let name = written.split('@').next().unwrap_or(written);
+    let name = match name.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') => path,
+        _ => name,
+    };
+    std::path::Path::new(name)
+        .join("oci-layout")
+        .is_file()
+        .then(|| {
+            format!(
+                "{written} names a registry repository, but {name} is a local OCI image layout: \
+                 write it as oci:{written}"
+            )
+        })
+}
+
 fn parse_layout(rest: &str) -> Result<Target> {
     let (rest, digest) = match rest.rsplit_once('@') {
         Some((path, digest)) => (path, Some(digest.parse::<Digest>()?)),
@@ -555,6 +578,37 @@ mod tests {
         assert!(message("localhost:5000/Demo:1").contains("lowercase"));
         assert!(message("demo@sha256:abc").contains("64 lowercase hex"));
         assert!(message("demo:bad tag").contains("spaces"));
+    }
+
+    #[test]
+    fn a_local_layout_written_without_oci_gets_a_hint() {
+        // Unit tests run in the crate's directory, next to examples/layout.
+        assert_eq!(
+            local_layout_hint("examples/layout"),
+            Some(
+                "examples/layout names a registry repository, but examples/layout is a local OCI \
+             image layout: write it as oci:examples/layout"
+                    .to_string()
+            )
+        );
+        for with_tag_or_digest in [
+            "examples/layout:image",
+            &format!("examples/layout@sha256:{}", "a".repeat(64)),
+        ] {
+            let hint = local_layout_hint(with_tag_or_digest).unwrap();
+            assert!(
+                hint.ends_with(&format!("write it as oci:{with_tag_or_digest}")),
+                "{hint}"
+            );
+        }
+        for no_layout in [
+            "examples:image",
+            "alpine",
+            "oci:examples/layout",
+            "./examples/layout",
+        ] {
+            assert_eq!(local_layout_hint(no_layout), None, "{no_layout}");
+        }
     }
 
     #[test]

@@ -473,3 +473,18 @@ fn processes_sharing_a_tiny_cache_all_succeed() {
         .sum();
     assert!(total > 0 && total <= 4096, "{total} bytes");
 }
+
+/// The size may come from the flag or the environment: a bad one names both.
+#[test]
+fn a_bad_cache_size_names_the_flag_and_the_variable() {
+    let layout = format!("oci:{}/examples/layout:image", env!("CARGO_MANIFEST_DIR"));
+    let output = ocx_with_env(&["describe", &layout], &[("OCX_CACHE_SIZE", "12X")]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "invalid size \"12X\" (from --cache-size or the OCX_CACHE_SIZE environment variable)"
+        ),
+        "{err}"
+    );
+}

@@ -632,6 +632,17 @@ fn a_missing_reference_is_an_error_naming_it() {
     );
     let err = failing(&["diff", "a", "b", "--ignore", ""]);
     assert!(err.contains("--ignore"), "{err}");
+    // A malformed pattern is a usage error naming it, before anything is read.
+    for (pattern, named) in [
+        ("bogus[", "the address \"bogus[\""),
+        ("/bogus[", "the path glob \"/bogus[\""),
+    ] {
+        let err = failing(&["diff", "a", "b", "--ignore", pattern]);
+        assert!(
+            err.contains("--ignore") && err.contains(named),
+            "{pattern}: {err}"
+        );
+    }
 }
 
 #[test]

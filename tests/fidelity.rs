@@ -546,6 +546,29 @@ fn a_docker_manifest_list_refuses_an_oci_child() {
 }
 
 #[test]
+fn a_docker_manifest_list_refuses_oci_fields_and_no_index_is_left_empty() {
+    let (_dir, layout) = sample_layout();
+    let list = at(&layout, "docker");
+    let before = describe_json(&[&list])["descriptor"]["digest"].clone();
+    let err = failing(&["index", "update", &list, "--annotation", "a=b"]);
+    assert!(
+        err.contains("is a Docker manifest list, which has no annotations field")
+            && err.contains("ocx index create"),
+        "{err}"
+    );
+    // The list's one entry: removing it would leave an index listing nothing.
+    let err = failing(&["index", "update", &list, "--remove", "linux/amd64"]);
+    assert!(
+        err.contains(&format!(
+            "{list}: --remove would leave the index with no entries"
+        )),
+        "{err}"
+    );
+    let after = describe_json(&[&list]);
+    assert_eq!(after["descriptor"]["digest"], before, "nothing was written");
+}
+
+#[test]
 fn an_index_entry_for_the_platform_is_chosen_when_nothing_inside_has_one() {
     let (_dir, layout) = sample_layout();
     let source = layout_source(&layout);

@@ -98,6 +98,34 @@ fn layout_errors_name_what_is_wrong() {
     assert!(err.contains(&absent) && err.contains("not found"), "{err}");
 }
 
+/// A layout written without `oci:` still names a registry (here one that refuses the
+/// connection); the failure then says how to name the layout.
+#[test]
+fn a_layout_written_as_a_registry_reference_gets_a_hint_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    ocx_ok(&[
+        "generate",
+        "--samples",
+        &format!("oci:{}/localhost:1/app", dir.path().display()),
+    ]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ocx"))
+        .args(["describe", "localhost:1/app:image"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.starts_with(
+            "error: localhost:1/app:image names a registry repository, but localhost:1/app is \
+             a local OCI image layout: write it as oci:localhost:1/app:image\n  caused by: "
+        ) && err.contains("localhost:1"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_layout_with_one_manifest_needs_no_tag() {
     let dir = tempfile::tempdir().unwrap();

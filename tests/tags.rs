@@ -121,3 +121,38 @@ fn a_missing_tag_names_tags_that_exist() {
     ]);
     assert!(!err.contains("the repository's tags"), "{err}");
 }
+
+/// cosign and referrers tags (`sha256-HEX[.sbom|.att|.sig]`) sort before `v1` and would
+/// fill the hint: they are left out of it.
+#[test]
+fn a_missing_tag_hint_leaves_out_digest_tags() {
+    let registry = shared();
+    let reference = registry.reference("tags/buried");
+    let dest = open_source(&format!("{reference}:x"));
+    let hex = "a".repeat(64);
+    let digest_tags = ["", ".att", ".sbom", ".sig"]
+        .map(|suffix| format!("sha256-{hex}{suffix}"))
+        .into_iter()
+        .chain([format!("sha256-{}", "b".repeat(64))]);
+    runtime().block_on(async {
+        let image = fixtures::docker_image(dest.as_ref()).await.unwrap();
+        let bytes = dest
+            .manifest_get(&ocx::reference::ManifestRef::Digest(image.digest.clone()))
+            .await
+            .unwrap()
+            .bytes;
+        for tag in digest_tags.chain(["v1".to_string()]) {
+            let tag = ocx::reference::ManifestRef::Tag(tag);
+            dest.manifest_put(&tag, &image.media_type, bytes.clone())
+                .await
+                .unwrap();
+        }
+    });
+    let err = failing(&["describe", &format!("{reference}:v2")]);
+    assert!(
+        err.contains(&format!(
+            "(the repository's tags: v1, …; `ocx tags {reference}` lists them all)"
+        )),
+        "{err}"
+    );
+}

@@ -163,6 +163,20 @@ fn a_plain_http_loopback_registry_is_probed_over_tls_once_per_run() {
     );
     ocx_ok(&["--plain-http", "describe", &reference]);
     assert_eq!(registry.tls_hellos(), 1, "--plain-http never tries HTTPS");
+    // The trace calls the failed HTTPS attempt what it is: the probe, not a fault.
+    let output = ocx(&["-v", "describe", &reference, "--no-sbom"]);
+    let trace = stderr(&output);
+    assert!(output.status.success(), "{trace}");
+    let probe = format!("trace: HEAD https://{}/v2/ -> no TLS (", registry.addr);
+    assert!(
+        trace.starts_with(&probe)
+            && trace
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("ms): HTTPS probe of a loopback registry, plain HTTP is used"),
+        "{trace}"
+    );
 }
 
 /// A distribution registry serving HTTPS with a self-signed certificate, holding the
@@ -192,6 +206,24 @@ fn a_loopback_registry_serving_https() {
         "a certificate error, not a downgrade to plain HTTP: {err}"
     );
     assert!(!err.contains("HTTP request to an HTTPS server"), "{err}");
+
+    // Trusting an `openssl req -x509` certificate makes it a CA serving as its own server
+    // certificate, which webpki refuses: said in words, not as rustls' debug text.
+    let trusted = ocx_with_env(
+        &["describe", &reference, "--no-sbom"],
+        &[("SSL_CERT_FILE", registry.certificate().to_str().unwrap())],
+    );
+    let err = stderr(&trusted);
+    assert_eq!(trusted.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot reach registry {}: its TLS certificate is refused: it is a CA certificate \
+             used as the server's own (self-signed): make a CA and a server certificate signed \
+             by it, trust the CA, or, for a registry you trust, pass --insecure",
+            registry.addr
+        )) && !err.contains("CaUsedAsEndEntity"),
+        "{err}"
+    );
 
     let err = failing(&["--plain-http", "--insecure", "describe", &reference]);
     assert!(
@@ -242,7 +274,8 @@ fn a_registry_certificate_is_verified_against_the_trusted_roots() {
     let err = stderr(&system_roots);
     assert_eq!(system_roots.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("UnknownIssuer") && err.contains("--insecure"),
+        err.contains("its TLS certificate is refused: it is not signed by a trusted authority")
+            && err.contains("--insecure"),
         "{err}"
     );
 

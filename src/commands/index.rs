@@ -71,9 +71,16 @@ pub async fn update(global: &GlobalArgs, args: IndexUpdateArgs) -> Result<ExitCo
     }
     let tags = tags_to_push(&target, &options.tags)?;
     check_options(options, &args.add)?;
+    let index_name = target.to_string();
     let workspace = workspace(global, target, options.concurrency)?;
     let mut index = workspace.current_index().await?;
     index::remove_entries(&mut index.manifests, &args.remove)?;
+    if !args.remove.is_empty() && args.add.is_empty() && index.manifests.is_empty() {
+        bail!(
+            "{index_name}: --remove would leave the index with no entries; an empty index \
+             lists nothing, so add an entry with --add or delete the tag instead"
+        );
+    }
     let (added, subject) = workspace
         .resolve_all(&args.add, options.subject.as_deref())
         .await?;
@@ -102,7 +109,7 @@ pub async fn update(global: &GlobalArgs, args: IndexUpdateArgs) -> Result<ExitCo
     let kept = index.annotations.take().unwrap_or_default();
     let merged = annotations(kept, options);
     index.annotations = (!merged.is_empty()).then_some(merged);
-    check_docker_list(&index)?;
+    check_docker_list(&index, options)?;
     let imports = added.into_iter().chain(subject).collect();
     publish(&workspace, index, imports, &tags, options).await
 }
@@ -181,13 +188,22 @@ fn check_options(options: &IndexOptions, sources: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// A Docker manifest list has no artifactType or subject; an OCI index is needed for those.
-fn check_docker_list(index: &ImageIndex) -> Result<()> {
-    let is_docker_list = index.media_type.as_deref() == Some(DOCKER_MANIFEST_LIST);
-    if is_docker_list && (index.artifact_type.is_some() || index.subject.is_some()) {
+/// A Docker manifest list has no artifactType, subject or annotations; an OCI index is
+/// needed for those.
+fn check_docker_list(index: &ImageIndex, options: &IndexOptions) -> Result<()> {
+    if index.media_type.as_deref() != Some(DOCKER_MANIFEST_LIST) {
+        return Ok(());
+    }
+    let oci_only = [
+        ("artifactType", index.artifact_type.is_some()),
+        ("subject", index.subject.is_some()),
+        ("annotations", !options.annotations.is_empty()),
+    ];
+    if let Some((field, _)) = oci_only.iter().find(|(_, set)| *set) {
         bail!(
-            "the index is a Docker manifest list, which has no artifactType or subject: \
-             build an OCI index with `ocx index create` instead"
+            "the index is a Docker manifest list, which has no {field} field (artifactType, \
+             subject and annotations are OCI index fields): build an OCI index with \
+             `ocx index create` instead"
         );
     }
     Ok(())

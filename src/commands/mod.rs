@@ -26,6 +26,40 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     if cli.global.verbose {
         crate::source::registry::enable_trace();
     }
+    let written = references(&cli.command);
+    run_command(cli).await.map_err(|error| {
+        match written
+            .iter()
+            .find_map(|r| crate::reference::local_layout_hint(r))
+        {
+            Some(hint) => error.context(hint),
+            None => error,
+        }
+    })
+}
+
+/// The references a command was given, as written.
+fn references(command: &Command) -> Vec<String> {
+    match command {
+        Command::Describe(args) => vec![args.reference.clone()],
+        Command::Sbom(args) => vec![args.reference.clone()],
+        Command::Diff(args) => vec![args.old.clone(), args.new.clone()],
+        Command::Tags(args) => vec![args.repository.clone()],
+        Command::Index(IndexCommand::Create(args)) => [&args.target]
+            .into_iter()
+            .chain(&args.sources)
+            .cloned()
+            .collect(),
+        Command::Index(IndexCommand::Update(args)) => [&args.target]
+            .into_iter()
+            .chain(&args.add)
+            .cloned()
+            .collect(),
+        Command::Schema(_) | Command::Generate(_) => vec![],
+    }
+}
+
+async fn run_command(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Describe(args) => describe::run(&cli.global, args).await,
         Command::Sbom(args) => sbom::run(&cli.global, args).await,

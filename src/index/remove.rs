@@ -15,6 +15,9 @@ pub fn remove_entries(manifests: &mut Vec<Descriptor>, removals: &[String]) -> R
     for removal in removals {
         let hits = matching_entries(manifests, &keys, removal);
         match hits.as_slice() {
+            [] if manifests.is_empty() => {
+                bail!("--remove {removal:?} matches no entry: the index has no entries")
+            }
             [] => bail!(
                 "--remove {removal:?} matches no entry of the index (entries: {})",
                 entry_names(manifests, &keys).join(", ")
@@ -187,5 +190,9 @@ mod tests {
             err.contains("matches no entry") && err.contains("linux/amd64 (sha256:"),
             "{err}"
         );
+        let err = remove_entries(&mut vec![], &["linux/amd64".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("the index has no entries"), "{err}");
     }
 }

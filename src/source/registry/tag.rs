@@ -120,8 +120,17 @@ pub async fn hint(source: &RegistrySource, reference: &ManifestRef) -> String {
     if tags.is_empty() && next.is_none() {
         return " (the repository has no tags)".into();
     }
-    let shown = tags[..tags.len().min(TAGS_IN_HINT)].join(", ");
-    if tags.len() <= TAGS_IN_HINT && next.is_none() {
+    let named: Vec<&str> = tags
+        .iter()
+        .map(String::as_str)
+        .filter(|tag| !is_digest_tag(tag))
+        .collect();
+    if named.is_empty() && next.is_none() {
+        return " (the repository has only sha256-… signature, attestation and referrers tags)"
+            .into();
+    }
+    let shown = named[..named.len().min(TAGS_IN_HINT)].join(", ");
+    if named.len() <= TAGS_IN_HINT && named.len() == tags.len() && next.is_none() {
         format!(" (the repository's tags: {shown})")
     } else {
         format!(
@@ -129,6 +138,19 @@ pub async fn hint(source: &RegistrySource, reference: &ManifestRef) -> String {
             source.location()
         )
     }
+}
+
+/// A tag that cosign (`sha256-HEX.sig`, `.sbom`, `.att`) or the referrers tag schema
+/// (`sha256-HEX`) derives from a digest: not one a user would mean.
+fn is_digest_tag(tag: &str) -> bool {
+    let Some(rest) = tag.strip_prefix("sha256-") else {
+        return false;
+    };
+    let hex = rest.split_once('.').map_or(rest, |(hex, _)| hex);
+    hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The target of a `Link` header's `rel="next"` entry.
@@ -144,4 +166,31 @@ pub fn next_link(response: &reqwest::Response) -> Option<String> {
                 .to_string()
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_digest_tag;
+
+    #[test]
+    fn digest_tags_are_told_from_tags_a_user_means() {
+        let hex = "416fe8c478d4342e869a4d040d934474cbcfd4d8aee42f771f618b47f05cc502";
+        for derived in [
+            format!("sha256-{hex}"),
+            format!("sha256-{hex}.sbom"),
+            format!("sha256-{hex}.att"),
+        ] {
+            assert!(is_digest_tag(&derived), "{derived}");
+        }
+        for meant in [
+            "latest",
+            "1.0",
+            "sha256-abc",
+            "sha256",
+            &format!("sha512-{hex}"),
+            &format!("sha256-{}", hex.to_uppercase()),
+        ] {
+            assert!(!is_digest_tag(meant), "{meant}");
+        }
+    }
 }

@@ -38,6 +38,9 @@ pub enum Outcome<'a> {
     Answered(&'a reqwest::Response),
     /// No response: why, in a few words.
     Failed(&'static str),
+    /// The HTTPS probe of a loopback registry found it does not speak TLS: not a fault,
+    /// the requests that follow go over plain HTTP.
+    NotTls,
 }
 
 /// One request: `method URL -> outcome (bytes, time)`, and `attempt N` from the second
@@ -85,6 +88,9 @@ fn format_request(
             result
         }
         Outcome::Failed(why) => format!("failed: {why} ({time})"),
+        Outcome::NotTls => {
+            format!("no TLS ({time}): HTTPS probe of a loopback registry, plain HTTP is used")
+        }
     };
     let mut line = format!("trace: {method} {} -> {result}", redacted(url));
     if attempt > 1 {
@@ -165,6 +171,23 @@ mod tests {
         assert_eq!(
             line,
             "trace: GET http://127.0.0.1:5000/v2/app/manifests/1?token=REDACTED -> failed: timed out (7 ms), attempt 2"
+        );
+    }
+
+    #[test]
+    fn a_probe_that_finds_no_tls_says_plain_http_is_used() {
+        let url = url::Url::parse("https://127.0.0.1:5000/v2/").unwrap();
+        let line = format_request(
+            &reqwest::Method::HEAD,
+            &url,
+            Outcome::NotTls,
+            Duration::from_millis(2),
+            1,
+        );
+        assert_eq!(
+            line,
+            "trace: HEAD https://127.0.0.1:5000/v2/ -> no TLS (2 ms): HTTPS probe of a loopback \
+             registry, plain HTTP is used"
         );
     }
 }

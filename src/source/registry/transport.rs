@@ -245,10 +245,14 @@ impl Transport {
             .head(&url)
             .build()
             .map_err(|e| transport_error(host, e))?;
-        let answer = self
-            .execute_traced(probe, &clock, 1)
-            .await
-            .ok_or_else(|| clock.exceeded(&format!("HEAD {url}"), 0))?;
+        let (method, probed) = (probe.method().clone(), probe.url().clone());
+        let sent = self.execute(probe, &clock).await;
+        let outcome = match &sent {
+            Some(Err(e)) if peer_does_not_speak_tls(e) => trace::Outcome::NotTls,
+            _ => outcome_of(&sent),
+        };
+        trace::request(&method, &probed, outcome, clock.started.elapsed(), 1);
+        let answer = sent.ok_or_else(|| clock.exceeded(&format!("HEAD {url}"), 0))?;
         match answer {
             Ok(_) => Ok(Scheme::Https),
             Err(e) if peer_does_not_speak_tls(&e) => Ok(Scheme::Http),
@@ -435,16 +439,26 @@ impl Transport {
         attempt: u32,
     ) -> Option<reqwest::Result<Response>> {
         let (method, url) = (request.method().clone(), request.url().clone());
-        let sent = tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
-            .await
-            .ok();
-        let outcome = match &sent {
-            Some(Ok(response)) => trace::Outcome::Answered(response),
-            Some(Err(e)) => trace::Outcome::Failed(trace::failure_kind(e)),
-            None => trace::Outcome::Failed("timed out"),
-        };
-        trace::request(&method, &url, outcome, clock.started.elapsed(), attempt);
+        let sent = self.execute(request, clock).await;
+        trace::request(
+            &method,
+            &url,
+            outcome_of(&sent),
+            clock.started.elapsed(),
+            attempt,
+        );
         sent
+    }
+
+    /// Sends a request within its deadline; `None` when the deadline passed first.
+    async fn execute(
+        &self,
+        request: reqwest::Request,
+        clock: &RequestClock,
+    ) -> Option<reqwest::Result<Response>> {
+        tokio::time::timeout_at(clock.deadline(0), self.http.execute(request))
+            .await
+            .ok()
     }
 
     /// The header cached for this scope, or one fetched now when the registry's challenge
@@ -677,6 +691,15 @@ fn is_refused(error: &reqwest::Error) -> bool {
     error.is_connect() && io_error_kinds(error).any(|k| k == std::io::ErrorKind::ConnectionRefused)
 }
 
+/// What the trace says of a request's result.
+fn outcome_of(sent: &Option<reqwest::Result<Response>>) -> trace::Outcome<'_> {
+    match sent {
+        Some(Ok(response)) => trace::Outcome::Answered(response),
+        Some(Err(e)) => trace::Outcome::Failed(trace::failure_kind(e)),
+        None => trace::Outcome::Failed("timed out"),
+    }
+}
+
 /// The server answered a TLS ClientHello with bytes that are not TLS (a plain-HTTP
 /// server's `400 Bad Request`), or hung up without a TLS alert.
 fn peer_does_not_speak_tls(error: &reqwest::Error) -> bool {
@@ -692,6 +715,14 @@ fn refused(registry: &str) -> anyhow::Error {
 }
 
 fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
+    if let Some(problem) = rustls_errors(&error).find_map(|e| match e {
+        rustls::Error::InvalidCertificate(e) => Some(certificate_problem(e)),
+        _ => None,
+    }) {
+        return anyhow!(
+            "cannot reach registry {registry}: its TLS certificate is refused: {problem}"
+        );
+    }
     // reqwest's message names the URL; the chain below it says what failed.
     let mut message = format!("cannot reach registry {registry}: {error}");
     let mut source = std::error::Error::source(&error);
@@ -703,12 +734,42 @@ fn transport_error(registry: &str, error: reqwest::Error) -> anyhow::Error {
     if message.contains("InvalidContentType") || message.contains("corrupt message") {
         message.push_str(" (the registry may serve plain HTTP: try --plain-http)");
     }
-    if rustls_errors(&error).any(|e| matches!(e, rustls::Error::InvalidCertificate(_))) {
-        message.push_str(
-            " (the registry's TLS certificate is not trusted; for a registry with a self-signed certificate pass --insecure)",
-        );
-    }
     anyhow!(message)
+}
+
+/// Why a certificate was refused, in plain words, with what to do about it.
+fn certificate_problem(error: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as E;
+    const INSECURE: &str = "or, for a registry you trust, pass --insecure";
+    let problem = match error {
+        E::UnknownIssuer => {
+            return format!(
+                "it is not signed by a trusted authority (self-signed, or by an authority \
+                 missing from SSL_CERT_FILE or the system's roots): trust its authority, \
+                 {INSECURE}"
+            )
+        }
+        // webpki's CaUsedAsEndEntity reaches rustls only as text.
+        E::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => {
+            return format!(
+                "it is a CA certificate used as the server's own (self-signed): make a CA \
+                 and a server certificate signed by it, trust the CA, {INSECURE}"
+            )
+        }
+        E::Expired | E::ExpiredContext { .. } => "it has expired".to_string(),
+        E::NotValidYet | E::NotValidYetContext { .. } => "it is not valid yet".to_string(),
+        E::NotValidForName | E::NotValidForNameContext { .. } => {
+            "it is not issued for this registry's name".to_string()
+        }
+        E::Revoked => "it is revoked".to_string(),
+        E::BadSignature => "its signature does not verify".to_string(),
+        E::BadEncoding => "it is malformed".to_string(),
+        E::InvalidPurpose | E::InvalidPurposeContext { .. } => {
+            "it is not meant for a TLS server".to_string()
+        }
+        other => format!("{other}"),
+    };
+    format!("{problem}; {INSECURE}")
 }
 
 /// What [`read_body`] refuses when a body is longer than its limit.
