@@ -283,7 +283,8 @@ fn cache_targets(out: &mut String, context: &Context, rows: &Rows) {
     // What is reached through a tag is asked again on every run, by design: for a diff of
     // two SBOM-attached indexes that is, per side, the tag itself, the tag list, the
     // referrers probes (one for `{}`, one for a manifest) and each cosign `.sbom` tag.
-    let cases: [(&str, &str, fn(usize) -> usize); 3] = [
+    type Limit = fn(usize) -> usize;
+    let cases: [(&str, &str, Limit); 3] = [
         ("describe --no-sbom", "1", |_| 1),
         ("describe --no-sbom @digest", "0", |_| 0),
         ("diff (SBOMs attached)", "2 × (4 + N): per side the tag, the tag list, 2 referrers probes and N cosign tags; nothing fetched by digest", |n| 2 * (4 + n)),
