@@ -31,8 +31,8 @@ pub async fn unified(old: &Read, new: &Read, diff: &Diff, context: usize) -> Res
             continue;
         };
         let found = (
-            find(&old_description.manifest, &o.digest),
-            find(&new_description.manifest, &n.digest),
+            old_description.manifest.find(&o.digest),
+            new_description.manifest.find(&n.digest),
         );
         if let (Some(o), Some(n)) = found {
             pairs.push((platform.key.clone(), o, n));
@@ -62,18 +62,6 @@ pub async fn unified(old: &Read, new: &Read, diff: &Diff, context: usize) -> Res
         }
     }
     Ok(out)
-}
-
-/// The manifest with this digest in a described tree.
-fn find<'a>(manifest: &'a ManifestInfo, digest: &str) -> Option<&'a ManifestInfo> {
-    if manifest.descriptor.digest == digest {
-        return Some(manifest);
-    }
-    manifest
-        .manifests
-        .iter()
-        .flat_map(|children| children.values())
-        .find_map(|child| find(child, digest))
 }
 
 async fn manifest_json(source: &dyn Source, manifest: &ManifestInfo) -> Result<String> {

@@ -99,8 +99,8 @@ pub async fn compare_files(
             continue;
         };
         let pair = (
-            find(&old.description.manifest, &o.digest),
-            find(&new.description.manifest, &n.digest),
+            old.description.manifest.find(&o.digest),
+            new.description.manifest.find(&n.digest),
         );
         let (Some(old_manifest), Some(new_manifest)) = pair else {
             continue;
@@ -374,18 +374,6 @@ fn descriptor(layer: &DescriptorInfo) -> Result<Descriptor> {
     let mut descriptor = Descriptor::new(&*layer.media_type, layer.digest.parse()?, layer.size);
     descriptor.urls = layer.urls.clone();
     Ok(descriptor)
-}
-
-/// The manifest with this digest in a described tree.
-pub fn find<'a>(manifest: &'a ManifestInfo, digest: &str) -> Option<&'a ManifestInfo> {
-    if manifest.descriptor.digest == digest {
-        return Some(manifest);
-    }
-    manifest
-        .manifests
-        .iter()
-        .flat_map(|children| children.values())
-        .find_map(|child| find(child, digest))
 }
 
 fn ancestors(path: &str) -> impl Iterator<Item = &str> {

@@ -52,6 +52,17 @@ pub struct Failure {
 }
 
 impl ManifestInfo {
+    /// The manifest with this digest: this one or one below it.
+    pub fn find(&self, digest: &str) -> Option<&ManifestInfo> {
+        if self.descriptor.digest == digest {
+            return Some(self);
+        }
+        self.manifests
+            .iter()
+            .flat_map(|children| children.values())
+            .find_map(|child| child.find(digest))
+    }
+
     /// Every failure recorded in this manifest and below it, in tree order.
     pub fn failures(&self) -> Vec<Failure> {
         let mut found = Vec::new();

@@ -126,20 +126,21 @@ fn platform_block(out: &mut String, d: &Diff, platform: &PlatformDiff, styled: b
     }
 }
 
+/// `["2 added", "1 changed"]`: the counts that are not zero.
+fn nonzero_counts(added: usize, removed: usize, changed: usize) -> Vec<String> {
+    [(added, "added"), (removed, "removed"), (changed, "changed")]
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, label)| format!("{count} {label}"))
+        .collect()
+}
+
 /// `2 added, 1 changed (read 2 layers; 8 shared layers not read)`.
 fn file_summary(files: &FileSummary) -> String {
     if let Some(reason) = &files.not_compared {
         return format!("not compared: {}", clean(reason));
     }
-    let counts: Vec<String> = [
-        (files.added, "added"),
-        (files.removed, "removed"),
-        (files.changed, "changed"),
-    ]
-    .iter()
-    .filter(|(count, _)| *count > 0)
-    .map(|(count, label)| format!("{count} {label}"))
-    .collect();
+    let counts = nonzero_counts(files.added, files.removed, files.changed);
     let counts = if counts.is_empty() {
         "no changes".to_string()
     } else {
@@ -294,15 +295,7 @@ pub fn summary_line(d: &Diff) -> String {
         return "Diff: no differences.".into();
     }
     let counts = &d.summary.platforms;
-    let platforms: Vec<String> = [
-        (counts.added, "added"),
-        (counts.removed, "removed"),
-        (counts.changed, "changed"),
-    ]
-    .iter()
-    .filter(|(count, _)| *count > 0)
-    .map(|(count, label)| format!("{count} {label}"))
-    .collect();
+    let platforms = nonzero_counts(counts.added, counts.removed, counts.changed);
     let mut line = String::from("Diff: ");
     if platforms.is_empty() {
         let count = d.summary.changes;
