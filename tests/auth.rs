@@ -285,10 +285,11 @@ mod bearer {
         assert_eq!(counts.tokens.len(), 1, "{counts:?}");
         assert_eq!(counts.version_probes, 0, "{counts:?}");
         // The first round (the manifest, and for discovery the tag list and the
-        // referrers probe) goes out before any challenge is known; every later request
-        // carries the token.
-        assert_eq!(
-            counts.challenges, 3,
+        // referrers probe) may go out before any challenge is known, so up to three are
+        // challenged (fewer when the token arrives before the others leave); every later
+        // request carries the token.
+        assert!(
+            (1..=3).contains(&counts.challenges),
             "only the first round is challenged: {counts:?}"
         );
         assert!(counts.forwarded > 15, "{counts:?}");
