@@ -8,7 +8,7 @@ use ocx::render::printable_error;
 
 fn main() -> ExitCode {
     fix_the_mmap_threshold();
-    let color = ocx::cli::color_in_args(std::env::args_os());
+    let color = clap_color(ocx::cli::color_in_args(std::env::args_os()));
     let matches = ocx::cli::command(color).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -39,6 +39,17 @@ fn fix_the_mmap_threshold() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn fix_the_mmap_threshold() {}
+
+/// `auto` is never colour where ocx's own output would have none (`TERM=dumb`,
+/// `NO_COLOR`): clap alone colours under `TERM=dumb`, and on any stream when `CI` is set.
+fn clap_color(choice: clap::ColorChoice) -> clap::ColorChoice {
+    match choice {
+        clap::ColorChoice::Auto if !ocx::render::terminal_allows_style() => {
+            clap::ColorChoice::Never
+        }
+        chosen => chosen,
+    }
+}
 
 /// Prints an error as `error: …`, then each of its causes as `  caused by: …`, with text
 /// from outside escaped so that it cannot move the cursor or forge a line.
