@@ -84,15 +84,7 @@ fn count(requests: &[String], needle: &str) -> usize {
 fn found_per_child(described: &Value) -> Vec<Vec<String>> {
     ARCHITECTURES
         .iter()
-        .map(|arch| {
-            described["manifests"][format!("linux/{arch}")]["sbom_sources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|s| s["outcome"] == "found")
-                .map(|s| s["convention"].as_str().unwrap().to_string())
-                .collect()
-        })
+        .map(|arch| found_conventions(&described["manifests"][format!("linux/{arch}")]))
         .collect()
 }
 

@@ -33,16 +33,6 @@ fn found_source(subject: &Value) -> Value {
         .clone()
 }
 
-fn found(subject: &Value) -> Vec<String> {
-    subject["sbom_sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["outcome"] == "found")
-        .map(|s| s["convention"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// The shared distribution registry, or a ferro-oci-server started into `ferro`.
 fn registry_of(kind: Kind, ferro: &mut Option<Registry>) -> &Registry {
     match kind {
@@ -60,7 +50,7 @@ fn every_convention_is_found(kind: Kind) {
 
     // Index level: a DSSE-wrapped in-toto SPDX statement under cosign's .att tag, listing
     // only pkg:oci images; the purl the parser rejects is kept with a warning.
-    assert_eq!(found(&out), ["cosign_attestation_tag"]);
+    assert_eq!(found_conventions(&out), ["cosign_attestation_tag"]);
     let index_purls = purls(&out);
     assert_eq!(index_purls.len(), 3);
     assert!(
@@ -86,7 +76,10 @@ fn every_convention_is_found(kind: Kind) {
     assert_eq!(att["predicate_type"], "https://spdx.dev/Document");
 
     // Each platform has its own SBOM, each attached another way.
-    assert_eq!(found(&manifests["linux/amd64"]), ["buildkit_attestation"]);
+    assert_eq!(
+        found_conventions(&manifests["linux/amd64"]),
+        ["buildkit_attestation"]
+    );
     assert_eq!(
         purls(&manifests["linux/amd64"]),
         [
@@ -94,7 +87,10 @@ fn every_convention_is_found(kind: Kind) {
             "pkg:golang/golang.org/x/net@v0.24.0"
         ]
     );
-    assert_eq!(found(&manifests["linux/arm64/v8"]), ["cosign_sbom_tag"]);
+    assert_eq!(
+        found_conventions(&manifests["linux/arm64/v8"]),
+        ["cosign_sbom_tag"]
+    );
     let arm_source = found_source(&manifests["linux/arm64/v8"]);
     assert_eq!(
         (
@@ -122,7 +118,7 @@ fn every_convention_is_found(kind: Kind) {
         Kind::Distribution => "referrers_tag",
         Kind::Ferro => "referrers_api",
     };
-    assert_eq!(found(&manifests[WINDOWS]), [expected_referrer]);
+    assert_eq!(found_conventions(&manifests[WINDOWS]), [expected_referrer]);
     assert_eq!(purls(&manifests[WINDOWS]).len(), 4);
     let api = manifests[WINDOWS]["sbom_sources"]
         .as_array()
@@ -167,10 +163,10 @@ fn nested_indexes_keep_their_attestations() {
         .find(|(_, m)| m.get("manifests").is_some())
         .unwrap();
     assert_eq!(
-        found(&inner["manifests"]["linux/amd64"]),
+        found_conventions(&inner["manifests"]["linux/amd64"]),
         ["buildkit_attestation"]
     );
-    assert_eq!(found(inner), ["cosign_attestation_tag"]);
+    assert_eq!(found_conventions(inner), ["cosign_attestation_tag"]);
     let human = ocx_ok(&["sbom", &format!("oci:{}:nested", layout.display())]);
     assert!(human.contains("> windows/amd64:10.0.20348.2113"), "{human}");
     assert!(human.contains("pkg:golang/stdlib@go1.22.2"), "{human}");
@@ -183,11 +179,11 @@ fn platform_filter_raw_and_no_sbom() {
     let reference = registry.reference("platform-filter:multi-platform");
     let one = sbom_json(&[&reference, "--platform", "linux/arm64"]);
     assert!(one.get("manifests").is_none());
-    assert_eq!(found(&one), ["cosign_sbom_tag"]);
+    assert_eq!(found_conventions(&one), ["cosign_sbom_tag"]);
     // The attestation the index lists for a platform is read when that platform is
     // picked out of it.
     let amd64 = sbom_json(&[&reference, "--platform", "linux/amd64"]);
-    assert_eq!(found(&amd64), ["buildkit_attestation"]);
+    assert_eq!(found_conventions(&amd64), ["buildkit_attestation"]);
     assert_eq!(purls(&amd64).len(), 2);
 
     let raw = ocx(&["sbom", &reference, "--platform", "linux/arm64", "--raw"]);

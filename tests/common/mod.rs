@@ -286,3 +286,15 @@ pub async fn answered_tls_hello(reader: &mut tokio::io::BufReader<tokio::net::Tc
     }
     tls
 }
+
+/// The conventions that found an SBOM for one manifest of a describe output, in the
+/// order its `sbom_sources` lists them.
+pub fn found_conventions(subject: &Value) -> Vec<String> {
+    subject["sbom_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "found")
+        .map(|s| s["convention"].as_str().unwrap().to_string())
+        .collect()
+}
