@@ -47,25 +47,9 @@ tagged=${manifest%?}',"annotations":{"org.opencontainers.image.ref.name":"big"}}
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' \
     "$tagged" >"$layout/index.json"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-EOF
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
-registry_pid=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break
-    sleep 0.1
-done
+# shellcheck source=support/registry.sh
+. "$(dirname "$0")/support/registry.sh"
+start_registry "$work"
 
 echo "copying $layers x $layer_mb MB from a layout into 127.0.0.1:$port/bench with $ocx"
 /usr/bin/time -v "$ocx" index create "127.0.0.1:$port/bench:1" "oci:$layout:big" 2>"$work/time" ||

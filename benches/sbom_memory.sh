@@ -28,25 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-EOF
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
-registry_pid=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break
-    sleep 0.1
-done
+# shellcheck source=support/registry.sh
+. "$(dirname "$0")/support/registry.sh"
+start_registry "$work"
 
 # Writes the index, its images and their cosign `.sbom` tags as an OCI layout, then
 # pushes the same blobs and manifests to the registry through the distribution API.
