@@ -25,7 +25,10 @@ pub fn describe(d: &Description, styled: bool) -> String {
         ("Resolved", d.resolved.clone()),
         ("Digest", m.descriptor.digest.clone()),
         ("Media type", format!("{} ({kind})", m.media_type.value)),
-        ("Artifact type", artifact_type(m)),
+        (
+            "Artifact type",
+            artifact_type(m, "(from the config media type)"),
+        ),
         (
             "Size",
             format!(
@@ -123,20 +126,12 @@ pub fn describe(d: &Description, styled: bool) -> String {
 }
 
 /// The manifest's `artifactType`, else the one the image spec derives from an artifact's
-/// config media type (a container image's config type says nothing new).
-fn artifact_type(m: &ManifestInfo) -> String {
+/// config media type (a container image's config type says nothing new), followed by
+/// `derived_note`.
+fn artifact_type(m: &ManifestInfo, derived_note: &str) -> String {
     match (&m.artifact_type, derived_artifact_type(m)) {
         (Some(own), _) => own.clone(),
-        (None, Some(derived)) => format!("{derived} (from the config media type)"),
-        (None, None) => "-".into(),
-    }
-}
-
-/// The same for a row of the platform table, where space is short.
-fn entry_artifact_type(m: &ManifestInfo) -> String {
-    match (&m.artifact_type, derived_artifact_type(m)) {
-        (Some(own), _) => own.clone(),
-        (None, Some(derived)) => format!("{derived} (from config)"),
+        (None, Some(derived)) => format!("{derived} {derived_note}"),
         (None, None) => "-".into(),
     }
 }
@@ -304,7 +299,7 @@ fn platform_table(m: &ManifestInfo, styled: bool) -> String {
         let mut row = vec![
             label,
             short(&child.descriptor.digest),
-            entry_artifact_type(child),
+            artifact_type(child, "(from config)"),
             layers,
             human_size(child.total_size),
             sbom_summary(child.sbom.as_deref()),

@@ -146,15 +146,10 @@ fn file_summary(files: &FileSummary) -> String {
     } else {
         counts.join(", ")
     };
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut read = format!(
-        "read {} layer{}",
-        files.layers_read,
-        plural(files.layers_read)
-    );
+    let mut read = format!("read {}", count(files.layers_read, "layer", "layers"));
     if files.layers_skipped > 0 {
-        let n = files.layers_skipped;
-        let _ = write!(read, "; {n} shared layer{} not read", plural(n));
+        let skipped = count(files.layers_skipped, "shared layer", "shared layers");
+        let _ = write!(read, "; {skipped} not read");
     }
     if let Some(reason) = &files.base_read_because {
         let _ = write!(read, "; shared layers read: {}", clean(reason));
@@ -318,15 +313,7 @@ pub fn summary_line(d: &Diff) -> String {
         let _ = write!(line, "; packages: {packages}");
     }
     if let Some(files) = d.summary.files {
-        let counts: Vec<String> = [
-            (files.added, "added"),
-            (files.removed, "removed"),
-            (files.changed, "changed"),
-        ]
-        .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, label)| format!("{count} {label}"))
-        .collect();
+        let counts = nonzero_counts(files.added, files.removed, files.changed);
         if !counts.is_empty() {
             let _ = write!(line, "; files: {}", counts.join(", "));
         }
