@@ -164,3 +164,34 @@ fn a_registry_with_the_referrers_api_is_asked_once_per_manifest_and_no_tag_is_pr
     );
     assert_eq!(count(&requests, "/manifests/sha256-"), 0, "{requests:#?}");
 }
+
+/// When the tag list cannot be read, discovery probes each convention's tag; a probe that
+/// finds nothing costs its one request, not another tag list for a hint nobody sees.
+#[test]
+fn a_missing_convention_tag_costs_one_request() {
+    use common::hostile::{image, Hostile, Reply};
+    use std::sync::Arc;
+    let image = image();
+    let served = Arc::clone(&image);
+    let registry = runtime().block_on(Hostile::start(move |request| {
+        served.serve(request).unwrap_or_else(|| {
+            if request.path.contains("/tags/list") {
+                Reply::new("500 Internal Server Error", "")
+            } else {
+                Reply::not_found()
+            }
+        })
+    }));
+    let reference = format!("{}/app@{}", registry.addr, image.digest);
+    let out = ocx(&["describe", &reference, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests = registry.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    let probes = paths
+        .iter()
+        .filter(|p| p.contains(&format!("/manifests/sha256-{}", image.digest.hex())))
+        .count();
+    assert_eq!(probes, 3, "the .sbom, .att and referrers tags: {paths:#?}");
+    let tag_lists = paths.iter().filter(|p| p.contains("/tags/list")).count();
+    assert_eq!(tag_lists, 1, "{paths:#?}");
+}

@@ -28,7 +28,7 @@ use crate::digest::Digest;
 use crate::manifest::{annotations, Descriptor, Manifest};
 use crate::model::{Convention, Outcome};
 use crate::reference::ManifestRef;
-use crate::source::{is_not_found, FetchedManifest, Referrers, Source};
+use crate::source::{FetchedManifest, Referrers, Source};
 
 /// Referrers followed per subject at the most (containers/image uses the same bound).
 pub const MAX_REFERRERS: usize = 64;
@@ -297,8 +297,8 @@ impl Discoverer {
                     ));
                     return all;
                 }
-                match self.manifest(&self.source, &ManifestRef::Tag(tag)).await {
-                    Ok(fetched) => match fetched.manifest {
+                match self.source.manifest_probe(&ManifestRef::Tag(tag)).await {
+                    Ok(Some(fetched)) => match fetched.manifest {
                         Manifest::Index(index) => {
                             (Convention::ReferrersTag, index.manifests, tag_location)
                         }
@@ -311,7 +311,7 @@ impl Discoverer {
                             return all;
                         }
                     },
-                    Err(e) if is_not_found(&e) => {
+                    Ok(None) => {
                         all.absorb(Attached::check(
                             Convention::ReferrersTag,
                             tag_location,
@@ -379,8 +379,8 @@ impl Discoverer {
         {
             return Attached::check(convention, location, Outcome::Absent);
         }
-        match self.manifest(&self.cosign, &ManifestRef::Tag(tag)).await {
-            Ok(fetched) => {
+        match self.cosign.manifest_probe(&ManifestRef::Tag(tag)).await {
+            Ok(Some(fetched)) => {
                 let mut found = self.examine(convention, &fetched, location).await;
                 let d = &fetched.descriptor;
                 let mut descriptor =
@@ -389,7 +389,7 @@ impl Discoverer {
                 found.absorb(Attached::referred_by(convention, descriptor));
                 found
             }
-            Err(e) if is_not_found(&e) => Attached::check(convention, location, Outcome::Absent),
+            Ok(None) => Attached::check(convention, location, Outcome::Absent),
             Err(e) => Attached::failed(convention, location, &e),
         }
     }

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use super::cache::Cache;
 use super::memo::Memo;
-use super::{check_blob_limit, BlobStream, FetchedManifest, Referrers, Source};
+use super::{absent_as_none, check_blob_limit, BlobStream, FetchedManifest, Referrers, Source};
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::reference::{ManifestRef, Repository};
@@ -64,10 +64,14 @@ impl Limited {
             let _permit = self.permit().await?;
             self.inner.manifest_get(reference).await?
         };
-        if let Some(cache) = &self.cache {
-            cache.keep_manifest(&self.inner.location(), &fetched).await;
-        }
+        self.keep_manifest(&fetched).await;
         Ok(fetched)
+    }
+
+    async fn keep_manifest(&self, fetched: &FetchedManifest) {
+        if let Some(cache) = &self.cache {
+            cache.keep_manifest(&self.inner.location(), fetched).await;
+        }
     }
 
     async fn cached_manifest(&self, digest: &Digest) -> Result<FetchedManifest> {
@@ -116,6 +120,20 @@ impl Source for Limited {
             }
             ManifestRef::Tag(_) => self.fetch_manifest(reference).await,
         }
+    }
+
+    async fn manifest_probe(&self, reference: &ManifestRef) -> Result<Option<FetchedManifest>> {
+        if let ManifestRef::Digest(_) = reference {
+            return absent_as_none(self.manifest_get(reference).await);
+        }
+        let fetched = {
+            let _permit = self.permit().await?;
+            self.inner.manifest_probe(reference).await?
+        };
+        if let Some(fetched) = &fetched {
+            self.keep_manifest(fetched).await;
+        }
+        Ok(fetched)
     }
 
     async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>> {

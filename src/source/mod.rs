@@ -37,6 +37,15 @@ pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
 #[error("{0}")]
 pub struct NotFound(pub String);
 
+/// `None` for what is not there, the value or any other error as it is.
+pub fn absent_as_none<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn is_not_found(error: &anyhow::Error) -> bool {
     error
         .chain()
@@ -84,6 +93,13 @@ pub trait Source: Send + Sync {
 
     /// Fetches and verifies a manifest by tag or digest.
     async fn manifest_get(&self, reference: &ManifestRef) -> Result<FetchedManifest>;
+
+    /// Fetches and verifies a manifest that may well not exist, such as a convention's
+    /// tag, or `None` when it does not: a miss costs nothing more (no tag-list hint is
+    /// looked up for an error nobody sees).
+    async fn manifest_probe(&self, reference: &ManifestRef) -> Result<Option<FetchedManifest>> {
+        absent_as_none(self.manifest_get(reference).await)
+    }
 
     /// The descriptor of a manifest, or `None` when there is no such manifest.
     async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>>;

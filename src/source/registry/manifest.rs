@@ -10,11 +10,33 @@ use crate::digest::Digest;
 use crate::manifest::{Descriptor, ACCEPTED_MANIFEST_TYPES};
 use crate::reference::ManifestRef;
 use crate::source::Source as _;
-use crate::source::{verify_manifest, FetchedManifest, MAX_MANIFEST_BYTES};
+use crate::source::{absent_as_none, verify_manifest, FetchedManifest, MAX_MANIFEST_BYTES};
 
 const DIGEST_HEADER: &str = "Docker-Content-Digest";
 
 pub async fn get(source: &RegistrySource, reference: &ManifestRef) -> Result<FetchedManifest> {
+    fetch(source, reference, Miss::Hint).await
+}
+
+/// A manifest that may not exist: a miss is `None`, without the tag-list hint.
+pub async fn probe(
+    source: &RegistrySource,
+    reference: &ManifestRef,
+) -> Result<Option<FetchedManifest>> {
+    absent_as_none(fetch(source, reference, Miss::Quiet).await)
+}
+
+/// Whether a missing tag's error lists the tags that exist (one more request).
+enum Miss {
+    Hint,
+    Quiet,
+}
+
+async fn fetch(
+    source: &RegistrySource,
+    reference: &ManifestRef,
+    miss: Miss,
+) -> Result<FetchedManifest> {
     let url = source.url(&format!("manifests/{reference}")).await?;
     let accept = ACCEPTED_MANIFEST_TYPES.join(", ");
     let response = source
@@ -26,10 +48,11 @@ pub async fn get(source: &RegistrySource, reference: &ManifestRef) -> Result<Fet
     let what = format!("manifest {}", reference.qualify(&source.location()));
     if !response.status().is_success() {
         let what = if response.status() == StatusCode::NOT_FOUND {
-            format!(
-                "{what} not found{}",
-                super::tag::hint(source, reference).await
-            )
+            let hint = match miss {
+                Miss::Hint => super::tag::hint(source, reference).await,
+                Miss::Quiet => String::new(),
+            };
+            format!("{what} not found{hint}")
         } else {
             format!("fetching {what}")
         };

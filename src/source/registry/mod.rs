@@ -56,6 +56,10 @@ impl Source for RegistrySource {
         manifest::get(self, reference).await
     }
 
+    async fn manifest_probe(&self, reference: &ManifestRef) -> Result<Option<FetchedManifest>> {
+        manifest::probe(self, reference).await
+    }
+
     async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>> {
         manifest::head(self, reference).await
     }

@@ -11,7 +11,7 @@ use crate::digest::Digest;
 use crate::manifest::{index_bytes, Descriptor, ImageIndex, Manifest, OCI_INDEX};
 use crate::reference::ManifestRef;
 use crate::source::{
-    fallback_tag, is_not_found, referrer_descriptor, Referrers, Source as _, MAX_MANIFEST_BYTES,
+    fallback_tag, referrer_descriptor, Referrers, Source as _, MAX_MANIFEST_BYTES,
 };
 
 /// Pages followed at most; with the spec's page sizes this is thousands of referrers.
@@ -120,16 +120,15 @@ async fn add_to_fallback_tag(
     descriptor: &Descriptor,
 ) -> Result<()> {
     let tag = ManifestRef::Tag(fallback_tag(subject));
-    let mut index = match source.manifest_get(&tag).await {
-        Ok(fetched) => match fetched.manifest {
+    let mut index = match source.manifest_probe(&tag).await? {
+        Some(fetched) => match fetched.manifest {
             Manifest::Index(index) => index,
             Manifest::Image(_) => bail!(
                 "the referrers tag {} holds an image manifest, not an index",
                 tag.qualify(&source.location())
             ),
         },
-        Err(e) if is_not_found(&e) => ImageIndex::empty(),
-        Err(e) => return Err(e),
+        None => ImageIndex::empty(),
     };
     if index
         .manifests
