@@ -22,8 +22,9 @@ use similar::TextDiff;
 
 use super::address::{keyed, Ignores};
 use super::compare::Collector;
+use crate::digest::to_hex;
 use crate::layers::archive::is_text;
-use crate::layers::tree::{needs_base, Tree};
+use crate::layers::tree::{ancestors, needs_base, Tree};
 use crate::layers::{FileMeta, LayerReader, Limits, TextStore};
 use crate::manifest::Descriptor;
 use crate::model::{
@@ -376,12 +377,6 @@ fn descriptor(layer: &DescriptorInfo) -> Result<Descriptor> {
     Ok(descriptor)
 }
 
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    path.match_indices('/')
-        .map(|(i, _)| &path[..i.max(1)])
-        .filter(move |p| *p != path)
-}
-
 /// The names of what differs between two states of one path.
 pub fn changed_fields(old: &FileMeta, new: &FileMeta) -> Vec<&'static str> {
     let mut fields = Vec::new();
@@ -409,7 +404,7 @@ pub fn file_info(meta: &FileMeta) -> FileInfo {
     FileInfo {
         file_type: meta.kind.name().to_string(),
         size: is_file.then_some(meta.size),
-        sha256: meta.sha256.map(|hash| format!("sha256:{}", hex(&hash))),
+        sha256: meta.sha256.map(|hash| format!("sha256:{}", to_hex(&hash))),
         mode: format!("{:04o}", meta.mode),
         uid: meta.uid,
         gid: meta.gid,
@@ -430,10 +425,6 @@ pub fn file_info(meta: &FileMeta) -> FileInfo {
 
 fn file_value(meta: &FileMeta) -> Value {
     serde_json::to_value(file_info(meta)).unwrap_or(Value::Null)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Adds one platform's file changes to the diff, after the changes of the platforms up
@@ -474,10 +465,5 @@ mod tests {
         assert!(globs.is_match("/etc/a.conf"));
         assert!(!globs.is_match("/etc/x/a.conf"));
         assert!(!globs.is_match("/var/log"));
-    }
-
-    #[test]
-    fn ancestors_of_a_path() {
-        assert_eq!(ancestors("/a/b/c").collect::<Vec<_>>(), ["/", "/a", "/a/b"]);
     }
 }

@@ -157,7 +157,7 @@ fn why_base(a: &Tree, b: &Tree, side: &str) -> Option<String> {
 }
 
 /// The strict ancestors of a rooted path, nearest first: `/a/b/c` gives `/a/b`, `/a`, `/`.
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     let mut rest = path;
     std::iter::from_fn(move || {
         if rest == "/" || rest.is_empty() {
