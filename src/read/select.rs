@@ -109,19 +109,22 @@ impl Search {
                         self.platforms.push(key);
                     }
                 }
-                let mut entry_path = path.clone();
-                entry_path.push(key);
-                let candidate = Candidate {
-                    entry: entry.clone(),
-                    parent: manifest.clone(),
-                    path: entry_path,
+                // Built only for an entry kept: the parent index is cloned into each.
+                let candidate = || {
+                    let mut entry_path = path.clone();
+                    entry_path.push(key.clone());
+                    Candidate {
+                        entry: entry.clone(),
+                        parent: manifest.clone(),
+                        path: entry_path,
+                    }
                 };
                 if is_index_media_type(&entry.media_type) {
                     if matches != Some(false) && self.searched.insert(entry.digest.clone()) {
-                        nested.push((candidate, matches == Some(true)));
+                        nested.push((candidate(), matches == Some(true)));
                     }
                 } else if matches == Some(true) {
-                    self.found.push(candidate);
+                    self.found.push(candidate());
                 }
             }
             if nested.is_empty() || depth >= MAX_DEPTH {
