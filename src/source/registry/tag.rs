@@ -27,8 +27,13 @@ struct Listed {
     more: Option<url::Url>,
 }
 
+/// The address of the tag list's first page.
+async fn first_page(source: &RegistrySource) -> Result<url::Url> {
+    Ok(url::Url::parse(&source.url("tags/list").await?)?)
+}
+
 pub async fn list(source: &RegistrySource) -> Result<Vec<String>> {
-    let url = url::Url::parse(&source.url("tags/list").await?)?;
+    let url = first_page(source).await?;
     Ok(pages(source, url, MAX_TAG_PAGES, MAX_TAG_PAGE_BYTES)
         .await?
         .tags)
@@ -41,7 +46,7 @@ pub async fn list_if_small(
     max_pages: usize,
     max_page_bytes: u64,
 ) -> Result<Option<Vec<String>>> {
-    let mut url = url::Url::parse(&source.url("tags/list").await?)?;
+    let mut url = first_page(source).await?;
     url.query_pairs_mut()
         .append_pair("n", &SHORT_LIST_PAGE.to_string());
     match pages(source, url, max_pages, max_page_bytes).await {
@@ -110,8 +115,7 @@ pub async fn hint(source: &RegistrySource, reference: &ManifestRef) -> String {
     if !matches!(reference, ManifestRef::Tag(_)) {
         return String::new();
     }
-    let first = source.url("tags/list").await.ok();
-    let Some(first) = first.and_then(|u| url::Url::parse(&u).ok()) else {
+    let Ok(first) = first_page(source).await else {
         return String::new();
     };
     let Ok((tags, next)) = page(source, first, MAX_TAG_PAGE_BYTES).await else {
