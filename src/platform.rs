@@ -133,6 +133,12 @@ pub fn default_variant(architecture: &str) -> Option<&'static str> {
 }
 
 impl PlatformFilter {
+    /// Whether the `occurrence`-th entry of its platform in an index (`#n` in its key; 1
+    /// for the first, or for a manifest not in an index) is one this filter asks for.
+    pub fn wants_occurrence(&self, occurrence: usize) -> bool {
+        self.occurrence.is_none_or(|n| n == occurrence)
+    }
+
     /// Whether a platform satisfies this filter. An unspecified variant or os.version
     /// matches any; a specified one must match, with arm64 = arm64/v8 and arm = arm/v7.
     pub fn matches(&self, platform: &Platform) -> bool {

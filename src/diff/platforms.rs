@@ -66,7 +66,7 @@ pub fn is_wanted(filters: &[PlatformFilter], entry: &Entry<'_>) -> bool {
     let occurrence = entry.key.map_or(1, key_occurrence);
     filters
         .iter()
-        .any(|f| f.matches(&platform) && f.occurrence.is_none_or(|n| n == occurrence))
+        .any(|f| f.matches(&platform) && f.wants_occurrence(occurrence))
 }
 
 /// The manifests `--platform` asks for anywhere in a nested index, outer ones first, as

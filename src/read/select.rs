@@ -34,7 +34,7 @@ pub async fn platform(
     if let Manifest::Image(image) = &fetched.manifest {
         let config = read_config(source, &image.config).await?;
         return match config.parsed.as_ref().and_then(|c| c.platform()) {
-            Some(p) if filter.matches(&p) && filter.occurrence.unwrap_or(1) == 1 => Ok(Chosen {
+            Some(p) if filter.matches(&p) && filter.wants_occurrence(1) => Ok(Chosen {
                 manifest: fetched,
                 index: None,
                 config: Some(config),
@@ -168,12 +168,11 @@ impl Search {
 fn choose(target: &Target, filter: &PlatformFilter, search: Search) -> Result<Candidate> {
     let mut distinct: Vec<Candidate> = Vec::new();
     // `linux/amd64#2`: the entry describe keys so in its index.
+    // Every candidate was found in an index, so its path ends in its key there.
     let found = search.found.into_iter().filter(|c| {
-        filter.occurrence.is_none_or(|n| {
-            c.path
-                .last()
-                .is_some_and(|key| platform::key_occurrence(key) == n)
-        })
+        c.path
+            .last()
+            .is_some_and(|key| filter.wants_occurrence(platform::key_occurrence(key)))
     });
     for candidate in found {
         if !distinct
