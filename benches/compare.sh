@@ -167,9 +167,9 @@ ocx=$repo/target/release/ocx
 host=$(host_address)
 make_certificate
 start_registry http
-http_port=$registry_port
+http_port=$registry_port http_pid=${pids[-1]}
 start_registry https tls
-https_port=$registry_port
+https_port=$registry_port https_pid=${pids[-1]}
 
 {
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -191,6 +191,7 @@ echo "registries: http 127.0.0.1:$http_port, https 127.0.0.1:$https_port; proxy 
 "$repo/target/debug/examples/bench_compare" \
     --http "127.0.0.1:$http_port" --https "127.0.0.1:$https_port" --https-log "$work/https.log" \
     --ca "$work/tls/ca.pem" --cert-dir "$work/tls/certs.d" --host "$host" --ocx "$ocx" \
+    --registry-pids "$http_pid,$https_pid" \
     --repo "$repo" --out "$out" --facts "$work/facts" --note "$note" \
     --setup-seconds $(($(date +%s) - started)) ${quick:+--quick} "${engine_args[@]}" &
 # In the background, so that a signal to this script stops it too (cleanup kills pids).

@@ -64,13 +64,13 @@ impl Limited {
             let _permit = self.permit().await?;
             self.inner.manifest_get(reference).await?
         };
-        self.keep_manifest(&fetched).await;
+        self.keep_manifest(&fetched);
         Ok(fetched)
     }
 
-    async fn keep_manifest(&self, fetched: &FetchedManifest) {
+    fn keep_manifest(&self, fetched: &FetchedManifest) {
         if let Some(cache) = &self.cache {
-            cache.keep_manifest(&self.inner.location(), fetched).await;
+            cache.keep_manifest(&self.inner.location(), fetched);
         }
     }
 
@@ -96,7 +96,7 @@ impl Limited {
             self.inner.blob_get(descriptor, limit).await?
         };
         if let Some(cache) = &self.cache {
-            cache.keep_blob(&location, &descriptor.digest, &bytes).await;
+            cache.keep_blob(&location, &descriptor.digest, &bytes);
         }
         Ok(bytes)
     }
@@ -131,7 +131,7 @@ impl Source for Limited {
             self.inner.manifest_probe(reference).await?
         };
         if let Some(fetched) = &fetched {
-            self.keep_manifest(fetched).await;
+            self.keep_manifest(fetched);
         }
         Ok(fetched)
     }

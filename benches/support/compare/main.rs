@@ -74,6 +74,9 @@ struct Args {
     /// Seconds the script took before this program (build, installs).
     #[arg(long, default_value_t = 0)]
     setup_seconds: u64,
+    /// Process ids of the plain-HTTP and the HTTPS registry, whose CPU time is reported.
+    #[arg(long, value_delimiter = ',')]
+    registry_pids: Vec<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -374,7 +377,8 @@ impl Bench<'_> {
             case.name,
             spec.cache
         );
-        let (measured, error) = match run::measure(&spec, proxy, log, self.runs) {
+        let registry_pid = self.args.registry_pids.get(at.scheme as usize).copied();
+        let (measured, error) = match run::measure(&spec, proxy, log, registry_pid, self.runs) {
             Ok(measured) => (measured, None),
             Err(e) => {
                 eprintln!("  failed: {e:#}");

@@ -1,7 +1,7 @@
-//! Runs one command many times through a delay proxy: wall time and what the proxy saw
-//! per run, then once more under `/usr/bin/time` for peak RSS and CPU time. (Our own
-//! `wait4` would report a peak RSS no lower than this process's: a child inherits its
-//! parent's high-water mark until exec.)
+//! Runs one command many times through a delay proxy: wall time, CPU time (from `wait4`),
+//! the registry's CPU time and what the proxy saw per run, then once more under
+//! `/usr/bin/time` for peak RSS. (Our own `wait4` would report a peak RSS no lower than
+//! this process's: a child inherits its parent's high-water mark until exec.)
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -44,6 +44,11 @@ pub struct Sample {
     pub request_rounds: Option<usize>,
     /// Rounds of chunks (TLS: handshake included); see `wire_rounds`.
     pub wire_rounds: usize,
+    /// CPU time (user + system) of the command, from `wait4`.
+    pub cpu: Duration,
+    /// CPU time the registry behind the proxy spent meanwhile: it shares this machine's
+    /// cores with the command.
+    pub registry_cpu: Option<Duration>,
 }
 
 /// Where requests are counted over TLS: the access log of the registry behind the proxy.
@@ -63,11 +68,10 @@ impl AccessLog<'_> {
     }
 }
 
-/// Peak RSS and CPU time (user + system) of one run, from `/usr/bin/time`.
+/// Peak RSS of one run, from `/usr/bin/time`.
 #[derive(Clone, Copy, Debug)]
 pub struct Resources {
     pub max_rss_kib: u64,
-    pub cpu: Duration,
 }
 
 pub struct Measured {
@@ -81,6 +85,7 @@ pub fn measure(
     spec: &Spec,
     proxy: &DelayProxy,
     tls_log: Option<&AccessLog>,
+    registry_pid: Option<u32>,
     runs: usize,
 ) -> Result<Measured> {
     let args: Vec<String> = spec
@@ -100,6 +105,7 @@ pub fn measure(
         };
         proxy.take_events();
         let logged = tls_log.map(AccessLog::requests);
+        let registry_before = registry_pid.and_then(process_cpu);
         let mut sample = run_once(spec, &args, cache)?;
         let trace = proxy.take_events();
         sample.connections = trace
@@ -121,6 +127,9 @@ pub fn measure(
                 sample.request_rounds = Some(rounds(&trace));
             }
         }
+        sample.registry_cpu = registry_before
+            .zip(registry_pid.and_then(process_cpu))
+            .map(|(before, after)| after.saturating_sub(before));
         samples.push(sample);
     }
     let cold = tempfile::tempdir()?;
@@ -156,7 +165,7 @@ fn resources(spec: &Spec, args: &[String], cache: &Path) -> Result<Option<Resour
     timed.program = TIME.into();
     let mut timed_args = vec![
         "-f".to_string(),
-        "%M %U %S".into(),
+        "%M".into(),
         "-o".into(),
         report.path().display().to_string(),
         spec.program.display().to_string(),
@@ -172,12 +181,11 @@ fn resources(spec: &Spec, args: &[String], cache: &Path) -> Result<Option<Resour
         .split_whitespace()
         .filter_map(|f| f.parse().ok())
         .collect();
-    let [rss, user, system] = fields[..] else {
+    let [rss] = fields[..] else {
         bail!("unexpected /usr/bin/time output {text:?}");
     };
     Ok(Some(Resources {
         max_rss_kib: rss as u64,
-        cpu: Duration::from_secs_f64(user + system),
     }))
 }
 
@@ -205,13 +213,13 @@ fn run_once(spec: &Spec, args: &[String], cache: &Path) -> Result<Sample> {
     };
     let stdout = drain(Box::new(child.stdout.take().expect("piped")));
     let stderr = drain(Box::new(child.stderr.take().expect("piped")));
-    let status = child.wait().context("waiting for the command")?;
+    let (status, cpu) = wait_with_cpu(&child).context("waiting for the command")?;
     let wall = start.elapsed();
     let (stdout, stderr) = (
         stdout.join().unwrap_or_default(),
         stderr.join().unwrap_or_default(),
     );
-    let code = status.code().unwrap_or(-1);
+    let code = status;
     if !spec.ok_status.contains(&code) || stdout.is_empty() {
         bail!(
             "{} {} exited with {code}:\n{}",
@@ -225,8 +233,40 @@ fn run_once(spec: &Spec, args: &[String], cache: &Path) -> Result<Sample> {
     }
     Ok(Sample {
         wall,
+        cpu,
         ..Sample::default()
     })
+}
+
+/// Reaps the child with `wait4`: its exit status (-1 when killed by a signal) and the
+/// CPU time it used.
+fn wait_with_cpu(child: &std::process::Child) -> std::io::Result<(i32, Duration)> {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, with pointers to live locals.
+    if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((code, time(usage.ru_utime) + time(usage.ru_stime)))
+}
+
+/// User + system CPU time of a running process, from /proc/PID/stat.
+fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: the fields that follow start after its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_millis(ticks * 1000 / per_second))
 }
 
 /// The median of a sample field.
