@@ -195,3 +195,42 @@ fn a_missing_convention_tag_costs_one_request() {
     let tag_lists = paths.iter().filter(|p| p.contains("/tags/list")).count();
     assert_eq!(tag_lists, 1, "{paths:#?}");
 }
+
+/// Both sides of a diff of one repository read its tag list once: the session asks it
+/// once per run, as it asks each digest once.
+#[test]
+fn a_diff_within_one_repository_lists_its_tags_once() {
+    let registry = registry::shared();
+    let repo = "discovery-cost-diff";
+    let source = open_source(&registry.reference(&format!("{repo}:index")));
+    push_index(source.as_ref());
+    runtime().block_on(async {
+        let image = fixtures::image(source.as_ref(), fixtures::platform("linux", "amd64", None))
+            .await
+            .unwrap();
+        let fetched = source
+            .manifest_get(&ManifestRef::Digest(image.digest.clone()))
+            .await
+            .unwrap();
+        source
+            .manifest_put(
+                &ManifestRef::Tag("other".into()),
+                &image.media_type,
+                fetched.bytes,
+            )
+            .await
+            .unwrap();
+    });
+    let proxy = DelayProxy::start(registry.addr.parse().unwrap(), Duration::ZERO, None);
+    let old = format!("{}/{repo}:index", proxy.addr());
+    let new = format!("{}/{repo}:other", proxy.addr());
+    let out = ocx(&["--plain-http", "diff", &old, &new, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let requests: Vec<String> = proxy
+        .take_events()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::Request)
+        .map(|e| e.line)
+        .collect();
+    assert_eq!(count(&requests, "/tags/list"), 1, "{requests:#?}");
+}

@@ -210,15 +210,24 @@ impl Source for Limited {
         self.inner.tag_list().await
     }
 
+    /// Read once per session and location: both sides of a diff of one repository see
+    /// one list for one request.
     async fn tag_list_if_small(
         &self,
         max_pages: usize,
         max_page_bytes: u64,
     ) -> Result<Option<Vec<String>>> {
-        let _permit = self.permit().await?;
-        self.inner
-            .tag_list_if_small(max_pages, max_page_bytes)
-            .await
+        let key = (self.inner.location(), max_pages, max_page_bytes);
+        let fetch = async {
+            let _permit = self.permit().await?;
+            let listed = self
+                .inner
+                .tag_list_if_small(max_pages, max_page_bytes)
+                .await?;
+            Ok(listed.map(Arc::from))
+        };
+        let listed = self.memo.small_tag_list(key, fetch).await?;
+        Ok(listed.map(|tags| tags.to_vec()))
     }
 
     async fn referrers_list(

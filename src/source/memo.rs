@@ -1,7 +1,9 @@
 //! Content a session already fetched, by where it lives and its digest, so that what
-//! both sides of a diff share is fetched once. Only digest-addressed content is kept:
-//! a tag can move, a digest names the same bytes forever. Concurrent asks for one digest
-//! wait for the one fetch; a failed fetch is not kept, so the next ask tries again.
+//! both sides of a diff share is fetched once. Only digest-addressed content is kept
+//! (a tag can move, a digest names the same bytes forever), and one thing reached
+//! otherwise: the repository's tag list as discovery reads it, asked once per run so
+//! that both sides of a diff see one list. Concurrent asks for one key wait for the one
+//! fetch; a failed fetch is not kept, so the next ask tries again.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,10 +19,18 @@ use crate::digest::Digest;
 /// The location (`registry/repository` or `oci:PATH`) and the digest.
 type Key = (String, Digest);
 
+/// A tag list of at most so many pages of at most so many bytes; `None` when longer.
+pub type SmallTagList = Option<Arc<[String]>>;
+
+/// The location, and the pages and bytes per page a small tag list may take.
+type TagListKey = (String, usize, u64);
+
 #[derive(Default)]
 pub struct Memo {
     manifests: Mutex<HashMap<Key, Arc<OnceCell<FetchedManifest>>>>,
     blobs: Mutex<HashMap<Key, Arc<OnceCell<Bytes>>>>,
+    /// By location and the limits it was read under.
+    tag_lists: Mutex<HashMap<TagListKey, Arc<OnceCell<SmallTagList>>>>,
 }
 
 impl Memo {
@@ -39,9 +49,20 @@ impl Memo {
         let cell = cell(&self.blobs, key);
         cell.get_or_try_init(|| fetch).await.cloned()
     }
+
+    pub async fn small_tag_list<F>(&self, key: TagListKey, fetch: F) -> Result<SmallTagList>
+    where
+        F: Future<Output = Result<SmallTagList>>,
+    {
+        let cell = cell(&self.tag_lists, key);
+        cell.get_or_try_init(|| fetch).await.cloned()
+    }
 }
 
-fn cell<T>(map: &Mutex<HashMap<Key, Arc<OnceCell<T>>>>, key: Key) -> Arc<OnceCell<T>> {
+fn cell<K: std::hash::Hash + Eq, T>(
+    map: &Mutex<HashMap<K, Arc<OnceCell<T>>>>,
+    key: K,
+) -> Arc<OnceCell<T>> {
     let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     Arc::clone(map.entry(key).or_default())
 }
