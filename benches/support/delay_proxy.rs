@@ -292,6 +292,24 @@ pub fn round_of_each(trace: &[Event]) -> Vec<Option<usize>> {
     round
 }
 
+/// When each connection's upstream last sent a chunk of [`CONTROL_CHUNK`] bytes or more.
+fn last_upstream_data(trace: &[Event]) -> HashMap<usize, Instant> {
+    let mut last: HashMap<usize, Instant> = HashMap::new();
+    for event in trace {
+        if let EventKind::Data {
+            to_upstream: false,
+            bytes,
+        } = event.kind
+        {
+            if bytes >= CONTROL_CHUNK {
+                let at = last.entry(event.connection).or_insert(event.read_at);
+                *at = (*at).max(event.read_at);
+            }
+        }
+    }
+    last
+}
+
 /// From the first connection to the last response received.
 pub fn span(trace: &[Event]) -> Duration {
     let first = trace.iter().map(|e| e.read_at).min();
@@ -326,10 +344,13 @@ const CONTROL_CHUNK: usize = 50;
 /// a chunk from the client is in round 1 + the highest round of the chunks the client
 /// had received when it sent it; a chunk from the upstream is in the highest round of
 /// the client chunks its connection had delivered to the upstream before it was sent.
-/// Handshakes count (TLS 1.3: one round); client chunks under [`CONTROL_CHUNK`] bytes
-/// neither move the upstream's round on nor count as a round of their own. An estimate: it counts the rounds a
-/// client waited for bytes, not which bytes were requests.
+/// Handshakes count (TLS 1.3: one round). A client chunk under [`CONTROL_CHUNK`] bytes,
+/// or one that no upstream chunk of at least that size follows on its connection (the
+/// HTTP/2 GOAWAY and TLS close_notify a client sends as it ends), neither moves the
+/// upstream's round on nor counts as a round of its own. An estimate: it counts the
+/// rounds a client waited for bytes, not which bytes were requests.
 pub fn wire_rounds(trace: &[Event]) -> usize {
+    let last_answer = last_upstream_data(trace);
     // (when, phase, event): phase 0 = a chunk leaves its sender, 1 = it arrives. On a
     // tie the departure goes first: it cannot depend on what had not arrived.
     let mut moments: Vec<(Instant, u8, usize)> = Vec::new();
@@ -345,7 +366,13 @@ pub fn wire_rounds(trace: &[Event]) -> usize {
     let (mut client_received, mut highest) = (0, 0);
     for (_, phase, i) in moments {
         let event = &trace[i];
-        let control = matches!(event.kind, EventKind::Data { bytes, .. } if bytes < CONTROL_CHUNK);
+        let unanswered = last_answer
+            .get(&event.connection)
+            .is_none_or(|&last| last < event.deliver_at);
+        let control = match event.kind {
+            EventKind::Data { bytes, .. } => bytes < CONTROL_CHUNK || unanswered,
+            _ => false,
+        };
         match (from_upstream(event.kind), phase) {
             (false, 0) => {
                 round[i] = client_received + 1;
@@ -366,4 +393,45 @@ pub fn wire_rounds(trace: &[Event]) -> usize {
         }
     }
     highest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(at_ms: u64, to_upstream: bool, bytes: usize, start: Instant) -> Event {
+        let read_at = start + Duration::from_millis(at_ms);
+        Event {
+            kind: EventKind::Data { to_upstream, bytes },
+            connection: 1,
+            line: String::new(),
+            read_at,
+            deliver_at: read_at + Duration::from_millis(10),
+        }
+    }
+
+    /// A TLS handshake, three requests each sent once the previous answer arrived, then
+    /// the client's GOAWAY and close_notify, which only a small chunk answers.
+    #[test]
+    fn the_closing_chunks_of_a_connection_start_no_round() {
+        let t = Instant::now();
+        // Each chunk leaves 2 ms after the one before it arrived (10 ms one way).
+        let mut trace = vec![
+            chunk(0, true, 236, t),    // ClientHello
+            chunk(12, false, 943, t),  // ServerHello .. Finished
+            chunk(24, true, 330, t),   // Finished, SETTINGS, request 1
+            chunk(36, false, 2096, t), // answer 1
+            chunk(48, true, 666, t),   // requests 2
+            chunk(60, false, 4125, t), // answers 2
+            chunk(72, true, 103, t),   // requests 3
+            chunk(84, false, 2635, t), // answers 3
+        ];
+        assert_eq!(wire_rounds(&trace), 4);
+        trace.push(chunk(96, true, 63, t)); // GOAWAY + close_notify
+        trace.push(chunk(108, false, 39, t)); // the server's own
+        assert_eq!(wire_rounds(&trace), 4);
+        // A request of that size that is answered is a round.
+        trace.push(chunk(120, false, 400, t));
+        assert_eq!(wire_rounds(&trace), 5);
+    }
 }
