@@ -155,6 +155,37 @@ try_registry() {
 
 version_of() { "$@" 2>/dev/null | head -1 || echo absent; }
 
+# ferro-oci-server, a registry that spends little CPU per request, where .ci/test puts it
+# (target/tools), else on PATH; installed there as .ci/test does unless --no-install.
+find_ferro() {
+    local tools=$repo/target/tools
+    if [ ! -x "$tools/bin/ferro-oci-server" ] && ! command -v ferro-oci-server >/dev/null && [ -n "$install" ]; then
+        echo "installing ferro-oci-server into $tools"
+        cargo install --locked --quiet --root "$tools" ferro-oci-server@1.0.0 >&2 || true
+    fi
+    if [ -x "$tools/bin/ferro-oci-server" ]; then echo "$tools/bin/ferro-oci-server"; else command -v ferro-oci-server || true; fi
+}
+
+# start_ferro BINARY: on a free loopback port, storage in the temp dir; sets ferro_port.
+start_ferro() {
+    local attempt
+    mkdir -p "$work/ferro"
+    for attempt in 1 2 3 4 5; do
+        ferro_port=$(free_port)
+        FERRO_OCI_LISTEN=127.0.0.1:$ferro_port FERRO_OCI_STORAGE_DIR=$work/ferro RUST_LOG=error \
+            "$1" >"$work/ferro.log" 2>&1 &
+        pids+=($!)
+        for _ in $(seq 100); do
+            curl -sf "http://127.0.0.1:$ferro_port/v2/" >/dev/null && return
+            kill -0 "${pids[-1]}" 2>/dev/null || break
+            sleep 0.1
+        done
+    done
+    echo "compare.sh: ferro-oci-server did not start:" >&2
+    cat "$work/ferro.log" >&2
+    exit 2
+}
+
 install_packages
 [ -n "$build_crane" ] && build_crane
 export PATH=$repo/target/bench-peers:$PATH
@@ -170,6 +201,16 @@ start_registry http
 http_port=$registry_port http_pid=${pids[-1]}
 start_registry https tls
 https_port=$registry_port https_pid=${pids[-1]}
+ferro_args=()
+ferro=$(find_ferro)
+if [ -n "$ferro" ]; then
+    start_ferro "$ferro"
+    ferro_args=(--ferro "127.0.0.1:$ferro_port")
+    registry_pids="$http_pid,$https_pid,${pids[-1]}"
+else
+    echo "ferro-oci-server absent: its rows are skipped" >&2
+    registry_pids="$http_pid,$https_pid"
+fi
 
 {
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -184,6 +225,10 @@ https_port=$registry_port https_pid=${pids[-1]}
     # crane built from Debian's sources knows no version of its own: the package's.
     if command -v crane >/dev/null; then echo "crane=$(crane version 2>/dev/null | grep -v 'could not' || dpkg-query -W -f 'go-containerregistry ${Version} (Debian sources)' golang-github-google-go-containerregistry-dev 2>/dev/null)"; fi
     if command -v oras >/dev/null; then echo "oras=$(version_of oras version)"; fi
+    if [ -n "$ferro" ]; then
+        echo "ferro-oci-server=$(cargo install --list --root "$(dirname "$(dirname "$ferro")")" 2>/dev/null |
+            sed -n 's/^ferro-oci-server \(v[^:]*\):.*/\1/p' | head -1)"
+    fi
     echo "openssl=$(version_of openssl version)"
 } >"$work/facts"
 
@@ -191,7 +236,7 @@ echo "registries: http 127.0.0.1:$http_port, https 127.0.0.1:$https_port; proxy 
 "$repo/target/debug/examples/bench_compare" \
     --http "127.0.0.1:$http_port" --https "127.0.0.1:$https_port" --https-log "$work/https.log" \
     --ca "$work/tls/ca.pem" --cert-dir "$work/tls/certs.d" --host "$host" --ocx "$ocx" \
-    --registry-pids "$http_pid,$https_pid" \
+    --registry-pids "$registry_pids" "${ferro_args[@]}" \
     --repo "$repo" --out "$out" --facts "$work/facts" --note "$note" \
     --setup-seconds $(($(date +%s) - started)) ${quick:+--quick} "${engine_args[@]}" &
 # In the background, so that a signal to this script stops it too (cleanup kills pids).

@@ -74,15 +74,23 @@ struct Args {
     /// Seconds the script took before this program (build, installs).
     #[arg(long, default_value_t = 0)]
     setup_seconds: u64,
-    /// Process ids of the plain-HTTP and the HTTPS registry, whose CPU time is reported.
+    /// ferro-oci-server (loopback address:port), a registry that spends little CPU per
+    /// request: the walk measured where the registry is not what it waits for.
+    #[arg(long)]
+    ferro: Option<SocketAddr>,
+    /// Process ids of the plain-HTTP, the HTTPS and the ferro registry, whose CPU time is
+    /// reported.
     #[arg(long, value_delimiter = ',')]
     registry_pids: Vec<u32>,
 }
 
+/// Where a row is read from: distribution over plain HTTP or HTTPS, or ferro-oci-server
+/// over plain HTTP (the indexes without SBOMs only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scheme {
     Http,
     Https,
+    Ferro,
 }
 
 impl Scheme {
@@ -90,6 +98,7 @@ impl Scheme {
         match self {
             Scheme::Http => "plain HTTP",
             Scheme::Https => "HTTPS (HTTP/2)",
+            Scheme::Ferro => "plain HTTP, ferro-oci-server",
         }
     }
 }
@@ -117,6 +126,14 @@ struct Case {
     args: &'static [&'static str],
     ok_status: &'static [i32],
     cached: bool,
+}
+
+impl Case {
+    /// ferro-oci-server holds the indexes without SBOMs only, and is not walked by the
+    /// peers (one process per child is no faster there).
+    fn for_ferro(&self) -> bool {
+        self.args.iter().any(|a| a.contains(":n{N}")) && self.args != ["walk"]
+    }
 }
 
 const OCX_CASES: [Case; 5] = [
@@ -235,6 +252,10 @@ fn run_all(args: Args) -> Result<()> {
     eprintln!("pushing the indexes ({} packages per SBOM)", args.packages);
     let pushed =
         push::push(&args.http.to_string(), args.packages).context("pushing the indexes")?;
+    if let Some(ferro) = args.ferro {
+        eprintln!("pushing the indexes without SBOMs to ferro-oci-server");
+        push::push_plain(&ferro.to_string()).context("pushing to ferro-oci-server")?;
+    }
     let docker_config = tempfile::tempdir()?;
     let env = vec![
         (
@@ -261,7 +282,8 @@ fn run_all(args: Args) -> Result<()> {
         path: &args.https_log,
     };
     let mut rows = Vec::new();
-    for scheme in [Scheme::Http, Scheme::Https] {
+    let ferro = args.ferro.map(|_| Scheme::Ferro);
+    for scheme in [Scheme::Http, Scheme::Https].into_iter().chain(ferro) {
         for &delay_ms in &settings.delays {
             let proxy = bench.proxy(scheme, delay_ms)?;
             let log = (scheme == Scheme::Https).then_some(&tls_log);
@@ -288,6 +310,7 @@ fn run_all(args: Args) -> Result<()> {
         has_cache: bench.has_cache,
         ocx_tls: bench.ocx_tls.join(" "),
         peers_absent: bench.peers.absent(),
+        ferro: args.ferro.is_some(),
         facts: args
             .facts
             .as_deref()
@@ -330,6 +353,7 @@ impl Bench<'_> {
         let upstream = match scheme {
             Scheme::Http => self.args.http,
             Scheme::Https => self.args.https,
+            Scheme::Ferro => self.args.ferro.expect("a ferro row only with --ferro"),
         };
         let one_way = Duration::from_millis(delay_ms);
         let connect = (delay_ms > 0).then_some(2 * one_way);
@@ -342,6 +366,9 @@ impl Bench<'_> {
     fn rows_at(&self, at: Setting, proxy: &DelayProxy, log: Option<&AccessLog>) -> Vec<Row> {
         let mut rows = Vec::new();
         for case in OCX_CASES.iter().chain(PEER_CASES.iter()) {
+            if at.scheme == Scheme::Ferro && !case.for_ferro() {
+                continue;
+            }
             let caches: &[Cache] = match (case.cached, self.has_cache) {
                 (false, _) => &[Cache::None],
                 (true, false) => &[Cache::Cold],

@@ -90,18 +90,34 @@ pub fn cyclonedx(platform: usize, packages: usize, side: usize) -> Vec<u8> {
 }
 
 pub fn push(registry: &str, packages: usize) -> Result<Pushed> {
+    let (source, runtime) = open(registry)?;
+    runtime.block_on(push_all(source, packages))
+}
+
+/// The `nN` indexes only (no SBOMs), with the same images as [`push`]'s.
+pub fn push_plain(registry: &str) -> Result<()> {
+    let (source, runtime) = open(registry)?;
+    runtime.block_on(async {
+        let plain = images(&source, "2024-05-01T12:00:00Z", None).await?;
+        for n in [1, 8, MAX_WIDTH] {
+            put_index(&source, &format!("n{n}"), &plain[..n]).await?;
+        }
+        Ok(())
+    })
+}
+
+fn open(registry: &str) -> Result<(Arc<dyn Source>, tokio::runtime::Runtime)> {
     let target = Target::parse(&format!("{registry}/{REPO}:unused"))?;
     let options = TransportOptions {
         plain_http: true,
         ..Default::default()
     };
     let (source, _) = Session::new(options)?.open(&target)?;
-    let source: Arc<dyn Source> = Arc::new(source);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(push_all(source, packages))
+    Ok((Arc::new(source), runtime))
 }
 
 async fn push_all(source: Arc<dyn Source>, packages: usize) -> Result<Pushed> {
