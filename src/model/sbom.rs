@@ -1,6 +1,7 @@
 //! The SBOM part of the schema: packages as purls, where each was found, and the
 //! `ocx sbom --json` report.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -107,10 +108,11 @@ pub enum SbomFormat {
 pub struct Purl {
     /// The string exactly as the SBOM holds it.
     pub purl: String,
-    /// "pkg" when the string has the purl scheme.
-    pub scheme: Option<String>,
+    /// "pkg" when the string has the purl scheme. This and the type are most often
+    /// constants, not allocated for each of the many purls of an SBOM.
+    pub scheme: Option<Cow<'static, str>>,
     #[serde(rename = "type")]
-    pub purl_type: Option<String>,
+    pub purl_type: Option<Cow<'static, str>>,
     pub namespace: Option<String>,
     pub name: Option<String>,
     pub version: Option<String>,

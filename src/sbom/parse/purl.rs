@@ -4,6 +4,7 @@
 //! it: the crate's parse allocates every part twice and a map of qualifiers, a quarter of
 //! `ocx sbom`'s CPU time on large SBOMs.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use packageurl::PackageUrl;
@@ -28,8 +29,8 @@ fn parse_with_crate(raw: &str, text: &str) -> Purl {
     match PackageUrl::from_str(text) {
         Ok(parsed) => Purl {
             purl: raw.to_string(),
-            scheme: Some("pkg".to_string()),
-            purl_type: non_empty(Some(parsed.ty())),
+            scheme: Some(Cow::Borrowed("pkg")),
+            purl_type: non_empty(Some(parsed.ty())).map(Cow::Owned),
             namespace: non_empty(parsed.namespace()),
             name: non_empty(Some(parsed.name())),
             version: non_empty(parsed.version()),
@@ -53,36 +54,48 @@ fn parse_with_crate(raw: &str, text: &str) -> Purl {
 /// What the `packageurl` crate does to a purl of a type, for the types [`split_plain`]
 /// splits itself (its per-type rules, which the test `plain_split_is_the_crates` checks).
 struct TypeRules {
+    ty: &'static str,
     namespace: Namespace,
     lowercase_namespace: bool,
     lowercase_name: bool,
 }
 
-#[derive(PartialEq)]
 enum Namespace {
     Optional,
     Required,
     Prohibited,
 }
 
-/// The rules of the common types; any other type is left to the crate.
-fn plain_type_rules(ty: &str) -> Option<TypeRules> {
+/// The common types; any other type is left to the crate.
+#[rustfmt::skip]
+static PLAIN_TYPES: &[TypeRules] = {
     use Namespace::{Optional, Prohibited, Required};
-    let (namespace, lowercase_namespace, lowercase_name) = match ty {
-        "apk" | "golang" | "rpm" => (Optional, true, false),
-        "deb" | "github" => (Optional, true, true),
-        "npm" => (Optional, false, true),
-        "composer" => (Required, true, true),
-        "generic" | "maven" => (Optional, false, false),
-        "cargo" | "gem" | "nuget" | "oci" => (Prohibited, false, false),
-        "pypi" => (Prohibited, false, true),
-        _ => return None,
-    };
-    Some(TypeRules {
-        namespace,
-        lowercase_namespace,
-        lowercase_name,
-    })
+    const fn rules(ty: &'static str, namespace: Namespace, lowercase_namespace: bool, lowercase_name: bool) -> TypeRules {
+        TypeRules { ty, namespace, lowercase_namespace, lowercase_name }
+    }
+    &[
+        rules("apk", Optional, true, false),
+        rules("cargo", Prohibited, false, false),
+        rules("composer", Required, true, true),
+        rules("deb", Optional, true, true),
+        rules("gem", Prohibited, false, false),
+        rules("generic", Optional, false, false),
+        rules("github", Optional, true, true),
+        rules("golang", Optional, true, false),
+        rules("maven", Optional, false, false),
+        rules("npm", Optional, false, true),
+        rules("nuget", Prohibited, false, false),
+        rules("oci", Prohibited, false, false),
+        rules("pypi", Prohibited, false, true),
+        rules("rpm", Optional, true, false),
+    ]
+};
+
+/// The rules of a type, in any case.
+fn plain_type_rules(ty: &str) -> Option<&'static TypeRules> {
+    PLAIN_TYPES
+        .iter()
+        .find(|rules| rules.ty.eq_ignore_ascii_case(ty))
 }
 
 /// A plain purl split as `PackageUrl::from_str` splits and canonicalizes it, without its
@@ -104,8 +117,7 @@ fn split_plain(text: &str) -> Option<Purl> {
         _ => (rest, None),
     };
     let (ty, path) = rest.split_once('/')?;
-    let ty = ty.to_ascii_lowercase();
-    let rules = plain_type_rules(&ty)?;
+    let rules = plain_type_rules(ty)?;
     if path.ends_with('/') {
         return None;
     }
@@ -116,7 +128,7 @@ fn split_plain(text: &str) -> Option<Purl> {
     if name.is_empty() {
         return None;
     }
-    let namespace = (!namespace.is_empty()).then(|| plain_namespace(namespace, &rules));
+    let namespace = (!namespace.is_empty()).then(|| plain_namespace(namespace, rules));
     match (&rules.namespace, &namespace) {
         (Namespace::Prohibited, Some(_)) | (Namespace::Required, None) => return None,
         _ => {}
@@ -125,13 +137,13 @@ fn split_plain(text: &str) -> Option<Purl> {
     if rules.lowercase_name {
         name.make_ascii_lowercase();
     }
-    if ty == "pypi" && name.contains('_') {
+    if rules.ty == "pypi" && name.contains('_') {
         name = name.replace('_', "-");
     }
     Some(Purl {
         purl: String::new(),
-        scheme: Some("pkg".to_string()),
-        purl_type: Some(ty),
+        scheme: Some(Cow::Borrowed("pkg")),
+        purl_type: Some(Cow::Borrowed(rules.ty)),
         namespace: namespace.filter(|n| !n.is_empty()),
         name: Some(name),
         version,
@@ -196,7 +208,7 @@ fn split_purl(text: &str) -> Purl {
     if !scheme.eq_ignore_ascii_case("pkg") {
         return purl;
     }
-    purl.scheme = Some("pkg".to_string());
+    purl.scheme = Some(Cow::Borrowed("pkg"));
     let rest = rest.trim_start_matches('/');
 
     let (rest, subpath) = match rest.rsplit_once('#') {
@@ -223,7 +235,7 @@ fn split_purl(text: &str) -> Purl {
     if ty.is_empty() {
         return purl;
     }
-    purl.purl_type = Some(ty.to_ascii_lowercase());
+    purl.purl_type = Some(Cow::Owned(ty.to_ascii_lowercase()));
 
     // An '@' followed by a further '/' is an npm scope in the namespace, not a version.
     let rest = match rest.rfind('@') {
