@@ -152,8 +152,21 @@ impl Packages {
     /// Adds the packages of a later part of the same document.
     fn append(&mut self, later: Packages) {
         self.without_purl += later.without_purl;
-        self.named_without_purl.extend(later.named_without_purl);
-        self.list.extend(later.list);
+        let named = std::mem::take(&mut self.named_without_purl);
+        self.named_without_purl = joined(named, later.named_without_purl);
+        self.list = joined(std::mem::take(&mut self.list), later.list);
+    }
+}
+
+/// `first` then `later`, in the larger one's allocation: a CycloneDX BOM's thousands of
+/// components are not copied after its one metadata component.
+fn joined<T>(mut first: Vec<T>, mut later: Vec<T>) -> Vec<T> {
+    if later.len() > first.len() {
+        later.splice(0..0, first);
+        later
+    } else {
+        first.append(&mut later);
+        first
     }
 }
 
