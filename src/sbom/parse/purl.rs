@@ -99,11 +99,11 @@ fn plain_type_rules(ty: &str) -> Option<&'static TypeRules> {
 }
 
 /// A plain purl split as `PackageUrl::from_str` splits and canonicalizes it, without its
-/// allocations; None for anything else (non-ASCII, a `%` escape, a subpath, a type
-/// without rules here, or what the crate would reject), which goes to the crate. `purl`
-/// is left empty for the caller.
+/// allocations; None for anything else (non-ASCII before or after percent decoding, a
+/// subpath, a type without rules here, or what the crate would reject), which goes to
+/// the crate. `purl` is left empty for the caller.
 fn split_plain(text: &str) -> Option<Purl> {
-    if !text.is_ascii() || text.contains(['%', '#']) {
+    if !text.is_ascii() || text.contains('#') {
         return None;
     }
     let rest = text.strip_prefix("pkg:")?.trim_start_matches('/');
@@ -113,7 +113,7 @@ fn split_plain(text: &str) -> Option<Purl> {
     };
     // An '@' followed by a further '/' is an npm scope in the namespace, not a version.
     let (rest, version) = match rest.rsplit_once('@') {
-        Some((rest, version)) if !version.contains('/') => (rest, non_empty(Some(version))),
+        Some((rest, version)) if !version.contains('/') => (rest, Some(plain_decoded(version)?)),
         _ => (rest, None),
     };
     let (ty, path) = rest.split_once('/')?;
@@ -128,12 +128,15 @@ fn split_plain(text: &str) -> Option<Purl> {
     if name.is_empty() {
         return None;
     }
-    let namespace = (!namespace.is_empty()).then(|| plain_namespace(namespace, rules));
+    let namespace = match namespace {
+        "" => None,
+        namespace => Some(plain_namespace(namespace, rules)?),
+    };
     match (&rules.namespace, &namespace) {
         (Namespace::Prohibited, Some(_)) | (Namespace::Required, None) => return None,
         _ => {}
     }
-    let mut name = name.to_string();
+    let mut name = plain_decoded(name)?;
     if rules.lowercase_name {
         name.make_ascii_lowercase();
     }
@@ -146,7 +149,7 @@ fn split_plain(text: &str) -> Option<Purl> {
         purl_type: Some(Cow::Borrowed(rules.ty)),
         namespace: namespace.filter(|n| !n.is_empty()),
         name: Some(name),
-        version,
+        version: version.filter(|v| !v.is_empty()),
         qualifiers,
         subpath: None,
         warning: None,
@@ -165,7 +168,7 @@ fn plain_qualifiers(query: &str) -> Option<Qualifiers> {
         if !qualifier_key_is_valid(key) {
             return None;
         }
-        pairs.push((key.to_ascii_lowercase(), value.to_string()));
+        pairs.push((key.to_ascii_lowercase(), plain_decoded(value)?));
     }
     Some(pairs.into_iter().collect())
 }
@@ -179,23 +182,39 @@ fn qualifier_key_is_valid(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
-/// The namespace segments of a plain purl, without empty and dot segments, joined with
-/// '/' (empty when none is left), lowercased when the type says so.
-fn plain_namespace(path: &str, rules: &TypeRules) -> String {
+/// The namespace segments of a plain purl, without empty and dot segments, decoded and
+/// joined with '/' (empty when none is left), lowercased when the type says so; None
+/// when a decoded segment holds a '/' or is not plain.
+fn plain_namespace(path: &str, rules: &TypeRules) -> Option<String> {
     let mut namespace = String::with_capacity(path.len());
     let segments = path
         .split('/')
         .filter(|s| !s.is_empty() && *s != "." && *s != "..");
     for segment in segments {
+        let segment = plain_decoded(segment)?;
+        if segment.contains('/') {
+            return None;
+        }
         if !namespace.is_empty() {
             namespace.push('/');
         }
-        namespace.push_str(segment);
+        namespace.push_str(&segment);
     }
     if rules.lowercase_namespace {
         namespace.make_ascii_lowercase();
     }
-    namespace
+    Some(namespace)
+}
+
+/// A part of a plain purl, percent-decoded as the crate decodes it; None when the result
+/// is not ASCII (the crate lowercases by Unicode rules, or rejects what is not UTF-8).
+fn plain_decoded(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_string());
+    }
+    String::from_utf8(percent_decoded_bytes(text))
+        .ok()
+        .filter(|decoded| decoded.is_ascii())
 }
 
 /// Splits a purl the way the purl spec describes, without validating it; parts that are
@@ -269,6 +288,11 @@ fn percent_decode(text: &str) -> String {
     if !text.contains('%') {
         return text.to_string();
     }
+    String::from_utf8(percent_decoded_bytes(text)).unwrap_or_else(|_| text.to_string())
+}
+
+/// The bytes of `text` with its valid %XX escapes decoded.
+fn percent_decoded_bytes(text: &str) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -284,7 +308,7 @@ fn percent_decode(text: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+    out
 }
 
 fn non_empty(text: Option<&str>) -> Option<String> {
@@ -425,9 +449,25 @@ mod tests {
             "",
             "a_b",
         ];
-        let namespaces = ["", "ns/", "NS/Sub/", "./", "a/../b/", "//x//", "@Scope/"];
-        let names = ["name", "Na_Me", "", "x/", "a.b"];
-        let versions = ["", "@1.0-R1", "@", "@a/b", "@1@2", "@V"];
+        let namespaces = [
+            "",
+            "ns/",
+            "NS/Sub/",
+            "./",
+            "a/../b/",
+            "//x//",
+            "@Scope/",
+            "%40Scope/",
+            "a%2Fb/",
+            "%2e/",
+            "%C3%A9/",
+        ];
+        let names = [
+            "name", "Na_Me", "", "x/", "a.b", "N%41me", "%FF", "x%", "%2F",
+        ];
+        let versions = [
+            "", "@1.0-R1", "@", "@a/b", "@1@2", "@V", "@1%2B2", "@%", "@%4",
+        ];
         let queries = [
             "",
             "?",
@@ -439,6 +479,9 @@ mod tests {
             "?a=b&&c",
             "?a=b?c=d",
             "?a_b.c-d=V&z=1",
+            "?a=%2Fx",
+            "?a=%zz%",
+            "?a=%E2%82",
         ];
         let mut plain = 0;
         for ty in types {
@@ -471,6 +514,7 @@ mod tests {
         for text in [
             "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1",
             "pkg:npm/@babel/core@7.0.0",
+            "pkg:npm/%40babel/core@7.0.0",
         ] {
             assert!(split_plain(text).is_some(), "{text}");
         }
