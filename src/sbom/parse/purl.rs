@@ -159,7 +159,7 @@ fn split_plain(text: &str) -> Option<Purl> {
 /// The qualifiers after the `?` of a plain purl: keys lowercased, pairs without a value
 /// skipped, a key given twice keeping its last value; None for a key the crate rejects.
 fn plain_qualifiers(query: &str) -> Option<Qualifiers> {
-    let mut pairs = Vec::new();
+    let mut pairs = Vec::with_capacity(1 + query.bytes().filter(|&b| b == b'&').count());
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if value.is_empty() {
@@ -170,7 +170,7 @@ fn plain_qualifiers(query: &str) -> Option<Qualifiers> {
         }
         pairs.push((key.to_ascii_lowercase(), plain_decoded(value)?));
     }
-    Some(pairs.into_iter().collect())
+    Some(Qualifiers::from(pairs))
 }
 
 /// The purl spec's qualifier key: ASCII letters, digits, `.`, `-` and `_`, not starting
@@ -191,14 +191,14 @@ fn plain_namespace(path: &str, rules: &TypeRules) -> Option<String> {
         .split('/')
         .filter(|s| !s.is_empty() && *s != "." && *s != "..");
     for segment in segments {
-        let segment = plain_decoded(segment)?;
-        if segment.contains('/') {
-            return None;
-        }
         if !namespace.is_empty() {
             namespace.push('/');
         }
-        namespace.push_str(&segment);
+        let start = namespace.len();
+        push_decoded(&mut namespace, segment)?;
+        if namespace[start..].contains('/') {
+            return None;
+        }
     }
     if rules.lowercase_namespace {
         namespace.make_ascii_lowercase();
@@ -209,12 +209,23 @@ fn plain_namespace(path: &str, rules: &TypeRules) -> Option<String> {
 /// A part of a plain purl, percent-decoded as the crate decodes it; None when the result
 /// is not ASCII (the crate lowercases by Unicode rules, or rejects what is not UTF-8).
 fn plain_decoded(text: &str) -> Option<String> {
+    let mut decoded = String::with_capacity(text.len());
+    push_decoded(&mut decoded, text)?;
+    Some(decoded)
+}
+
+/// Appends `text` decoded as [`plain_decoded`] decodes it; None as it.
+fn push_decoded(out: &mut String, text: &str) -> Option<()> {
     if !text.contains('%') {
-        return Some(text.to_string());
+        out.push_str(text);
+        return Some(());
     }
-    String::from_utf8(percent_decoded_bytes(text))
-        .ok()
-        .filter(|decoded| decoded.is_ascii())
+    let decoded = String::from_utf8(percent_decoded_bytes(text)).ok()?;
+    if !decoded.is_ascii() {
+        return None;
+    }
+    out.push_str(&decoded);
+    Some(())
 }
 
 /// Splits a purl the way the purl spec describes, without validating it; parts that are
