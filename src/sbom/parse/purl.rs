@@ -358,8 +358,8 @@ mod tests {
             {"name": "cpe", "purl": "cpe:2.3:a:x:y:1"}]});
         let parsed = parse(&doc);
         assert_eq!(raw(&parsed), ["pkg:oci/library/debian", "cpe:2.3:a:x:y:1"]);
-        assert!(parsed.packages.iter().all(|p| p.warning.is_some()));
-        let cpe = &parsed.packages[1];
+        assert!(parsed.packages.iter().all(|p| p.purl.warning.is_some()));
+        let cpe = &parsed.packages[1].purl;
         assert_eq!(cpe.warning.as_deref(), Some("invalid scheme: \"cpe\""));
         assert_eq!(
             (&cpe.scheme, &cpe.purl_type, &cpe.name),
