@@ -509,6 +509,9 @@ mod tests {
         }
         for text in [
             "pkg://npm/x@1",
+            "pkg:npm/a\tb@1\n",
+            "pkg:npm/x@1?a=\u{1}",
+            "pkg:maven/g/a@1?type=jar&classifier=sources",
             "pkg:/npm//a//b/",
             "pkg:npm",
             "pkg:npm/a#b",
