@@ -21,5 +21,6 @@ pub async fn run(global: &GlobalArgs, args: DescribeArgs) -> Result<ExitCode> {
     let description = read.into_description(&args.reference);
     super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     super::printer(global, args.json).describe(&description)?;
+    super::leave(description);
     Ok(ExitCode::SUCCESS)
 }

@@ -115,6 +115,13 @@ fn check_failures(failures: &[Failure], strict: bool) -> Result<()> {
     Ok(())
 }
 
+/// Leaves a printed result to the end of the process instead of freeing it: the process
+/// ends as the command returns, and freeing the model of a large SBOM report one small
+/// allocation at a time (a million for 100,000 packages) takes a tenth of the run.
+fn leave<T>(printed: T) {
+    std::mem::forget(printed);
+}
+
 /// How a command that prints the model prints it.
 fn printer(global: &GlobalArgs, json: bool) -> Printer {
     let force = match global.color {

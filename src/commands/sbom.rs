@@ -40,6 +40,7 @@ pub async fn run(global: &GlobalArgs, args: SbomArgs) -> Result<ExitCode> {
     super::check_failures(&description.manifest.failures(), args.read.limits.strict)?;
     let report = SbomReport::from_description(description);
     super::printer(global, args.json).sbom(&report)?;
+    super::leave(report);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,7 @@
 //! The SBOM part of the schema: packages as purls, where each was found, and the
 //! `ocx sbom --json` report.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -107,10 +108,11 @@ pub enum SbomFormat {
 pub struct Purl {
     /// The string exactly as the SBOM holds it.
     pub purl: String,
-    /// "pkg" when the string has the purl scheme.
-    pub scheme: Option<String>,
+    /// "pkg" when the string has the purl scheme. This and the type are most often
+    /// constants, not allocated for each of the many purls of an SBOM.
+    pub scheme: Option<Cow<'static, str>>,
     #[serde(rename = "type")]
-    pub purl_type: Option<String>,
+    pub purl_type: Option<Cow<'static, str>>,
     pub namespace: Option<String>,
     pub name: Option<String>,
     pub version: Option<String>,
@@ -185,11 +187,16 @@ impl FromIterator<(String, String)> for Qualifiers {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
         // Sized by the iterator's hint: `collect` would make room for at least four.
         let pairs = pairs.into_iter();
-        let mut pairs = {
-            let mut list = Vec::with_capacity(pairs.size_hint().0);
-            list.extend(pairs);
-            list
-        };
+        let mut list = Vec::with_capacity(pairs.size_hint().0);
+        list.extend(pairs);
+        Qualifiers::from(list)
+    }
+}
+
+/// The pairs in key order, in their own allocation; a key given twice keeps its last
+/// value, as a map collected the same way does.
+impl From<Vec<(String, String)>> for Qualifiers {
+    fn from(mut pairs: Vec<(String, String)>) -> Self {
         pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
         // Of a run of equal keys the first stays, holding the last value.
         pairs.dedup_by(|later, kept| {

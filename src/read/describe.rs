@@ -498,9 +498,6 @@ fn builder_from_history(history: &[History], config_digest: &str) -> Option<Buil
     })
 }
 
-/// Purls turned into packages at a time, as they move out of a document.
-const PACKAGES_AT_A_TIME: usize = 4096;
-
 /// The packages of one subject, moved out of its documents: duplicates merged with every
 /// source kept in document order, ordered by purl.
 fn packages(documents: &mut [Document]) -> Vec<Package> {
@@ -513,19 +510,18 @@ fn packages(documents: &mut [Document]) -> Vec<Package> {
             document: document.layer.digest.to_string().into(),
         })
         .collect();
-    let total = documents.iter().map(|d| d.parsed.packages.len()).sum();
-    let mut packages: Vec<Package> = Vec::with_capacity(total);
+    // The packages stay where the parser put them: the first document's list takes the
+    // others' after it.
+    let mut packages: Vec<Package> = Vec::new();
     for (document, source) in documents.iter_mut().zip(&sources) {
-        let mut purls = std::mem::take(&mut document.parsed.packages);
-        // A slice at a time from the end, each freed once moved: a document's purls and
-        // their packages are never both whole in memory.
-        while !purls.is_empty() {
-            let rest = purls.len().saturating_sub(PACKAGES_AT_A_TIME);
-            packages.extend(purls.drain(rest..).map(|purl| Package {
-                purl,
-                sources: vec![source.clone()],
-            }));
-            purls.shrink_to_fit();
+        let mut found = std::mem::take(&mut document.parsed.packages);
+        for package in &mut found {
+            package.sources = vec![source.clone()];
+        }
+        if packages.is_empty() {
+            packages = found;
+        } else {
+            packages.append(&mut found);
         }
     }
     // The same purl always splits the same way, so which of its copies stays is moot.

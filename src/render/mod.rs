@@ -4,6 +4,7 @@
 mod describe;
 mod diff;
 pub mod index;
+mod json;
 mod sbom;
 pub mod text;
 
@@ -117,7 +118,8 @@ pub fn status(message: &str) {
 
 /// Pretty JSON with a final newline.
 pub fn to_json(value: &impl Serialize) -> Result<Vec<u8>> {
-    let mut json = serde_json::to_vec_pretty(value).context("serializing the output")?;
+    let mut json = Vec::new();
+    json::to_writer_pretty(&mut json, value).context("serializing the output")?;
     json.push(b'\n');
     Ok(json)
 }
@@ -126,7 +128,7 @@ pub fn to_json(value: &impl Serialize) -> Result<Vec<u8>> {
 /// million packages make half a gigabyte of JSON); a closed pipe is not an error.
 fn write_json_stdout(value: &impl Serialize) -> Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = serde_json::to_writer_pretty(&mut out, value)
+    let written = json::to_writer_pretty(&mut out, value)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush());

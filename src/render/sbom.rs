@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::text::*;
-use crate::model::{Convention, Outcome, SbomReport, SbomSource, SbomSubject};
+use crate::model::{Convention, Outcome, Package, SbomReport, SbomSource, SbomSubject};
 
 /// `ocx sbom`: a section per manifest with its packages and where they were found.
 pub fn sbom(report: &SbomReport, styled: bool) -> String {
@@ -128,6 +128,32 @@ fn write_wrapped_list(out: &mut String, items: &[String]) {
     }
 }
 
+const PACKAGE_HEADERS: [&str; 5] = ["TYPE", "NAMESPACE", "NAME", "VERSION", "PURL"];
+
+/// The unstyled table of packages when every cell is printable ASCII (nothing to clean):
+/// the same lines as through comfy_table, without its allocations for each cell.
+fn plain_packages(packages: &[Package]) -> Option<String> {
+    let rows: Vec<[&str; 5]> = packages
+        .iter()
+        .map(|package| {
+            let p = &package.purl;
+            [
+                dash(p.purl_type.as_deref()),
+                dash(p.namespace.as_deref()),
+                dash(p.name.as_deref()),
+                dash(p.version.as_deref()),
+                &p.purl,
+            ]
+        })
+        .collect();
+    plain_table(PACKAGE_HEADERS, &rows)
+}
+
+/// A part of a purl, or "-" for none, as [`or_dash`] has it.
+fn dash(value: Option<&str>) -> &str {
+    value.filter(|v| !v.is_empty()).unwrap_or("-")
+}
+
 fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bool) {
     let digest = short(&subject.digest);
     let summary = sbom_summary(Some(&subject.sbom));
@@ -148,8 +174,10 @@ fn sbom_section(out: &mut String, title: &str, subject: &SbomSubject, styled: bo
             .collect();
         looked.dedup();
         let _ = writeln!(out, "  no SBOM found (looked in: {})", looked.join(", "));
+    } else if let Some(table) = (!styled).then(|| plain_packages(&subject.sbom)).flatten() {
+        out.push_str(&table);
     } else {
-        let mut table = new_table(styled, &["TYPE", "NAMESPACE", "NAME", "VERSION", "PURL"]);
+        let mut table = new_table(styled, &PACKAGE_HEADERS);
         for package in &subject.sbom {
             let p = &package.purl;
             table.add_row(cleaned(vec![

@@ -344,6 +344,40 @@ fn fill(pieces: Vec<String>, width: usize, may_cut: impl Fn(&str) -> bool) -> Ve
     lines
 }
 
+/// What [`finish`] makes of an unstyled table (see [`new_table`]) whose cells are all
+/// printable ASCII, written directly: the same bytes, without comfy_table's allocations
+/// for each cell, for tables of thousands of rows (an SBOM's packages). None when a cell
+/// is anything else, whose width comfy_table measures.
+pub fn plain_table<const N: usize>(headers: [&str; N], rows: &[[&str; N]]) -> Option<String> {
+    let printable = |cell: &&str| cell.bytes().all(|b| (b' '..=b'~').contains(&b));
+    // comfy_table gives an empty column one column of width.
+    let mut widths = [1; N];
+    for row in std::iter::once(&headers).chain(rows) {
+        if !row.iter().all(printable) {
+            return None;
+        }
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    let line_length = 2 + widths.iter().map(|w| w + 2).sum::<usize>();
+    let mut out = String::with_capacity(line_length * (rows.len() + 1));
+    for row in std::iter::once(&headers).chain(rows) {
+        out.push_str("  ");
+        let start = out.len();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            out.push_str(cell);
+            out.extend(std::iter::repeat_n(' ', width - cell.len()));
+        }
+        out.truncate(start + out[start..].trim_end().len());
+        out.push('\n');
+    }
+    Some(out)
+}
+
 pub fn finish(table: Table) -> String {
     let mut out = String::new();
     for line in table.lines() {
@@ -487,6 +521,46 @@ pub fn sbom_summary(packages: Option<&[Package]>) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The lines of an unstyled comfy_table, byte for byte, for every mix of short, long,
+    /// empty and space-padded cells; None for a cell comfy_table has to measure.
+    #[test]
+    fn plain_table_is_comfy_tables() {
+        let cells = [
+            "",
+            " ",
+            "-",
+            "x",
+            " lead",
+            "trail ",
+            "a b",
+            "pkg:npm/%40s/x@1?a=b",
+            "~!",
+        ];
+        let headers = ["TYPE", "", "NAME"];
+        let mut rows = Vec::new();
+        for a in cells {
+            for b in cells {
+                for c in cells {
+                    rows.push([a, b, c]);
+                }
+            }
+        }
+        for rows in [&rows[..], &rows[..1], &rows[5..9], &[]] {
+            let mut table = new_table(false, &headers);
+            for row in rows {
+                table.add_row(row.to_vec());
+            }
+            assert_eq!(
+                plain_table(headers, rows).as_deref(),
+                Some(finish(table).as_str())
+            );
+        }
+        for cell in ["é", "\t", "\n", "\u{7f}", "全"] {
+            assert_eq!(plain_table(headers, &[["a", cell, "b"]]), None, "{cell:?}");
+        }
+        assert_eq!(plain_table(["É", "b", "c"], &[]), None);
+    }
+
     use super::*;
 
     #[test]

@@ -290,9 +290,9 @@ fn sbom(data: &[u8], hint: &str) {
 }
 
 fn check_sbom(data: &[u8], parsed: &ParsedSbom) {
-    for purl in &parsed.packages {
+    for package in &parsed.packages {
         assert!(
-            !purl.purl.trim().is_empty(),
+            !package.purl.purl.trim().is_empty(),
             "blank purl kept from {data:?}"
         );
     }

@@ -234,7 +234,7 @@ mod tests {
         );
         assert_eq!(parsed.packages_without_purl, 2);
         assert_eq!(parsed.named_without_purl, ["deep", "no-purl"]);
-        let scoped = &parsed.packages[3];
+        let scoped = &parsed.packages[3].purl;
         assert_eq!(scoped.namespace.as_deref(), Some("@scope"));
         assert_eq!(scoped.name.as_deref(), Some("a-child"));
     }

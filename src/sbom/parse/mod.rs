@@ -22,7 +22,7 @@ mod unwrap;
 
 use anyhow::{anyhow, bail, Result};
 
-use crate::model::{Purl, SbomFormat};
+use crate::model::{Package, SbomFormat};
 use cyclonedx::{is_cyclonedx, parse_cyclonedx};
 use envelope::{
     is_dsse, is_in_toto, is_sigstore_bundle, unwrap_dsse, unwrap_in_toto, unwrap_sigstore_bundle,
@@ -45,8 +45,10 @@ pub struct ParsedSbom {
     pub format: SbomFormat,
     /// "SPDX-2.3", "3.0", "1.6", the syft schema version...
     pub spec_version: Option<String>,
-    /// In document order, exact duplicates removed.
-    pub packages: Vec<Purl>,
+    /// In document order, exact duplicates removed; their `sources` are left empty for
+    /// the caller, who knows where the document was found. Packages rather than purls,
+    /// so that the many purls of a large SBOM are not moved again into packages.
+    pub packages: Vec<Package>,
     /// Packages/components the document lists with no purl.
     pub packages_without_purl: usize,
     /// `name@version` (or `name`) of each of those that has a name, so that the same
@@ -115,7 +117,7 @@ struct Body {
 /// Purls in document order, and the packages without one.
 #[derive(Default)]
 struct Packages {
-    list: Vec<Purl>,
+    list: Vec<Package>,
     without_purl: usize,
     named_without_purl: Vec<String>,
 }
@@ -135,7 +137,10 @@ impl Packages {
                 continue;
             }
             any = true;
-            self.list.push(parse_purl(raw));
+            self.list.push(Package {
+                purl: parse_purl(raw),
+                sources: Vec::new(),
+            });
         }
         if !any {
             self.without_purl += 1;
@@ -152,21 +157,34 @@ impl Packages {
     /// Adds the packages of a later part of the same document.
     fn append(&mut self, later: Packages) {
         self.without_purl += later.without_purl;
-        self.named_without_purl.extend(later.named_without_purl);
-        self.list.extend(later.list);
+        let named = std::mem::take(&mut self.named_without_purl);
+        self.named_without_purl = joined(named, later.named_without_purl);
+        self.list = joined(std::mem::take(&mut self.list), later.list);
+    }
+}
+
+/// `first` then `later`, in the larger one's allocation: a CycloneDX BOM's thousands of
+/// components are not copied after its one metadata component.
+fn joined<T>(mut first: Vec<T>, mut later: Vec<T>) -> Vec<T> {
+    if later.len() > first.len() {
+        later.splice(0..0, first);
+        later
+    } else {
+        first.append(&mut later);
+        first
     }
 }
 
 /// The purls in document order, each exact duplicate of an earlier one removed. Found by
 /// sorting positions rather than with a set of every string seen: no allocation or hash
 /// per purl.
-fn without_duplicates(mut list: Vec<Purl>) -> Vec<Purl> {
+fn without_duplicates(mut list: Vec<Package>) -> Vec<Package> {
     let mut order: Vec<usize> = (0..list.len()).collect();
     // Stable: of equal purls, the earliest comes first and is kept.
-    order.sort_by(|&a, &b| list[a].purl.cmp(&list[b].purl));
+    order.sort_by(|&a, &b| list[a].purl.purl.cmp(&list[b].purl.purl));
     let mut keep = vec![true; list.len()];
     for pair in order.windows(2) {
-        if list[pair[0]].purl == list[pair[1]].purl {
+        if list[pair[0]].purl.purl == list[pair[1]].purl.purl {
             keep[pair[1]] = false;
         }
     }
@@ -337,7 +355,11 @@ mod tests {
     }
 
     pub(super) fn raw(parsed: &ParsedSbom) -> Vec<&str> {
-        parsed.packages.iter().map(|p| p.purl.as_str()).collect()
+        parsed
+            .packages
+            .iter()
+            .map(|p| p.purl.purl.as_str())
+            .collect()
     }
 
     pub(super) fn spdx23() -> Value {

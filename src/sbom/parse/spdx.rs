@@ -464,7 +464,7 @@ mod tests {
         assert_eq!(parsed.packages_without_purl, 2);
         assert!(parsed.envelopes.is_empty());
         assert_eq!(parsed.predicate_type, None);
-        let musl = &parsed.packages[0];
+        let musl = &parsed.packages[0].purl;
         assert_eq!(musl.purl_type.as_deref(), Some("apk"));
         assert_eq!(musl.namespace.as_deref(), Some("alpine"));
         assert_eq!(musl.name.as_deref(), Some("musl"));
