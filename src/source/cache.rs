@@ -20,8 +20,9 @@
 //! The cache never makes a read fail: an entry that cannot be read is a miss, one that
 //! cannot be written is skipped.
 //!
-//! Writes never hold up a read: they are queued and made one after another by a single
-//! blocking task, which the runtime waits for before the process exits. Many parallel
+//! Writes never hold up a read: they are queued to one thread of their own, which makes
+//! them one after another, and which the last clone of the cache waits for when it is
+//! dropped (at the end of a command), so that nothing queued is lost. Many parallel
 //! writes into one directory made the kernel spin on the directory's lock and cost 5x the
 //! CPU of the whole walk (64 children over HTTPS: 80 ms, against 13 ms with --no-cache).
 
