@@ -6,10 +6,11 @@
 #   benches/compare.sh [--quick] [--note TEXT] [--out FILE] [--no-install] [--build-crane]
 #                      [--runs N] [--widths 1,8,64] [--delays 0,20,50] [--packages 2000]
 #
-# On Debian it installs what it lacks (docker-registry, skopeo, openssl, curl, iproute2, time)
-# without starting the packaged registry service; everything it starts (two registries, the
-# proxy) runs on loopback or one address of this machine, with storage in one temp dir,
-# and is stopped and removed on exit.
+# On Debian it installs what it lacks (docker-registry, skopeo, openssl, curl, iproute2, time;
+# ferro-oci-server into target/tools, as .ci/test does) without starting the packaged
+# registry service; everything it starts (distribution twice, ferro-oci-server, the proxy)
+# runs on loopback or one address of this machine, with storage in one temp dir, and is
+# stopped and removed on exit.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     --no-install) install= ;;
     --build-crane) build_crane=1 ;;
     --runs | --widths | --delays | --packages) engine_args+=("$1" "$2"); shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
