@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --no-install) install= ;;
     --build-crane) build_crane=1 ;;
     --runs | --widths | --delays | --packages) engine_args+=("$1" "$2"); shift ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
