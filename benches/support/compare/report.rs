@@ -53,6 +53,7 @@ fn verdict(ok: bool) -> &'static str {
 struct Rows<'a>(&'a [Row]);
 
 impl<'a> Rows<'a> {
+    /// The row of a setting and case, when it was measured (a failed case has no samples).
     fn find(
         &self,
         scheme: Scheme,
@@ -67,6 +68,7 @@ impl<'a> Rows<'a> {
                 && r.width == width
                 && r.case == case
                 && r.cache == cache
+                && !r.samples.is_empty()
         })
     }
 
@@ -171,10 +173,7 @@ fn targets(out: &mut String, context: &Context, rows: &Rows, local: &[(String, M
             let mut parts = Vec::new();
             let mut ok = true;
             for &n in &context.widths {
-                let Some(row) = rows
-                    .find(scheme, delay, n, walk, cold)
-                    .filter(|r| !r.samples.is_empty())
-                else {
+                let Some(row) = rows.find(scheme, delay, n, walk, cold) else {
                     continue;
                 };
                 let (rounds, limit) = match scheme {
@@ -246,10 +245,7 @@ fn targets(out: &mut String, context: &Context, rows: &Rows, local: &[(String, M
     }
     for case in ["describe (SBOMs attached)", "sbom"] {
         for scheme in [Scheme::Http, Scheme::Https] {
-            let Some(row) = rows
-                .find(scheme, 0, 64, case, cold)
-                .filter(|r| !r.samples.is_empty())
-            else {
+            let Some(row) = rows.find(scheme, 0, 64, case, cold) else {
                 continue;
             };
             if let Some(Resources { max_rss_kib }) = row.resources {
@@ -268,9 +264,7 @@ fn targets(out: &mut String, context: &Context, rows: &Rows, local: &[(String, M
 /// cores, so the registry's work at N=64 is wall time too).
 fn registry_cpu_note(rows: &Rows, scheme: Scheme, delay: u64) -> String {
     let cpu = |n: usize| {
-        let row = rows
-            .find(scheme, delay, n, "describe --no-sbom", Cache::Cold)
-            .filter(|r| !r.samples.is_empty())?;
+        let row = rows.find(scheme, delay, n, "describe --no-sbom", Cache::Cold)?;
         let registry = median(&row.samples, |s| s.registry_cpu)?;
         Some((median(&row.samples, |s| s.cpu), registry))
     };
@@ -291,7 +285,6 @@ fn discovery_target(out: &mut String, context: &Context, rows: &Rows) {
     let extra = |n: usize| {
         let requests = |case: &str| {
             rows.find(Scheme::Http, 0, n, case, Cache::Cold)
-                .filter(|r| !r.samples.is_empty())
                 .map(|r| median(&r.samples, |s| s.requests) as i64)
         };
         Some(requests("describe")? - requests("describe --no-sbom")?)
@@ -329,9 +322,7 @@ fn cache_targets(out: &mut String, context: &Context, rows: &Rows) {
             .widths
             .iter()
             .filter_map(|&n| {
-                let row = rows
-                    .find(Scheme::Http, 0, n, case, Cache::Warm)
-                    .filter(|r| !r.samples.is_empty())?;
+                let row = rows.find(Scheme::Http, 0, n, case, Cache::Warm)?;
                 Some((n, median(&row.samples, |s| s.requests)))
             })
             .collect();
