@@ -217,14 +217,11 @@ impl Source for Limited {
         let key = (self.inner.location(), max_pages, max_page_bytes);
         let fetch = async {
             let _permit = self.permit().await?;
-            let listed = self
-                .inner
+            self.inner
                 .tag_list_if_small(max_pages, max_page_bytes)
-                .await?;
-            Ok(listed.map(Arc::from))
+                .await
         };
-        let listed = self.memo.small_tag_list(key, fetch).await?;
-        Ok(listed.map(|tags| tags.to_vec()))
+        self.memo.small_tag_list(key, fetch).await
     }
 
     async fn referrers_list(

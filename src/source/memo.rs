@@ -20,7 +20,7 @@ use crate::digest::Digest;
 type Key = (String, Digest);
 
 /// A tag list of at most so many pages of at most so many bytes; `None` when longer.
-pub type SmallTagList = Option<Arc<[String]>>;
+pub type SmallTagList = Option<Vec<String>>;
 
 /// The location, and the pages and bytes per page a small tag list may take.
 type TagListKey = (String, usize, u64);
