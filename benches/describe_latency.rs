@@ -26,11 +26,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use bytes::Bytes;
 
 use delay_proxy::{round_of_each, rounds, span, DelayProxy, Event, EventKind};
-use ocx::manifest::{Descriptor, ImageIndex, OCI_INDEX};
-use ocx::reference::{ManifestRef, Target};
+use ocx::manifest::Descriptor;
+use ocx::reference::Target;
 use ocx::source::{Session, Source};
 
 const REPO: &str = "bench";
@@ -311,17 +310,7 @@ fn push_indexes(registry: &str, widths: &[usize]) -> Result<Vec<Descriptor>> {
         }
         for &n in widths {
             for (prefix, children) in [("n", &images), ("d", &others)] {
-                let index = ImageIndex {
-                    schema_version: 2,
-                    media_type: Some(OCI_INDEX.into()),
-                    artifact_type: None,
-                    manifests: children[..n].to_vec(),
-                    subject: None,
-                    annotations: None,
-                };
-                let bytes = Bytes::from(serde_json::to_vec(&index)?);
-                let tag = ManifestRef::Tag(format!("{prefix}{n}"));
-                source.manifest_put(&tag, OCI_INDEX, bytes).await?;
+                fixtures::index(source.as_ref(), &format!("{prefix}{n}"), &children[..n]).await?;
             }
         }
         Ok(images)

@@ -14,7 +14,7 @@ use common::fixtures;
 use common::registry::{self, Registry};
 use common::*;
 use delay_proxy::{DelayProxy, EventKind};
-use ocx::manifest::{Descriptor, ImageIndex, OCI_INDEX};
+use ocx::manifest::Descriptor;
 use ocx::reference::ManifestRef;
 use ocx::source::Source;
 use serde_json::Value;
@@ -42,19 +42,7 @@ fn push_index(source: &dyn Source) -> Vec<Descriptor> {
             let platform = fixtures::platform("linux", arch, None);
             children.push(fixtures::image(source, platform).await.unwrap());
         }
-        let index = ImageIndex {
-            schema_version: 2,
-            media_type: Some(OCI_INDEX.into()),
-            artifact_type: None,
-            manifests: children.clone(),
-            subject: None,
-            annotations: None,
-        };
-        let bytes = bytes::Bytes::from(serde_json::to_vec(&index).unwrap());
-        source
-            .manifest_put(&ManifestRef::Tag("index".into()), OCI_INDEX, bytes)
-            .await
-            .unwrap();
+        fixtures::index(source, "index", &children).await.unwrap();
         children
     })
 }

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use ocx::digest::Digest;
 use ocx::manifest::{
-    Annotations, Descriptor, ImageManifest, Platform, DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG,
-    OCI_EMPTY, OCI_MANIFEST,
+    Annotations, Descriptor, ImageIndex, ImageManifest, Platform, DOCKER_CONFIG, DOCKER_MANIFEST,
+    OCI_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST,
 };
 use ocx::reference::ManifestRef;
 use ocx::source::Source;
@@ -178,6 +178,17 @@ async fn artifact_manifest(
         ..ImageManifest::new(OCI_MANIFEST, config, vec![layer])
     };
     Ok(Bytes::from(serde_json::to_vec(&manifest)?))
+}
+
+/// An OCI index over `children`, pushed to `dest` under `tag`; returns its digest.
+pub async fn index(dest: &dyn Source, tag: &str, children: &[Descriptor]) -> Result<Digest> {
+    let index = ImageIndex {
+        manifests: children.to_vec(),
+        ..ImageIndex::empty()
+    };
+    let bytes = Bytes::from(serde_json::to_vec(&index)?);
+    dest.manifest_put(&ManifestRef::Tag(tag.into()), OCI_INDEX, bytes)
+        .await
 }
 
 /// cosign's convention: `sha256-<hex>.<suffix>` in the repository of `dest`.

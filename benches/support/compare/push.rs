@@ -7,13 +7,12 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use bytes::Bytes;
 use serde_json::json;
 
 use crate::fixtures;
 use ocx::digest::Digest;
-use ocx::manifest::{Descriptor, ImageIndex, Platform, OCI_INDEX};
-use ocx::reference::{ManifestRef, Target};
+use ocx::manifest::{Descriptor, Platform};
+use ocx::reference::Target;
 use ocx::source::registry::TransportOptions;
 use ocx::source::{Session, Source};
 
@@ -171,17 +170,7 @@ async fn image(
 }
 
 async fn put_index(source: &Arc<dyn Source>, tag: &str, children: &[Descriptor]) -> Result<Digest> {
-    let index = ImageIndex {
-        schema_version: 2,
-        media_type: Some(OCI_INDEX.into()),
-        artifact_type: None,
-        manifests: children.to_vec(),
-        subject: None,
-        annotations: None,
-    };
-    let bytes = Bytes::from(serde_json::to_vec(&index)?);
-    source
-        .manifest_put(&ManifestRef::Tag(tag.into()), OCI_INDEX, bytes)
+    fixtures::index(source.as_ref(), tag, children)
         .await
         .with_context(|| format!("pushing index {tag}"))
 }
